@@ -1,0 +1,77 @@
+# Shared by broker.sh: where things live, prerequisites, and whether our broker is running.
+# Sourced, not run; expects `set -euo pipefail` from the caller.
+
+# The pinned release. docker-compose.yml pins the same apache/kafka image tag; .ci/run checks they agree.
+KAFKA_PINNED_VERSION=4.4.0
+
+kafka_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$kafka_dir/../.." && pwd)"
+kafka_home="$repo_root/.kafka"
+pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per checkout, whatever its version
+
+version="${KAFKA_VERSION:-$KAFKA_PINNED_VERSION}"
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+
+# Paths of one version; called again when a command acts on the running broker's version.
+set_version_paths() {
+  version="$1"
+  version_dir="$kafka_home/$version"
+  libs_dir="$version_dir/libs"
+  props_file="$version_dir/server.properties"
+  log_file="$version_dir/broker.log"
+  data_dir="$kafka_home/data-$version"
+}
+set_version_paths "$version"
+
+die() { echo "broker: $*" >&2; exit 1; }
+say() { echo "broker: $*"; }
+now_ms() { date +%s%3N; }
+secs_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+major_of() { echo "${1%%.*}"; }
+
+# Kafka 4.x logs through log4j2, 3.x through reload4j (log4j 1.x); the pom and the JVM flags follow this.
+logging_of() { if [ "$(major_of "$1")" -ge 4 ]; then echo log4j2; else echo reload4j; fi; }
+
+require_java() {
+  command -v java >/dev/null 2>&1 ||
+    die "java not found on PATH: install a JDK (17 or newer), e.g. 'apt-get install openjdk-17-jre-headless'"
+  local have need=11
+  have="$(java -XshowSettings:properties -version 2>&1 | awk '/java.specification.version/ { print $3 }')"
+  have="${have#1.}" # Java 8 reports 1.8
+  [ "$(major_of "$version")" -ge 4 ] && need=17
+  [ "${have%%.*}" -ge "$need" ] 2>/dev/null ||
+    die "kafka $version needs Java $need or newer; 'java' is Java ${have:-unknown}"
+}
+
+require_mvn() {
+  command -v mvn >/dev/null 2>&1 ||
+    die "mvn not found on PATH: Maven resolves the broker's jars from Maven Central ('apt-get install maven')"
+}
+
+require_node() {
+  # shellcheck source=../use-node.sh
+  source "$repo_root/scripts/use-node.sh" 2>/dev/null
+  [ -d "$repo_root/node_modules/kafkajs" ] ||
+    die "node_modules/kafkajs is missing (the readiness check uses it): run 'npm ci' first"
+}
+
+# Prints the pid of this checkout's broker and returns 0 when it runs; clears a stale pid file otherwise.
+running_pid() {
+  [ -f "$pid_file" ] || return 1
+  local pid
+  read -r pid _ <"$pid_file" || true
+  if [ -n "${pid:-}" ] && [ -r "/proc/$pid/cmdline" ] &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $kafka_home/"; then
+    echo "$pid"
+    return 0
+  fi
+  echo "broker: removing stale pid file (pid ${pid:-none} is not our broker)" >&2
+  rm -f "$pid_file"
+  return 1
+}
+
+# Version and port recorded by the running broker, so stop/status/logs speak about what really runs.
+running_field() { awk -v n="$1" '{ print $n }' "$pid_file"; }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

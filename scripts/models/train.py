@@ -1,0 +1,113 @@
+"""Trains the test models and writes models/<name>/1/{model.onnx,config.yaml,golden.json} and the event schema.
+
+Run through scripts/models/train.sh. Deterministic: fixed seeds, single-threaded BLAS (set by train.sh), so a
+rerun rewrites identical files.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import artifacts
+import convert
+import features as F
+import synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 20250303
+TRAIN_ROWS = 20_000
+TEST_ROWS = 5_000
+TOLERANCE = 1e-5
+
+
+def fraud_pipeline() -> Pipeline:
+    n = len(F.NUMERIC)
+    columns = ColumnTransformer([
+        ("numeric", StandardScaler(), list(range(n))),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+         list(range(n, n + len(F.CATEGORICAL)))),
+    ])
+    trees = GradientBoostingClassifier(n_estimators=100, max_depth=3, subsample=0.8, random_state=SEED)
+    return Pipeline([("columns", columns), ("classifier", trees)])
+
+
+def heavy_pipeline() -> Pipeline:
+    # Trained briefly on purpose: the model exists to make inference expensive, not to be good.
+    mlp = MLPClassifier(hidden_layer_sizes=(1024, 1024), max_iter=3, batch_size=256, random_state=SEED)
+    return Pipeline([("scaler", StandardScaler()), ("classifier", mlp)])
+
+
+def report(name: str, pipeline: Pipeline, x_test: np.ndarray, y_test: np.ndarray) -> None:
+    proba = pipeline.predict_proba(x_test)[:, 1]
+    acc = accuracy_score(y_test, proba >= 0.5)
+    auc = roc_auc_score(y_test, proba)
+    print(f"{name}: test rows {len(y_test)}, fraud rate {y_test.mean():.4f}, accuracy {acc:.4f}, AUC {auc:.4f}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str
+    with_categorical: bool
+    golden_rows: int
+    max_batch: int
+
+
+FRAUD = ModelSpec("fraud", "Payment fraud classifier: gradient-boosted trees over 30 numeric and 3 categorical "
+                  "features, scaling and one-hot encoding inside the graph.", True, 512, 256)
+HEAVY = ModelSpec("heavy", "Inference-heavy MLP (two hidden layers of 1024) over the 30 numeric payment features.",
+                  False, 128, 64)
+
+
+def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator) -> None:
+    """Writes model.onnx, config.yaml and golden.json, once onnxruntime agrees with scikit-learn."""
+    model = convert.to_onnx(spec.name, pipeline, spec.with_categorical)
+    batch = synthetic.generate(rng, spec.golden_rows)
+    feeds = synthetic.model_inputs(batch)
+    label, proba = convert.run_onnx(model, feeds)
+    x = synthetic.sklearn_frame(feeds) if spec.with_categorical else feeds["numeric"]
+    convert.assert_agrees(spec.name, pipeline.predict_proba(x), proba, TOLERANCE)
+
+    out = ROOT / "models" / spec.name / "1"
+    config = artifacts.config_yaml(spec.name, spec.description, spec.with_categorical, spec.max_batch)
+    artifacts.write_text(out / "config.yaml", config)
+    artifacts.write_golden(out / "golden.json", artifacts.golden(spec.name, artifacts.events(rng, batch), label, proba))
+    (out / "model.onnx").write_bytes(model.SerializeToString())
+    size = (out / "model.onnx").stat().st_size
+    print(f"{spec.name}: wrote {out.relative_to(ROOT)} (model.onnx {size} bytes, {spec.golden_rows} golden rows)")
+    for line in convert.describe(model):
+        print(f"{spec.name}:   {line}")
+
+
+def main() -> None:
+    started = time.monotonic()
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    rng = np.random.default_rng(SEED)
+    train_batch = synthetic.generate(rng, TRAIN_ROWS)
+    test_batch = synthetic.generate(rng, TEST_ROWS)
+    train, test = synthetic.model_inputs(train_batch), synthetic.model_inputs(test_batch)
+
+    fraud = fraud_pipeline().fit(synthetic.sklearn_frame(train), train_batch.label)
+    report("fraud", fraud, synthetic.sklearn_frame(test), test_batch.label)
+    export(FRAUD, fraud, rng)
+
+    heavy = heavy_pipeline().fit(train["numeric"], train_batch.label)
+    report("heavy", heavy, test["numeric"], test_batch.label)
+    export(HEAVY, heavy, rng)
+
+    artifacts.write_json(ROOT / "schemas" / "payment-event.avsc", artifacts.avro_schema())
+    print(f"done in {time.monotonic() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `npm test`: typecheck, unit tests, then integration tests against a real Kafka broker. Every stage runs
+# even when an earlier one failed, so one run shows everything that is broken; the exit code is non-zero
+# when any stage failed. A broker that was already running is left running; one started here is stopped.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/use-node.sh
+
+# kafkajs 2.2.4 schedules a timer with a negative delay on every request queue; Node >= 24 warns each time.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
+
+t0=$SECONDS
+failed=()
+passed_total=0
+failed_total=0
+out="$(mktemp)"
+started_broker=0
+
+stage() { printf '\n=== [%3ds] %s ===\n' "$((SECONDS - t0))" "$*"; }
+
+cleanup() {
+  rm -f "$out"
+  if [ "$started_broker" = 1 ]; then
+    stage "stopping the broker this run started"
+    bash scripts/kafka/broker.sh stop
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The spec reporter's closing counts, added up over both test stages for the final line.
+count() { sed 's/\x1b\[[0-9;]*m//g' "$out" | awk -v key="$1" '$1 == "ℹ" && $2 == key { n += $3 } END { print n + 0 }'; }
+
+run_tests() {
+  local name="$1" pattern="$2" rc=0
+  stage "$name tests: $pattern"
+  node --test --test-concurrency=1 --test-reporter=spec "$pattern" 2>&1 | tee "$out" || rc=$?
+  passed_total=$((passed_total + $(count pass)))
+  failed_total=$((failed_total + $(count fail) + $(count cancelled)))
+  [ "$rc" -eq 0 ] || failed+=("$name")
+}
+
+stage "typecheck: tsc -p tsconfig.json --noEmit"
+npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)
+
+stage "kafka broker"
+if bash scripts/kafka/broker.sh status; then
+  echo "using the running broker"
+elif bash scripts/kafka/broker.sh start; then
+  started_broker=1
+else
+  failed+=(broker)
+fi
+
+run_tests unit 'test/unit/**/*.test.ts'
+run_tests integration 'test/integration/**/*.test.ts'
+
+stage "summary"
+if [ "${#failed[@]}" -eq 0 ]; then
+  echo "test.sh: all stages passed in $((SECONDS - t0)) s"
+else
+  echo "test.sh: FAILED stages: ${failed[*]} (after $((SECONDS - t0)) s)"
+fi
+echo "tests: $passed_total passed, $failed_total failed"
+[ "${#failed[@]}" -eq 0 ]

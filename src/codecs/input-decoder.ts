@@ -1,0 +1,37 @@
+/**
+ * The codecs behind the pipeline's per-topic decoder and the output encoder, in the shapes it calls.
+ *
+ * A decoder returns the event synchronously when it can, and a promise only when a cold cache must be
+ * filled first (an Avro schema id seen for the first time), so the hot path allocates no promise.
+ */
+
+import type { AvroDecoder } from './avro.ts';
+import { decodeJson, encodeJson } from './json.ts';
+
+export interface RecordDecoder {
+  /** The event, or a promise of it; throws (or rejects with) RecordError for bad input. */
+  decode(value: Buffer): unknown;
+}
+
+export interface ObjectEncoder {
+  encode(value: object): Buffer;
+}
+
+/** Rejects with ScorerError SCHEMA_REGISTRY (retryable) while the registry cannot be reached. */
+export function avroInput(avro: AvroDecoder): RecordDecoder {
+  return {
+    decode(value) {
+      const schemaId = avro.schemaIdOf(value);
+      if (avro.isCached(schemaId)) return avro.decode(value);
+      return avro.load(schemaId).then(() => avro.decode(value));
+    },
+  };
+}
+
+export function jsonInput(): RecordDecoder {
+  return { decode: decodeJson };
+}
+
+export function jsonOutput(): ObjectEncoder {
+  return { encode: encodeJson };
+}

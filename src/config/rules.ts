@@ -1,0 +1,87 @@
+/**
+ * Rules that relate several settings. They run on the filled tree even when some fields are invalid,
+ * and each one looks only at values that passed their own checks (Violations.ok), so one typo yields
+ * one message, not a cascade.
+ */
+import { isMapping } from './tree.ts';
+import type { Violations } from './violations.ts';
+
+type Tree = Record<string, unknown>;
+type Rule = (config: Tree, violations: Violations) => void;
+
+const mapping = (value: unknown): Tree => (isMapping(value) ? value : {});
+const entries = (value: unknown): Tree[] => (Array.isArray(value) ? value.map(mapping) : []);
+const at = (config: Tree, path: string): unknown =>
+  path.split('.').reduce<unknown>((node, key) => mapping(node)[key], config);
+
+const avroNeedsRegistry: Rule = (config, violations) => {
+  const users = entries(config['inputs'])
+    .map((input, i) => (input['format'] === 'avro' ? `inputs[${i}]` : undefined))
+    .filter((user) => user !== undefined);
+  if (at(config, 'output.format') === 'avro') users.push('output');
+  if (users.length > 0 && config['schemaRegistry'] === undefined && violations.ok('schemaRegistry')) {
+    violations.add('schemaRegistry.url', `is required because avro is used by ${users.join(', ')}`);
+  }
+};
+
+const inputModelsAreServed: Rule = (config, violations) => {
+  if (!violations.ok('models.serve')) return;
+  const served = entries(at(config, 'models.serve')).map((model) => model['name']);
+  entries(config['inputs']).forEach((input, i) => {
+    const path = `inputs[${i}].model`;
+    if (violations.ok(path) && !served.includes(input['model'])) {
+      violations.addValue(path, `must name a model in models.serve (${served.join(', ')})`, input['model']);
+    }
+  });
+};
+
+/** Output and DLQ topics must not be consumed: the service would score its own output. */
+const outputsAreNotInputs: Rule = (config, violations) => {
+  const inputs = entries(config['inputs']).map((input) => input['topic']);
+  const output = at(config, 'output.topic');
+  const deadLetter = at(config, 'deadLetter.topic');
+  for (const [path, topic] of [['output.topic', output], ['deadLetter.topic', deadLetter]] as const) {
+    const i = inputs.indexOf(topic);
+    if (violations.ok(path) && i >= 0) {
+      violations.addValue(path, 'must differ from every input topic', topic, `same as inputs[${i}].topic`);
+    }
+  }
+  if (violations.ok('output.topic') && violations.ok('deadLetter.topic') && output === deadLetter) {
+    violations.addValue('deadLetter.topic', 'must differ from output.topic', deadLetter);
+  }
+};
+
+/** The setting at `small` must stay below (or at) the one at `large`. */
+const bounded =
+  (small: string, large: string, strict: boolean, why: string): Rule =>
+  (config, violations) => {
+    const a = at(config, small);
+    const b = at(config, large);
+    if (!violations.ok(small) || !violations.ok(large) || typeof a !== 'number' || typeof b !== 'number') return;
+    if (strict ? a >= b : a > b) {
+      violations.addValue(small, `must be ${strict ? 'below' : 'at most'} ${large} (${b})`, a, why);
+    }
+  };
+
+const credentialsInPairs: Rule = (config, violations) => {
+  const registry = config['schemaRegistry'];
+  if (registry === undefined || !violations.ok('schemaRegistry')) return;
+  const { username, password } = mapping(registry);
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? 'username' : 'password';
+    violations.add(`schemaRegistry.${missing}`, 'is required when the other credential is set');
+  }
+};
+
+const RULES: readonly Rule[] = [
+  avroNeedsRegistry,
+  inputModelsAreServed,
+  outputsAreNotInputs,
+  credentialsInPairs,
+  bounded('backpressure.partitionBudget', 'backpressure.globalBudget', false, 'one partition cannot hold more than all'),
+  bounded('kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.sessionTimeoutMs', true, 'a healthy member would be evicted'),
+];
+
+export function applyRules(config: Tree, violations: Violations): void {
+  for (const rule of RULES) rule(config, violations);
+}

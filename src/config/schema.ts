@@ -1,0 +1,216 @@
+/**
+ * Every setting of ScorerConfig: type, range, default and one line of documentation.
+ * config/example.yaml is the user-facing rendering of this file; a unit test keeps the two in step.
+ */
+import { availableParallelism } from 'node:os';
+import type { ScorerConfig } from './types.ts';
+import { bool, int, list, num, oneOf, str, type ShapeOf, type StringNode } from './dsl.ts';
+
+const FORMATS = ['avro', 'json'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// Kafka's own rule (kafka.common.internals.Topic): legal characters, at most 249, not "." or "..".
+const TOPIC = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/;
+const TOPIC_HINT = "must be a Kafka topic name (letters, digits, '.', '_', '-'; 1 to 249 characters)";
+const topic = (doc: string, extra: Partial<StringNode> = {}): StringNode =>
+  str({ doc, pattern: TOPIC, hint: TOPIC_HINT, ...extra });
+
+const name = (doc: string, extra: Partial<StringNode> = {}): StringNode =>
+  str({ doc, minLength: 1, ...extra });
+
+const ms = (doc: string, dflt: number, min = 1) => int({ doc, default: dflt, min });
+
+const output = (root: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined => {
+  const value = root['output'];
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+};
+
+export const configSchema: ShapeOf<ScorerConfig> = {
+  kind: 'object',
+  fields: {
+    kafka: {
+      kind: 'object',
+      fields: {
+        brokers: list(
+          str({
+            doc: 'A bootstrap broker',
+            pattern: /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):\d{1,5}$/,
+            hint: 'must be host:port',
+          }),
+          { doc: 'Bootstrap brokers, host:port', default: ['localhost:9092'], minItems: 1 },
+        ),
+        clientId: name('Kafka client id, shown in broker logs and quotas', { default: 'stream-scorer' }),
+        groupId: name('Consumer group id; replicas that share it share the partitions', {
+          default: 'stream-scorer',
+        }),
+        connectionTimeoutMs: ms('Time to establish a broker connection', 10000),
+        requestTimeoutMs: ms('Time to wait for a broker response', 30000),
+        consumer: {
+          kind: 'object',
+          fields: {
+            sessionTimeoutMs: ms('The group evicts a member silent for this long', 30000),
+            rebalanceTimeoutMs: ms('Time members get to rejoin during a rebalance', 60000),
+            heartbeatIntervalMs: ms('Target interval between heartbeats', 3000),
+            maxBytesPerPartition: int({
+              doc: "Caps one partition's fetch; sets the headroom above the partition budget",
+              default: 1048576,
+              min: 1,
+            }),
+            maxBytes: int({ doc: 'Caps one fetch response', default: 10485760, min: 1 }),
+            maxWaitTimeMs: ms('Longest the broker holds a fetch waiting for data', 100, 0),
+            fromBeginning: bool({
+              doc: 'Where a group with no committed offset starts (false: the latest offset)',
+              default: true,
+            }),
+          },
+        },
+        producer: {
+          kind: 'object',
+          fields: {
+            compression: oneOf(['none', 'gzip'], { doc: 'Compression of produced batches', default: 'none' }),
+          },
+        },
+      },
+    },
+    schemaRegistry: {
+      kind: 'object',
+      optional: true,
+      doc: 'Confluent-compatible schema registry; required when any input or the output uses Avro',
+      fields: {
+        url: str({ doc: 'Registry base URL', pattern: /^https?:\/\/\S+$/, hint: 'must be an http(s) URL' }),
+        username: str({ doc: 'Basic-auth user', optional: true }),
+        password: str({ doc: 'Basic-auth password (shown as *** by `check`)', optional: true }),
+      },
+    },
+    models: {
+      kind: 'object',
+      fields: {
+        repository: name('Directory of <model>/<version>/{model.onnx,config.yaml}', { default: './models' }),
+        serve: list(
+          {
+            kind: 'object',
+            fields: {
+              name: name('Model directory name under the repository', {
+                pattern: /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/,
+                hint: "must be a directory name (letters, digits, '.', '_', '-')",
+              }),
+              version: int({ doc: 'Version directory; omitted: the highest on disk', min: 1, optional: true }),
+            },
+          },
+          { doc: 'The models to load', minItems: 1, uniqueBy: 'name' },
+        ),
+      },
+    },
+    inputs: list(
+      {
+        kind: 'object',
+        fields: {
+          topic: topic('Input topic'),
+          format: oneOf(FORMATS, { doc: 'Encoding of record values' }),
+          model: name('Name of the served model that scores this topic'),
+        },
+      },
+      { doc: 'Topics to consume', minItems: 1, uniqueBy: 'topic' },
+    ),
+    output: {
+      kind: 'object',
+      fields: {
+        topic: topic('Prediction topic'),
+        format: oneOf(FORMATS, { doc: 'Encoding of predictions', default: 'avro' }),
+        schemaFile: name('Avro schema for predictions, registered under <topic>-value', {
+          default: './schemas/prediction.avsc',
+        }),
+      },
+    },
+    deadLetter: {
+      kind: 'object',
+      fields: {
+        topic: topic('Dead-letter topic for records that cannot be scored', {
+          derive: (root) => {
+            const out = output(root)?.['topic'];
+            return typeof out === 'string' ? `${out}.dlq` : undefined;
+          },
+          defaultDoc: '<output.topic>.dlq',
+        }),
+      },
+    },
+    limits: {
+      kind: 'object',
+      fields: {
+        maxRecordBytes: int({ doc: 'Larger record values go to the DLQ as OVERSIZED', default: 1048576, min: 1 }),
+        maxStringFeatureLength: int({
+          doc: 'Longer string features go to the DLQ as FEATURE_TOO_LONG',
+          default: 1024,
+          min: 1,
+        }),
+      },
+    },
+    batching: {
+      kind: 'object',
+      fields: {
+        maxBatchSize: int({ doc: 'Upper bound on rows per inference task', default: 256, min: 1 }),
+        maxDelayMs: num({
+          doc: 'How long the oldest queued row may wait for more rows when a worker is free',
+          default: 2,
+          min: 0,
+        }),
+      },
+    },
+    backpressure: {
+      kind: 'object',
+      fields: {
+        globalBudget: int({
+          doc: 'Events in the system (buffered + scoring + awaiting ack), all partitions',
+          default: 20000,
+          min: 1,
+        }),
+        partitionBudget: int({ doc: 'Events in the system for one partition', default: 5000, min: 1 }),
+        resumeRatio: num({
+          doc: 'Resume when usage falls to this share of the budget',
+          default: 0.5,
+          min: 0,
+          max: 1,
+          exclusive: true,
+        }),
+        minPauseMs: ms('A paused partition stays paused at least this long, so it does not flap', 250, 0),
+        maxCommitGap: int({
+          doc: 'Pause a partition whose highest done offset runs this far past its commit watermark',
+          default: 20000,
+          min: 1,
+        }),
+      },
+    },
+    commit: {
+      kind: 'object',
+      fields: { intervalMs: ms('How often acknowledged watermarks are committed', 1000) },
+    },
+    inference: {
+      kind: 'object',
+      fields: {
+        threads: int({
+          doc: 'Worker threads',
+          min: 1,
+          derive: () => Math.max(1, availableParallelism() - 1),
+          defaultDoc: 'max(1, cores - 1)',
+        }),
+        maxAttempts: int({ doc: 'Attempts for a batch whose worker died, before bisecting it', default: 3, min: 1 }),
+        injectDelayMs: ms('Fault injection for tests and drills: every batch sleeps this long', 0, 0),
+      },
+    },
+    shutdown: {
+      kind: 'object',
+      fields: { deadlineMs: ms('SIGTERM/SIGINT: finish, produce, commit and leave within this', 30000) },
+    },
+    http: {
+      kind: 'object',
+      fields: {
+        port: int({ doc: '/metrics, /healthz, /readyz; 0 disables the server', default: 9464, min: 0, max: 65535 }),
+        host: name('Interface the HTTP server listens on', { default: '0.0.0.0' }),
+      },
+    },
+    log: {
+      kind: 'object',
+      fields: { level: oneOf(LOG_LEVELS, { doc: 'Lowest level written', default: 'info' }) },
+    },
+  },
+};

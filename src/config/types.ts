@@ -1,0 +1,130 @@
+/**
+ * The shape of a validated, frozen configuration. Defaults live beside the schema in schema.ts;
+ * every field here is present after loading (optional ones are marked so).
+ */
+
+export type Format = 'avro' | 'json';
+
+export interface KafkaConfig {
+  /** @defaultValue ['localhost:9092'] */
+  brokers: readonly string[];
+  /** @defaultValue 'stream-scorer' */
+  clientId: string;
+  /** Consumer group id; replicas that share it share the partitions. @defaultValue 'stream-scorer' */
+  groupId: string;
+  /** @defaultValue 10000 */
+  connectionTimeoutMs: number;
+  /** @defaultValue 30000 */
+  requestTimeoutMs: number;
+  consumer: {
+    /** @defaultValue 30000 */
+    sessionTimeoutMs: number;
+    /** @defaultValue 60000 */
+    rebalanceTimeoutMs: number;
+    /** @defaultValue 3000 */
+    heartbeatIntervalMs: number;
+    /** Caps one partition's fetch; sets the headroom above the partition budget. @defaultValue 1048576 */
+    maxBytesPerPartition: number;
+    /** @defaultValue 10485760 */
+    maxBytes: number;
+    /** @defaultValue 100 */
+    maxWaitTimeMs: number;
+    /** Where a group with no committed offset starts. @defaultValue true */
+    fromBeginning: boolean;
+  };
+  producer: {
+    /** @defaultValue 'none' */
+    compression: 'none' | 'gzip';
+  };
+}
+
+export interface InputTopicConfig {
+  topic: string;
+  format: Format;
+  /** Name of the model (directory under models.repository) that scores this topic. */
+  model: string;
+}
+
+export interface ModelRef {
+  name: string;
+  /** A version directory; omitted means the highest numeric version on disk. */
+  version?: number;
+}
+
+export interface ScorerConfig {
+  kafka: KafkaConfig;
+  /** Required when any input or the output uses Avro. */
+  schemaRegistry?: {
+    url: string;
+    username?: string;
+    password?: string;
+  };
+  models: {
+    /** Directory laid out as <repository>/<model>/<version>/{model.onnx,config.yaml}. @defaultValue './models' */
+    repository: string;
+    /** The models to load. */
+    serve: readonly ModelRef[];
+  };
+  inputs: readonly InputTopicConfig[];
+  output: {
+    topic: string;
+    /** @defaultValue 'avro' */
+    format: Format;
+    /** Avro schema for predictions, registered at start under `<topic>-value`. @defaultValue './schemas/prediction.avsc' */
+    schemaFile: string;
+  };
+  deadLetter: {
+    /** @defaultValue '<output.topic>.dlq' */
+    topic: string;
+  };
+  limits: {
+    /** Larger record values go to the DLQ as OVERSIZED. @defaultValue 1048576 */
+    maxRecordBytes: number;
+    /** Longer string features go to the DLQ as FEATURE_TOO_LONG. @defaultValue 1024 */
+    maxStringFeatureLength: number;
+  };
+  batching: {
+    /** Upper bound on rows per inference task. @defaultValue 256 */
+    maxBatchSize: number;
+    /** How long the oldest queued row may wait for more rows when a worker is free. @defaultValue 2 */
+    maxDelayMs: number;
+  };
+  backpressure: {
+    /** Events in the system (buffered + scoring + awaiting ack) across all partitions. @defaultValue 20000 */
+    globalBudget: number;
+    /** Events in the system for one partition. @defaultValue 5000 */
+    partitionBudget: number;
+    /** Resume when usage falls to this share of the budget. @defaultValue 0.5 */
+    resumeRatio: number;
+    /** A paused partition stays paused at least this long, so it does not flap. @defaultValue 250 */
+    minPauseMs: number;
+    /** Pause a partition whose highest done offset runs this far past its commit watermark. @defaultValue 20000 */
+    maxCommitGap: number;
+  };
+  commit: {
+    /** How often acknowledged watermarks are committed. @defaultValue 1000 */
+    intervalMs: number;
+  };
+  inference: {
+    /** Worker threads. @defaultValue max(1, cores - 1) */
+    threads: number;
+    /** Attempts for a batch whose worker died before bisecting it. @defaultValue 3 */
+    maxAttempts: number;
+    /** Fault injection for tests and drills: every batch sleeps this long in its worker. @defaultValue 0 */
+    injectDelayMs: number;
+  };
+  shutdown: {
+    /** SIGTERM/SIGINT: finish, produce, commit and leave within this. @defaultValue 30000 */
+    deadlineMs: number;
+  };
+  http: {
+    /** /metrics, /healthz, /readyz. 0 disables the server. @defaultValue 9464 */
+    port: number;
+    /** @defaultValue '0.0.0.0' */
+    host: string;
+  };
+  log: {
+    /** @defaultValue 'info' */
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  };
+}

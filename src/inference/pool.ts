@@ -1,0 +1,208 @@
+/**
+ * The inference worker pool: a fixed set of piscina threads, each holding one ORT session per model.
+ * A batch whose worker dies is submitted again (piscina replaces the worker); a model that fails on a
+ * batch is reported at once, so the pipeline can bisect the batch to find the bad record.
+ */
+
+import { setMaxListeners } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ScorerError } from '../errors.ts';
+import type { InferenceWorkerData, RequestedOutputs, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { BatchScores, Feeds, GraphDescription, ModelEntry } from './types.ts';
+
+export interface InferencePoolOptions {
+  readonly models: readonly ModelEntry[];
+  readonly threads: number;
+  /** Attempts for a batch whose worker dies while it holds it. */
+  readonly maxAttempts: number;
+  /** Fault injection: every score request blocks its worker this long. */
+  readonly injectDelayMs: number;
+}
+
+/** One attempt's input. Built afresh per attempt: posting a batch detaches its transferred buffers. */
+export interface BatchInput {
+  readonly feeds: Feeds;
+  readonly transfer: ArrayBuffer[];
+}
+
+export type ScoreOutcome =
+  | { readonly ok: true; readonly scores: BatchScores; readonly attempts: number }
+  | {
+      readonly ok: false;
+      readonly kind: 'model-error' | 'worker-crash';
+      readonly message: string;
+      readonly attempts: number;
+    };
+
+type Settled = { readonly ok: true; readonly reply: WorkerReply } | { readonly ok: false; readonly message: string };
+
+/** The worker runs as .ts from source and as .js once built, so it takes this module's own extension. */
+const WORKER_URL = new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+
+function rowsOf(feeds: Feeds): number {
+  const first = Object.values(feeds)[0];
+  if (first === undefined || first.dims[0] === undefined) throw new TypeError('a batch needs at least one [batch, n] feed');
+  return first.dims[0];
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class InferencePool {
+  readonly threads: number;
+  readonly #piscina: Piscina<WorkerRequest, WorkerReply>;
+  readonly #maxAttempts: number;
+  /** Aborted once no worker is left (replacements failing in bootstrap), so queued batches fail, not hang. */
+  readonly #broken = new AbortController();
+  #created = 0;
+  #retries = 0;
+  #busy = 0;
+  #closed = false;
+  #lastWorkerError = '';
+
+  private constructor(piscina: Piscina<WorkerRequest, WorkerReply>, options: InferencePoolOptions) {
+    this.threads = options.threads;
+    this.#piscina = piscina;
+    this.#maxAttempts = options.maxAttempts;
+    // Every task listens on the one signal; in-flight tasks are bounded by the pipeline, not by 10.
+    setMaxListeners(0, this.#broken.signal);
+    piscina.on('workerCreate', () => {
+      this.#created++;
+    });
+    // Without a listener, a worker that dies holding no task would crash the process via 'error'.
+    piscina.on('error', (err: unknown) => this.#onWorkerError(err));
+  }
+
+  /**
+   * Starts the threads and has one describe each model, so a model that cannot load fails start-up
+   * (SCORER_ERR_MODEL_LOAD) instead of leaving piscina with no workers and a queue that never drains.
+   */
+  static async start(options: InferencePoolOptions): Promise<InferencePool> {
+    if (!Number.isSafeInteger(options.threads) || options.threads < 1) throw new RangeError('threads must be an integer >= 1');
+    if (!Number.isSafeInteger(options.maxAttempts) || options.maxAttempts < 1) {
+      throw new RangeError('maxAttempts must be an integer >= 1');
+    }
+    const workerData: InferenceWorkerData = {
+      models: options.models.map(({ config, onnxPath }) => ({ name: config.name, version: config.version, onnxPath })),
+      injectDelayMs: options.injectDelayMs,
+    };
+    const piscina = new Piscina<WorkerRequest, WorkerReply>({
+      filename: WORKER_URL,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // A thread that idles out is respawned later and reloads every session: never let one go.
+      idleTimeout: Infinity,
+      workerData,
+    });
+    const pool = new InferencePool(piscina, options);
+    try {
+      for (const { config } of options.models) await pool.describe(config.name, config.version);
+    } catch (err) {
+      await pool.close();
+      throw new ScorerError('SCORER_ERR_MODEL_LOAD', `inference workers could not load the models: ${messageOf(err)}`, {
+        cause: err,
+      });
+    }
+    return pool;
+  }
+
+  /** Worker threads that died and were replaced by a thread that came up. */
+  get workerRestarts(): number {
+    return Math.max(0, this.#created - this.threads);
+  }
+
+  /** Batches submitted again after their worker died. */
+  get batchRetries(): number {
+    return this.#retries;
+  }
+
+  /** Batches in flight (including those waiting for a retry). */
+  get busy(): number {
+    return this.#busy;
+  }
+
+  /** The live worker threads, for fault-injection drills and tests that kill one. */
+  get workerThreads(): readonly Worker[] {
+    return this.#piscina.threads;
+  }
+
+  async describe(model: string, version: number): Promise<GraphDescription> {
+    const settled = await this.#run({ kind: 'describe', model, version }, []);
+    if (!settled.ok) {
+      throw new ScorerError('SCORER_ERR_WORKER_CRASH', `describing ${model}@${version}: ${settled.message}`);
+    }
+    const { reply } = settled;
+    if (reply.kind === 'described') return { inputs: reply.inputs, outputs: reply.outputs, outputInfo: reply.outputInfo };
+    const message = reply.kind === 'failed' ? reply.error.message : `unexpected reply ${reply.kind}`;
+    throw new ScorerError('SCORER_ERR_MODEL_LOAD', `describing ${model}@${version}: ${message}`);
+  }
+
+  async score(model: string, version: number, outputs: RequestedOutputs, build: () => BatchInput): Promise<ScoreOutcome> {
+    this.#busy++;
+    try {
+      return await this.#scoreWithRetries(model, version, outputs, build);
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#piscina.destroy();
+  }
+
+  async #scoreWithRetries(
+    model: string,
+    version: number,
+    outputs: RequestedOutputs,
+    build: () => BatchInput,
+  ): Promise<ScoreOutcome> {
+    let crash = '';
+    let attempts = 0;
+    while (attempts < this.#maxAttempts) {
+      if (attempts > 0) this.#retries++;
+      attempts++;
+      const { feeds, transfer } = build();
+      const settled = await this.#run({ kind: 'score', model, version, rows: rowsOf(feeds), feeds, outputs }, transfer);
+      if (settled.ok) return this.#outcomeOf(settled.reply, attempts);
+      crash = settled.message;
+      if (this.#closed || this.#broken.signal.aborted) break;
+    }
+    return { ok: false, kind: 'worker-crash', message: crash, attempts };
+  }
+
+  #outcomeOf(reply: WorkerReply, attempts: number): ScoreOutcome {
+    if (reply.kind === 'scored') {
+      const { scores, labels, inferMs } = reply;
+      return { ok: true, scores: labels === undefined ? { scores, inferMs } : { scores, labels, inferMs }, attempts };
+    }
+    const message = reply.kind === 'failed' ? `${reply.error.name}: ${reply.error.message}` : `unexpected reply ${reply.kind}`;
+    return { ok: false, kind: 'model-error', message, attempts };
+  }
+
+  /** A rejected task means the worker died (or the pool is closing): that is the only way run() rejects. */
+  async #run(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<Settled> {
+    // piscina would start fresh threads for a task posted after destroy().
+    if (this.#closed) return { ok: false, message: 'the inference pool is closed' };
+    try {
+      return { ok: true, reply: await this.#piscina.run(request, { transferList: transfer, signal: this.#broken.signal }) };
+    } catch (err) {
+      if (!this.#broken.signal.aborted) this.#onWorkerError(err);
+      const reason = this.#broken.signal.aborted ? `no inference worker is left: ${this.#lastWorkerError}` : messageOf(err);
+      return { ok: false, message: reason };
+    }
+  }
+
+  /**
+   * piscina stops replacing workers once a replacement fails in bootstrap (e.g. model.onnx changed on
+   * disk); with none left, queued tasks would wait forever, so the pool fails them instead.
+   */
+  #onWorkerError(err: unknown): void {
+    this.#lastWorkerError = messageOf(err);
+    if (this.#piscina.threads.length === 0 && !this.#closed) this.#broken.abort(err);
+  }
+}

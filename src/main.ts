@@ -1,0 +1,111 @@
+/**
+ * Entry point: parse the command line, load the configuration, run the service, turn signals into a
+ * graceful shutdown. The only file that calls process.exit.
+ *
+ * Exit codes: 0 clean stop, 1 runtime failure (or shutdown past its deadline), 2 usage or config error.
+ */
+import { parseCli } from './cli.ts';
+import { loadConfig } from './config/load.ts';
+import { isScorerError } from './errors.ts';
+import { createLogger } from './observability/logger.ts';
+import { startService, type RunningService } from './service.ts';
+import { VERSION } from './version.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = parseCli(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${command.text}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`stream-scorer ${VERSION}\n`);
+      return 0;
+    case 'usage-error':
+      process.stderr.write(`error: ${command.message}\n\n${command.text}\n`);
+      return 2;
+    case 'check': {
+      const config = loadOrReport(command.configFile);
+      if (!config) return 2;
+      process.stdout.write(`${JSON.stringify(config, null, 2)}\nconfiguration OK\n`);
+      return 0;
+    }
+    case 'run': {
+      const config = loadOrReport(command.configFile);
+      return config ? run(config) : 2;
+    }
+  }
+  return assertNever(command);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled command ${JSON.stringify(value)}`);
+}
+
+function loadOrReport(file: string) {
+  try {
+    return loadConfig({ file, env: process.env });
+  } catch (error) {
+    if (isScorerError(error, 'SCORER_ERR_CONFIG')) {
+      process.stderr.write(`${error.message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const log = createLogger(config.log.level);
+  let service: RunningService;
+  try {
+    service = await startService(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, 'start-up failed');
+    return isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') ? 2 : 1;
+  }
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal, deadlineMs: config.shutdown.deadlineMs }, 'shutting down');
+      // The deadline is a promise to the orchestrator (Kubernetes sends SIGKILL after its grace period):
+      // past it, exit with what was committed rather than be killed mid-commit.
+      const hard = setTimeout(() => {
+        log.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown deadline passed; exiting');
+        resolve(1);
+      }, config.shutdown.deadlineMs);
+      hard.unref();
+      service.stop().then(
+        (clean) => resolve(clean ? 0 : 1),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    service.failed.then((error) => {
+      log.fatal({ err: error }, 'service failed');
+      resolve(1);
+    });
+  });
+  return stopped;
+}
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+  process.exit(1);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,118 @@
+/**
+ * The service's Prometheus metrics, on a registry of its own (never prom-client's global one, so that
+ * tests and several instances in one process do not collide). The only module that imports
+ * prom-client. Record once per batch, not per event; labels are bounded: topic, partition, model and
+ * DLQ reason only.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import type { DlqReason } from '../errors.ts';
+
+const PREFIX = 'scorer_';
+
+// Histogram bounds: rows for batchSize; seconds for the rest, 1-2.5-5 per decade over the range each measures.
+export const BUCKETS = {
+  batchSize: exponentialBuckets(1, 2, 12), // 1, 2, 4, ..., 2048
+  inference: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  batchWait: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  endToEnd: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  produce: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+} as const;
+
+export interface ScorerMetricsOptions {
+  /** Reported as scorer_build_info{version}. */
+  version: string;
+  /** Process metrics (CPU, memory, event loop lag, GC) with the scorer_ prefix. @defaultValue true */
+  processMetrics?: boolean;
+}
+
+type PartitionLabels = 'topic' | 'partition';
+
+export class ScorerMetrics {
+  readonly registry = new Registry();
+
+  readonly eventsConsumed: Counter<'topic'>;
+  readonly predictionsProduced: Counter<'model'>;
+  readonly dlqRecords: Counter<'reason'>;
+  readonly batchSize: Histogram<'model'>;
+  readonly inferenceSeconds: Histogram<'model'>;
+  /** How long the oldest row of a batch waited in the batcher. */
+  readonly batchWaitSeconds: Histogram<'model'>;
+  /** Event timestamp to produce acknowledged. */
+  readonly endToEndLatencySeconds: Histogram;
+  readonly eventsInSystem: Gauge;
+  readonly eventsBudget: Gauge;
+  readonly pausedPartitions: Gauge;
+  /** Share of recent wall time during which at least one partition was paused (0..1). */
+  readonly pausedTimeShare: Gauge;
+  readonly consumerLag: Gauge<PartitionLabels>;
+  readonly consumerLagSeconds: Gauge<PartitionLabels>;
+  /** Highest done offset minus the commit watermark, per partition. */
+  readonly commitGap: Gauge<PartitionLabels>;
+  readonly commits: Counter;
+  readonly commitFailures: Counter;
+  readonly poolBusyRatio: Gauge;
+  readonly workerRestarts: Counter;
+  readonly batchRetries: Counter;
+  /** One producer round trip (send / sendBatch until acknowledged). */
+  readonly produceSeconds: Histogram;
+  readonly rebalances: Counter;
+  readonly buildInfo: Gauge<'version'>;
+
+  constructor(options: ScorerMetricsOptions) {
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name: PREFIX + name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Gauge<L>({ name: PREFIX + name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []) =>
+      new Histogram<L>({ name: PREFIX + name, help, buckets: [...buckets], labelNames, registers });
+    const partition = ['topic', 'partition'] as const;
+
+    this.eventsConsumed = counter('events_consumed_total', 'Records fetched from input topics', ['topic']);
+    this.predictionsProduced = counter('predictions_produced_total', 'Predictions acknowledged by the brokers', ['model']);
+    this.dlqRecords = counter('dlq_records_total', 'Records sent to the dead-letter topic', ['reason']);
+    this.batchSize = histogram('batch_size', 'Rows per inference batch', BUCKETS.batchSize, ['model']);
+    this.inferenceSeconds = histogram('inference_seconds', 'Model run time of one batch', BUCKETS.inference, ['model']);
+    this.batchWaitSeconds = histogram('batch_wait_seconds', 'Time the oldest row of a batch waited in the batcher', BUCKETS.batchWait, ['model']);
+    this.endToEndLatencySeconds = histogram('end_to_end_latency_seconds', 'Event timestamp to prediction acknowledged', BUCKETS.endToEnd);
+    this.eventsInSystem = gauge('events_in_system', 'Events buffered, scoring or awaiting acknowledgement');
+    this.eventsBudget = gauge('events_budget', 'Global budget of events in the system');
+    this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure');
+    this.pausedTimeShare = gauge('paused_time_share', 'Share of recent time with at least one partition paused');
+    this.consumerLag = gauge('consumer_lag', 'Records between the high watermark and the committed offset', partition);
+    this.consumerLagSeconds = gauge('consumer_lag_seconds', 'Age of the oldest record not yet committed', partition);
+    this.commitGap = gauge('commit_gap', 'Highest done offset minus the commit watermark', partition);
+    this.commits = counter('commits_total', 'Offset commits that succeeded');
+    this.commitFailures = counter('commit_failures_total', 'Offset commits that failed');
+    this.poolBusyRatio = gauge('pool_busy_ratio', 'Share of worker threads running a batch');
+    this.workerRestarts = counter('worker_restarts_total', 'Inference worker threads replaced after dying');
+    this.batchRetries = counter('batch_retries_total', 'Batches retried after their worker died');
+    this.produceSeconds = histogram('produce_seconds', 'One producer round trip until acknowledged', BUCKETS.produce);
+    this.rebalances = counter('rebalances_total', 'Consumer group rebalances this member took part in');
+    this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
+    this.buildInfo.set({ version: options.version }, 1);
+
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** Prometheus text exposition of every metric. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Drops the per-partition series of a revoked partition, so a departed partition stops reporting lag. */
+  removePartition(topic: string, partition: number): void {
+    for (const metric of [this.consumerLag, this.consumerLagSeconds, this.commitGap]) {
+      metric.remove({ topic, partition });
+    }
+  }
+
+  /** Typed shorthand for the DLQ counter: reasons are the closed set of src/errors.ts. */
+  countDlq(reason: DlqReason, count = 1): void {
+    this.dlqRecords.inc({ reason }, count);
+  }
+}

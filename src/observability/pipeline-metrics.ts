@@ -1,0 +1,96 @@
+/**
+ * PipelineMetrics on prom-client: per-batch and per-send recording, aggregated before it touches a
+ * metric, so the hot path pays one observe per batch rather than one per message. Pool counters are
+ * read as deltas (the pool counts; this file publishes).
+ */
+import { Gauge } from 'prom-client';
+import type { DlqReason } from '../errors.ts';
+import type { PipelineMetrics } from '../pipeline/pipeline-metrics.ts';
+import type { Outgoing } from '../pipeline/work.ts';
+import type { ScorerMetrics } from './metrics.ts';
+
+export interface PoolCounters {
+  readonly threads: number;
+  readonly busy: number;
+  readonly workerRestarts: number;
+  readonly batchRetries: number;
+}
+
+export class PromPipelineMetrics implements PipelineMetrics {
+  readonly #m: ScorerMetrics;
+  readonly #pool: PoolCounters;
+  readonly #uncommitted: Gauge;
+  #restartsSeen = 0;
+  #retriesSeen = 0;
+
+  constructor(metrics: ScorerMetrics, pool: PoolCounters) {
+    this.#m = metrics;
+    this.#pool = pool;
+    this.#uncommitted = new Gauge({
+      name: 'scorer_events_uncommitted',
+      help: 'Offsets admitted but not yet committed (what a crash would replay); checked against the budget',
+      registers: [metrics.registry],
+    });
+  }
+
+  recordConsumed(topic: string, records: number): void {
+    if (records > 0) this.#m.eventsConsumed.inc({ topic }, records);
+  }
+
+  recordBatch(model: string, rows: number, inferMs: number, waitMs: number): void {
+    this.#m.batchSize.observe({ model }, rows);
+    this.#m.inferenceSeconds.observe({ model }, inferMs / 1000);
+    this.#m.batchWaitSeconds.observe({ model }, Math.max(0, waitMs) / 1000);
+    this.#publishPool();
+  }
+
+  recordAcked(outgoing: readonly Outgoing[], sendMs: number, nowWallMs: number): void {
+    const predictions = new Map<string, number>();
+    const dead = new Map<string, number>();
+    for (const o of outgoing) {
+      const counts = o.kind === 'prediction' ? predictions : dead;
+      counts.set(o.tag, (counts.get(o.tag) ?? 0) + 1);
+      this.#m.endToEndLatencySeconds.observe((nowWallMs - o.work.timestamp) / 1000);
+    }
+    for (const [model, n] of predictions) this.#m.predictionsProduced.inc({ model }, n);
+    for (const [reason, n] of dead) this.#m.countDlq(reason as DlqReason, n);
+    this.#m.produceSeconds.observe(sendMs / 1000);
+  }
+
+  recordSendFailure(): void {
+    // Counted in the log with the error; the stall itself shows in produce latency and events in system.
+  }
+
+  recordLoad(inSystem: number, used: number, pausedPartitions: number): void {
+    this.#m.eventsInSystem.set(inSystem);
+    this.#uncommitted.set(used);
+    this.#m.pausedPartitions.set(pausedPartitions);
+  }
+
+  recordLag(topic: string, partition: number, lagRecords: number, commitGap: number): void {
+    this.#m.consumerLag.set({ topic, partition }, Math.max(0, lagRecords));
+    this.#m.commitGap.set({ topic, partition }, commitGap);
+  }
+
+  recordCommit(ok: boolean): void {
+    (ok ? this.#m.commits : this.#m.commitFailures).inc();
+  }
+
+  recordRebalance(): void {
+    this.#m.rebalances.inc();
+  }
+
+  forgetPartition(topic: string, partition: number): void {
+    this.#m.removePartition(topic, partition);
+  }
+
+  #publishPool(): void {
+    this.#m.poolBusyRatio.set(this.#pool.busy / this.#pool.threads);
+    const restarts = this.#pool.workerRestarts;
+    const retries = this.#pool.batchRetries;
+    if (restarts > this.#restartsSeen) this.#m.workerRestarts.inc(restarts - this.#restartsSeen);
+    if (retries > this.#retriesSeen) this.#m.batchRetries.inc(retries - this.#retriesSeen);
+    this.#restartsSeen = restarts;
+    this.#retriesSeen = retries;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Real-broker helpers for integration tests: random topic and group names, topic creation with cleanup,
+ * bulk produce, and a collector that reads a topic from the beginning. There is no mock: without a broker
+ * on KAFKA_BROKERS (default 127.0.0.1:9092) these fail loudly, naming the address.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+
+export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'stream-scorer-test', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+}
+
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  try {
+    await admin.connect();
+  } catch (cause) {
+    throw new Error(`no Kafka broker answers on ${BROKERS.join(',')}: start one with "npm run broker:start"`, { cause });
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates topics and waits until every partition has a leader. kafkajs's own waitForLeaders can fail
+ * with UNKNOWN_TOPIC_OR_PARTITION while the controller is still propagating, so poll metadata instead. */
+export async function createTopics(topics: readonly { topic: string; partitions: number }[]): Promise<void> {
+  await withAdmin(async (admin) => {
+    await admin.createTopics({
+      waitForLeaders: false,
+      topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: topics.map((t) => t.topic) })
+        .then((m) => m.topics.every((t) => t.partitions.length === topics.find((x) => x.topic === t.name)?.partitions && t.partitions.every((p) => p.leader >= 0)))
+        .catch(() => false);
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topics not ready after 30 s: ${topics.map((t) => t.topic).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}
+
+export async function deleteTopics(topics: readonly string[]): Promise<void> {
+  await withAdmin((admin) => admin.deleteTopics({ topics: [...topics] })).catch(() => undefined);
+}
+
+/** Produces in chunks with acks=all; messages keep their order within a partition. */
+export async function produce(topic: string, messages: readonly Message[], chunk = 1000): Promise<void> {
+  const producer = testKafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += chunk) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface Collected {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh group until `until(all)` holds or `timeoutMs` passes;
+ * returns what it read either way (the test then asserts on it).
+ */
+export async function collect(topic: string, until: (all: readonly Collected[]) => boolean, timeoutMs: number): Promise<Collected[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
+  const all: Collected[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const timer = setTimeout(done, timeoutMs);
+  if (until(all)) done();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        all.push({ partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? {} });
+      }
+      if (until(all)) done();
+    },
+  });
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return all;
+}
+
+/** The group's committed offsets for a topic, by partition (-1 when none). */
+export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+  return withAdmin(async (admin) => {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  });
+}
+
+/** Log end offsets by partition. */
+export async function endOffsets(topic: string): Promise<Map<number, number>> {
+  return withAdmin(async (admin) => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  });
+}

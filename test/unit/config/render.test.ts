@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../../../src/config/load.ts';
+import { REDACTED, renderConfig } from '../../../src/config/render.ts';
+import { minimal } from './support.ts';
+
+test('renders the effective configuration as YAML with the password hidden', () => {
+  const config = loadConfig({
+    overrides: { ...minimal(), schemaRegistry: { url: 'http://r:8081', username: 'u', password: 'hunter2' } },
+  });
+  const text = renderConfig(config);
+  assert.ok(!text.includes('hunter2'));
+  const parsed = parse(text);
+  assert.deepEqual(parsed, { ...config, schemaRegistry: { url: 'http://r:8081', username: 'u', password: REDACTED } });
+  assert.equal(config.schemaRegistry?.password, 'hunter2', 'the loaded configuration is left as it was');
+});
+
+test('a configuration without a password renders unchanged', () => {
+  const config = loadConfig({ overrides: minimal() });
+  assert.deepEqual(parse(renderConfig(config)), config);
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../../../src/config/load.ts';
+import { minimal, violationAt, violationsOf } from './support.ts';
+
+const reject = (overrides: Record<string, unknown>) => violationsOf(() => loadConfig({ overrides: { ...minimal(), ...overrides } }));
+
+test('Avro anywhere requires schemaRegistry.url', () => {
+  const violations = reject({
+    inputs: [
+      { topic: 'a', format: 'json', model: 'fraud' },
+      { topic: 'b', format: 'avro', model: 'fraud' },
+    ],
+    output: { topic: 'predictions', format: 'avro' },
+  });
+  assert.equal(violationAt(violations, 'schemaRegistry.url'), 'is required because avro is used by inputs[1], output');
+  const config = loadConfig({
+    overrides: { ...minimal(), output: { topic: 'predictions' }, schemaRegistry: { url: 'https://r.example:8081' } },
+  });
+  assert.equal(config.output.format, 'avro');
+});
+
+test('at least one input and one served model', () => {
+  const violations = reject({ inputs: [], models: { serve: [] } });
+  assert.equal(violationAt(violations, 'inputs'), 'must have at least 1 entry');
+  assert.equal(violationAt(violations, 'models.serve'), 'must have at least 1 entry');
+  assert.equal(violationAt(violationsOf(() => loadConfig({})), 'inputs'), 'is required');
+});
+
+test("each input's model must be served", () => {
+  const violations = reject({ inputs: [{ topic: 'payments', format: 'json', model: 'churn' }] });
+  assert.equal(violationAt(violations, 'inputs[0].model'), 'must name a model in models.serve (fraud) (got "churn")');
+});
+
+test('partitionBudget may not exceed globalBudget', () => {
+  const violations = reject({ backpressure: { globalBudget: 100, partitionBudget: 101 } });
+  assert.match(violationAt(violations, 'backpressure.partitionBudget'), /^must be at most backpressure\.globalBudget \(100\)/);
+  assert.equal(loadConfig({ overrides: { ...minimal(), backpressure: { globalBudget: 100, partitionBudget: 100 } } }).backpressure.partitionBudget, 100);
+});
+
+test('resumeRatio lies strictly between 0 and 1', () => {
+  for (const resumeRatio of [0, 1, 1.5]) {
+    const violations = reject({ backpressure: { resumeRatio } });
+    assert.equal(violationAt(violations, 'backpressure.resumeRatio'), `must be a number > 0 and < 1 (got ${resumeRatio})`);
+  }
+});
+
+test('the heartbeat interval stays below the session timeout', () => {
+  const violations = reject({ kafka: { consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 6000 } } });
+  assert.match(violationAt(violations, 'kafka.consumer.heartbeatIntervalMs'), /^must be below kafka\.consumer\.sessionTimeoutMs/);
+});
+
+test('topic names follow Kafka rules', () => {
+  const legal = 'a'.repeat(249);
+  assert.equal(loadConfig({ overrides: { ...minimal(), output: { topic: 'x', format: 'json' }, deadLetter: { topic: legal } } }).deadLetter.topic, legal);
+  for (const bad of ['has space', 'a/b', '.', '..', '', 'a'.repeat(250)]) {
+    const violations = reject({ output: { topic: bad, format: 'json' }, deadLetter: { topic: 'dlq' } });
+    assert.match(violationAt(violations, 'output.topic'), /^must be a Kafka topic name/, bad);
+  }
+});
+
+test('a derived dead-letter topic is checked too', () => {
+  const violations = reject({ output: { topic: 'p'.repeat(247), format: 'json' } });
+  assert.deepEqual(violations.map((v) => v.path), ['deadLetter.topic']);
+  assert.match(violationAt(violations, 'deadLetter.topic'), /derived default <output\.topic>\.dlq/);
+});
+
+test('output and dead-letter topics differ from the inputs and from each other', () => {
+  const same = reject({ output: { topic: 'payments', format: 'json' }, deadLetter: { topic: 'payments' } });
+  assert.equal(violationAt(same, 'output.topic'), 'must differ from every input topic (got "payments"; same as inputs[0].topic)');
+  assert.match(violationAt(same, 'deadLetter.topic'), /must differ from every input topic/);
+  const clash = reject({ deadLetter: { topic: 'predictions' } });
+  assert.equal(violationAt(clash, 'deadLetter.topic'), 'must differ from output.topic (got "predictions")');
+});
+
+test('input topics and served model names are unique', () => {
+  const violations = reject({
+    models: { serve: [{ name: 'fraud' }, { name: 'fraud', version: 2 }] },
+    inputs: [
+      { topic: 'payments', format: 'json', model: 'fraud' },
+      { topic: 'payments', format: 'json', model: 'fraud' },
+    ],
+  });
+  assert.equal(violationAt(violations, 'inputs[1].topic'), 'duplicates inputs[0] (got "payments")');
+  assert.equal(violationAt(violations, 'models.serve[1].name'), 'duplicates models.serve[0] (got "fraud")');
+});
+
+test('registry credentials come in pairs', () => {
+  const violations = reject({ schemaRegistry: { url: 'http://r:8081', username: 'u' } });
+  assert.equal(violationAt(violations, 'schemaRegistry.password'), 'is required when the other credential is set');
+});
+
+test('a rule stays quiet about a setting that already failed its own check', () => {
+  const violations = reject({ inputs: [{ topic: 'payments', format: 'json', model: '' }] });
+  assert.deepEqual(violations, [{ path: 'inputs[0].model', message: 'must be a non-empty string (got "")' }]);
+});

@@ -1,0 +1,47 @@
+/** config/example.yaml is the configuration reference: it must cover every setting and state its default. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import type { AnyNode, ObjectNode } from '../../../src/config/dsl.ts';
+import { configSchema } from '../../../src/config/schema.ts';
+
+const exampleText = readFileSync(new URL('../../../config/example.yaml', import.meta.url), 'utf8');
+const example: unknown = parse(exampleText);
+
+type Found = { path: string; node: AnyNode; value: unknown };
+
+/** Every setting of the schema with its value in `tree`, descending into the first item of lists of mappings. */
+function* settings(node: ObjectNode, tree: unknown, path = ''): Generator<Found> {
+  const values = (tree ?? {}) as Record<string, unknown>;
+  for (const [key, child] of Object.entries(node.fields)) {
+    const childPath = path === '' ? key : `${path}.${key}`;
+    const value = values[key];
+    if (child.kind === 'object') yield* settings(child, value, childPath);
+    else if (child.kind === 'array' && child.items.kind === 'object') {
+      yield* settings(child.items, Array.isArray(value) ? value[0] : undefined, `${childPath}[0]`);
+    } else yield { path: childPath, node: child, value };
+  }
+}
+
+test('example.yaml shows every setting, commented out only when it has no fixed default', () => {
+  for (const { path, node, value } of settings(configSchema, example)) {
+    if (value !== undefined) continue;
+    const key = path.split('.').pop() ?? '';
+    assert.ok(node.kind !== 'object' && (node.optional === true || node.derive !== undefined), `${path} is missing`);
+    assert.match(exampleText, new RegExp(`^\\s*# ${key}:`, 'm'), `${path} is not shown, even commented out`);
+  }
+});
+
+test('example.yaml states the schema default of every setting that has one', () => {
+  for (const { path, node, value } of settings(configSchema, example)) {
+    if (node.kind === 'object' || node.default === undefined) continue;
+    assert.deepEqual(value, node.default, path);
+  }
+});
+
+test('every setting has a one-line doc', () => {
+  for (const { path, node } of settings(configSchema, undefined)) {
+    assert.ok(node.kind !== 'object' && node.doc.length > 0 && !node.doc.includes('\n'), path);
+  }
+});
