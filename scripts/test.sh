@@ -6,6 +6,9 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/use-node.sh
 
+# The tests read KAFKA_BROKERS; follow the broker script's port when only that was changed.
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+
 # kafkajs 2.2.4 schedules a timer with a negative delay on every request queue; Node >= 24 warns each time.
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
 

@@ -4,8 +4,9 @@
  *
  * Exit codes: 0 clean stop, 1 runtime failure (or shutdown past its deadline), 2 usage or config error.
  */
-import { parseCli } from './cli.ts';
+import { EXIT_CODES, parseCli } from './cli.ts';
 import { loadConfig } from './config/load.ts';
+import { renderConfig } from './config/render.ts';
 import { isScorerError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { startService, type RunningService } from './service.ts';
@@ -16,22 +17,23 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command.kind) {
     case 'help':
       process.stdout.write(`${command.text}\n`);
-      return 0;
+      return EXIT_CODES.ok;
     case 'version':
       process.stdout.write(`stream-scorer ${VERSION}\n`);
-      return 0;
+      return EXIT_CODES.ok;
     case 'usage-error':
       process.stderr.write(`error: ${command.message}\n\n${command.text}\n`);
-      return 2;
+      return EXIT_CODES.usage;
     case 'check': {
       const config = loadOrReport(command.configFile);
-      if (!config) return 2;
-      process.stdout.write(`${JSON.stringify(config, null, 2)}\nconfiguration OK\n`);
-      return 0;
+      if (!config) return EXIT_CODES.usage;
+      // Rendered with the registry password masked: this output ends up in CI logs.
+      process.stdout.write(`${renderConfig(config)}\nconfiguration OK\n`);
+      return EXIT_CODES.ok;
     }
     case 'run': {
       const config = loadOrReport(command.configFile);
-      return config ? run(config) : 2;
+      return config ? run(config) : EXIT_CODES.usage;
     }
   }
   return assertNever(command);
@@ -60,14 +62,15 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
     service = await startService(config, log);
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed');
-    return isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') ? 2 : 1;
+    // A model that does not fit its spec is a configuration problem: retrying will not help.
+    return isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         log.warn({ signal }, 'second signal: exiting now');
-        resolve(1);
+        resolve(EXIT_CODES.failure);
         return;
       }
       stopping = true;
@@ -76,14 +79,14 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
       // past it, exit with what was committed rather than be killed mid-commit.
       const hard = setTimeout(() => {
         log.error({ deadlineMs: config.shutdown.deadlineMs }, 'shutdown deadline passed; exiting');
-        resolve(1);
+        resolve(EXIT_CODES.failure);
       }, config.shutdown.deadlineMs);
       hard.unref();
       service.stop().then(
-        (clean) => resolve(clean ? 0 : 1),
+        (clean) => resolve(clean ? EXIT_CODES.ok : EXIT_CODES.failure),
         (error: unknown) => {
           log.error({ err: error }, 'shutdown failed');
-          resolve(1);
+          resolve(EXIT_CODES.failure);
         },
       );
     };
@@ -91,7 +94,7 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
     process.on('SIGINT', onSignal);
     service.failed.then((error) => {
       log.fatal({ err: error }, 'service failed');
-      resolve(1);
+      resolve(EXIT_CODES.failure);
     });
   });
   return stopped;
@@ -99,13 +102,13 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
 
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
-  process.exit(1);
+  process.exit(EXIT_CODES.failure);
 });
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
+    process.exit(EXIT_CODES.failure);
   },
 );

@@ -163,7 +163,8 @@ export class OffsetTracker {
   }
 
   #create(topic: string, partition: number): Entry {
-    const entry: Entry = { topic, partition, offsets: new PartitionOffsets(), epoch: this.#nextEpoch++, committed: undefined };
+    const offsets = new PartitionOffsets();
+    const entry: Entry = { topic, partition, offsets, epoch: this.#nextEpoch++, committed: undefined };
     this.#put(topic, partition, entry);
     return entry;
   }

@@ -55,10 +55,10 @@ export class BackpressureController {
 
   constructor(options: BackpressureOptions, clock: Clock) {
     const { globalBudget, partitionBudget, resumeRatio, minPauseMs, maxCommitGap } = options;
-    if (!(globalBudget > 0 && partitionBudget > 0 && resumeRatio > 0 && resumeRatio <= 1 && minPauseMs >= 0 && maxCommitGap >= 0)) {
-      throw new ScorerError('SCORER_ERR_INVARIANT', 'backpressure needs positive budgets, 0 < resumeRatio <= 1, non-negative times and gap', {
-        details: { ...options },
-      });
+    const budgets = globalBudget > 0 && partitionBudget > 0;
+    if (!(budgets && resumeRatio > 0 && resumeRatio <= 1 && minPauseMs >= 0 && maxCommitGap >= 0)) {
+      const message = 'backpressure needs positive budgets, 0 < resumeRatio <= 1, minPauseMs >= 0, maxCommitGap >= 0';
+      throw new ScorerError('SCORER_ERR_INVARIANT', message, { details: { ...options } });
     }
     this.#options = { ...options };
     this.#clock = clock;

@@ -55,10 +55,10 @@ export class MicroBatcher<T> {
 
   constructor(options: BatcherOptions<T>) {
     const { maxBatchSize, maxDelayMs, slots } = options;
-    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || !Number.isInteger(slots) || slots < 1 || !(maxDelayMs >= 0)) {
-      throw new ScorerError('SCORER_ERR_INVARIANT', 'batcher needs integer maxBatchSize >= 1, slots >= 1, maxDelayMs >= 0', {
-        details: { maxBatchSize, maxDelayMs, slots },
-      });
+    const valid = Number.isInteger(maxBatchSize) && maxBatchSize >= 1 && Number.isInteger(slots) && slots >= 1;
+    if (!valid || !(maxDelayMs >= 0)) {
+      const message = 'batcher needs integer maxBatchSize >= 1, slots >= 1, maxDelayMs >= 0';
+      throw new ScorerError('SCORER_ERR_INVARIANT', message, { details: { maxBatchSize, maxDelayMs, slots } });
     }
     this.#maxBatchSize = maxBatchSize;
     this.#maxDelayMs = maxDelayMs;

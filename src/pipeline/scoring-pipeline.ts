@@ -176,7 +176,7 @@ export class ScoringPipeline {
       if (admitted > 0 && this.#overBudget(part)) break;
       const work: Work = { part, offset: Number(record.offset), record, timestamp: Number(record.timestamp) };
       let decoded = this.#decode(route, record.value);
-      if (decoded instanceof Promise) decoded = await this.#decodeCold(route, record.value as Buffer, heartbeat);
+      if (decoded instanceof Promise) decoded = await this.#decodeCold(decoded, route, record.value as Buffer, heartbeat);
       // Stopping while the registry is down: leave the rest unadmitted and unresolved; the next owner
       // of the partition reads it again.
       if (decoded === ABANDON || part.revoked) break;
@@ -204,16 +204,17 @@ export class ScoringPipeline {
   }
 
   /** The cold path: a schema fetch. Registry outages are retried (with heartbeats), never dead-lettered. */
-  async #decodeCold(route: InputRoute, value: Buffer, heartbeat: () => Promise<void>): Promise<unknown> {
+  async #decodeCold(pending: Promise<unknown>, route: InputRoute, value: Buffer, heartbeat: () => Promise<void>): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await decodeOrReject(route, value);
+        return await pending;
       } catch (error) {
         if (!isScorerError(error) || !error.retryable) throw error;
         if (this.#stopping) return ABANDON;
         this.#o.log.warn({ err: error, attempt, topic: route.topic }, 'schema registry unavailable; retrying');
         await sleep(this.#o.scheduler, Math.min(5000, 100 * 2 ** attempt));
         await heartbeat();
+        pending = Promise.resolve().then(() => decodeOrReject(route, value));
       }
     }
   }

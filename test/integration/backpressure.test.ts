@@ -10,8 +10,9 @@ import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const GLOBAL_BUDGET = 2000;
 const EVENTS = 10 * GLOBAL_BUDGET + 4000;
-/** Node + onnxruntime + one worker thread run at about 150-200 MiB here; the bound leaves room for
- * kafkajs fetch buffers but would catch an unbounded queue of 24k decoded events and their buffers. */
+/** Idle, node + onnxruntime + one worker thread sit at about 170 MiB here, and the young generation is
+ * capped by the launcher's flag. The bound leaves room for kafkajs fetch buffers and the budget's
+ * events, and would catch the 24k waiting events being pulled into memory. */
 const RSS_BOUND_MIB = 350;
 
 function gauge(metrics: string, name: string): number {
@@ -67,6 +68,6 @@ test('slow inference: partitions pause, memory stays bounded, every event is sco
   // Admission stops at the budget but takes at least one record per fetched batch (kafkajs#1599), so a
   // paused partition can overshoot by one: the bound is budget + partitions.
   assert.ok(maxUsed <= GLOBAL_BUDGET + 6, `uncommitted ${maxUsed} stayed within the budget ${GLOBAL_BUDGET} (+1 per partition)`);
-  assert.ok(maxInSystem <= GLOBAL_BUDGET, `events in system ${maxInSystem} stayed within the budget`);
+  assert.ok(maxInSystem <= GLOBAL_BUDGET + 6, `events in system ${maxInSystem} stayed within the budget`);
   assert.ok(maxRss > 0 && maxRss < RSS_BOUND_MIB, `peak RSS ${maxRss} MiB under ${RSS_BOUND_MIB} MiB`);
 });

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(REPO_ROOT, 'src', 'main.ts');
+const BIN = join(REPO_ROOT, 'bin', 'stream-scorer.js');
+
+/** The node flags of the launcher's `#!/usr/bin/env -S node <flags>` line. */
+function launcherFlags(): string[] {
+  const shebang = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +47,7 @@ export async function startScorer(config: Record<string, unknown>): Promise<Scor
   const dir = mkdtempSync(join(tmpdir(), 'scorer-test-'));
   const file = join(dir, 'scorer.json');
   writeFileSync(file, JSON.stringify({ ...config, http: { port, host: '127.0.0.1' } }, null, 2));
-  const child = spawn(process.execPath, [MAIN, 'run', '--config', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launcherFlags(), BIN, 'run', '--config', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);

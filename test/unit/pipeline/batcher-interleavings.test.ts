@@ -110,10 +110,11 @@ function checkState(run: Run, context: string): void {
     run.stats.waits++;
     const oldest = Math.min(...[...run.queued].map((r) => r.pushedAt));
     assert.ok(!batcher.draining, `${context}: draining but rows wait`);
-    assert.ok(batcher.queued < batcher.minBatchSize, `${context}: ${batcher.queued} queued >= b_min ${batcher.minBatchSize}`);
+    assert.ok(batcher.queued < batcher.minBatchSize, `${context}: ${batcher.queued} queued >= b_min`);
     assert.ok(clock.now() - oldest < run.maxDelayMs, `${context}: the oldest row waited past the delay`);
     assert.equal(clock.pendingTimers, 1, context);
-    assert.ok(Math.abs(clock.nextTimerAt()! - (oldest + run.maxDelayMs)) < 1e-9, `${context}: timer not at oldest + delay`);
+    const due = oldest + run.maxDelayMs;
+    assert.ok(Math.abs(clock.nextTimerAt()! - due) < 1e-9, `${context}: timer not at oldest + delay`);
   } else {
     assert.equal(clock.pendingTimers, 0, `${context}: a timer is armed with nothing to wait for`);
   }

@@ -138,7 +138,10 @@ describe('MicroBatcher limits', () => {
     for (let i = 1; i <= 2; i++) batcher.push('c', `c${i}`);
     batcher.complete(1, 1);
     batcher.complete(6, 1);
-    assert.deepEqual(batches.map((b) => b.items), [['x1'], ['a1', 'b1', 'c1', 'a2', 'b2', 'c2'], ['a3', 'a4', 'a5', 'a6']]);
+    assert.deepEqual(
+      batches.map((b) => b.items),
+      [['x1'], ['a1', 'b1', 'c1', 'a2', 'b2', 'c2'], ['a3', 'a4', 'a5', 'a6']],
+    );
   });
 
   it('reports the oldest enqueue time of each batch', () => {

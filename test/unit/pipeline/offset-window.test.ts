@@ -25,7 +25,9 @@ describe('OffsetWindow', () => {
   it('rejects offsets that do not strictly increase or are not non-negative safe integers', () => {
     const window = new OffsetWindow<never>();
     window.admit(5);
-    for (const bad of [5, 4, -1, 6.5, Number.NaN, 2 ** 53]) assert.throws(() => window.admit(bad), invariant, String(bad));
+    for (const bad of [5, 4, -1, 6.5, Number.NaN, 2 ** 53]) {
+      assert.throws(() => window.admit(bad), invariant, String(bad));
+    }
     window.admit(6);
   });
 
