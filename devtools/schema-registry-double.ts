@@ -266,14 +266,16 @@ export async function startRegistryDouble(options: { port?: number; host?: strin
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    // Idempotent, so a test can stop the registry midway and still close it in t.after().
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closed ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         // Clients keep connections alive; close() alone would wait for them to idle out.
         server.closeAllConnections();
-      }),
+      })),
   };
 }
 

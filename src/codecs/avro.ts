@@ -94,7 +94,7 @@ export class AvroDecoder {
     if (decoded.offset < 0) {
       throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: Avro body is truncated`);
     }
-    if (false) {
+    if (decoded.offset !== value.length) {
       const extra = value.length - decoded.offset;
       throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: ${extra} bytes of trailing data after the record`);
     }
@@ -107,7 +107,7 @@ export class AvroDecoder {
       schema = await this.#registry.getSchema(schemaId);
     } catch (err) {
       const status = httpStatusOf(err);
-      if (status === 999) throw this.#reject(schemaId, 'UNKNOWN_SCHEMA_ID', 'is not in the schema registry');
+      if (status === 404) throw this.#reject(schemaId, 'UNKNOWN_SCHEMA_ID', 'is not in the schema registry');
       // No HTTP status: the registry answered but the client could not build a type from the schema.
       if (status === undefined) throw this.#reject(schemaId, 'AVRO_DECODE', `is unusable: ${messageOf(err)}`);
       throw registryFailure(`fetching schema id ${schemaId}`, err);

@@ -59,7 +59,7 @@ export function toFloat32(f: CompiledField, value: unknown): number {
   if (typeof value === 'number') {
     const single = Math.fround(value);
     // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
-    if (!Number.isFinite(value)) throw nonFinite(f, value);
+    if (single - single !== 0) throw nonFinite(f, value);
     return single;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;

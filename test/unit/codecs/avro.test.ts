@@ -63,8 +63,9 @@ test('a truncated body, a corrupt body and trailing bytes are AVRO_DECODE', asyn
   assert.throws(() => decoder.decode(corrupt), recordError('AVRO_DECODE'));
 });
 
-test('an unknown schema id is UNKNOWN_SCHEMA_ID, remembered for the TTL without asking the registry again', async () => {
+test('an unknown schema id is UNKNOWN_SCHEMA_ID, remembered for the TTL without asking the registry again', async (t) => {
   const { registry, close } = await startTestRegistry();
+  t.after(close);
   let now = 1_000;
   const decoder = new AvroDecoder(registry, { rejectedIdTtlMs: 60_000, now: () => now });
   await assert.rejects(decoder.load(99), recordError('UNKNOWN_SCHEMA_ID', /99/));
@@ -78,8 +79,9 @@ test('an unknown schema id is UNKNOWN_SCHEMA_ID, remembered for the TTL without 
   await assert.rejects(decoder.load(99), scorerError('SCORER_ERR_SCHEMA_REGISTRY', true));
 });
 
-test('registry down (ECONNREFUSED) is a retryable ScorerError, never a RecordError', async () => {
+test('registry down (ECONNREFUSED) is a retryable ScorerError, never a RecordError', async (t) => {
   const { registry, close } = await startTestRegistry();
+  t.after(close);
   await close();
   const decoder = new AvroDecoder(registry);
   await assert.rejects(decoder.load(1), scorerError('SCORER_ERR_SCHEMA_REGISTRY', true));

@@ -23,8 +23,9 @@ test('avroInput returns a promise for a schema id seen first, then decodes synch
   assert.deepEqual({ ...(hot as object) }, { amount: 4 });
 });
 
-test('avroInput throws bad bytes synchronously and rejects for unknown ids and a dead registry', async () => {
+test('avroInput throws bad bytes synchronously and rejects for unknown ids and a dead registry', async (t) => {
   const { registry, close } = await startTestRegistry();
+  t.after(close);
   const input = avroInput(new AvroDecoder(registry));
   assert.throws(() => input.decode(Buffer.from('{}')), recordError('BAD_MAGIC_BYTE'));
   await assert.rejects(Promise.resolve(input.decode(Buffer.from([0, 0, 0, 0, 9, 0]))), recordError('UNKNOWN_SCHEMA_ID'));

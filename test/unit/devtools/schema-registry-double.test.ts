@@ -116,8 +116,9 @@ test('an invalid Avro schema is refused with 42201', async (t) => {
   assert.equal(res.json.error_code, 42201);
 });
 
-test('close() returns while a client still holds a keep-alive connection', async () => {
+test('close() returns while a client still holds a keep-alive connection, and may be called twice', async (t) => {
   const { registry, close } = await startTestRegistry();
+  t.after(close);
   await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   await close();
   // mappersmith reports transport failures (here a reset keep-alive socket or ECONNREFUSED) as status 400.
