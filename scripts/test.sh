@@ -37,7 +37,9 @@ count() { sed 's/\x1b\[[0-9;]*m//g' "$out" | awk -v key="$1" '$1 == "ℹ" && $2 
 run_tests() {
   local name="$1" pattern="$2" rc=0
   stage "$name tests: $pattern"
-  node --test --test-concurrency=1 --test-reporter=spec "$pattern" 2>&1 | tee "$out" || rc=$?
+  # The per-test timeout turns a hung test into a named failure instead of a CI run that never ends.
+  node --test --test-concurrency=1 --test-reporter=spec --test-timeout="${TEST_TIMEOUT_MS:-300000}" \
+    "$pattern" 2>&1 | tee "$out" || rc=$?
   passed_total=$((passed_total + $(count pass)))
   failed_total=$((failed_total + $(count fail) + $(count cancelled)))
   [ "$rc" -eq 0 ] || failed+=("$name")
