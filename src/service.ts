@@ -70,6 +70,7 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
     const transport = new KafkaTransport(kafka, config.kafka);
     await transport.connect();
 
+    const backpressure = new BackpressureController(config.backpressure, systemClock);
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
     const pipeline = new ScoringPipeline({
@@ -86,7 +87,7 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
         resume: (p) => ingest.resume(p),
         commit: (offsets) => ingest.commit(offsets),
       },
-      backpressure: new BackpressureController(config.backpressure, systemClock),
+      backpressure,
       budgets: config.backpressure,
       senderHighWater: Math.ceil(config.backpressure.globalBudget / 2),
       metrics: new PromPipelineMetrics(metrics, pool),
@@ -113,12 +114,15 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
     const commitTimer = setInterval(() => void pipeline.commit(), config.commit.intervalMs);
     // Resumes happen on acknowledgements too; this tick catches minimum pause times running out.
     const loadTimer = setInterval(() => pipeline.evaluateBackpressure(), 100);
+    // The share of partition-time spent paused over the last window: a saturation signal for autoscaling.
+    const shareTimer = setInterval(() => metrics.pausedTimeShare.set(backpressure.pausedTimeShare()), 5000);
     ready = true;
     log.info({ models: models.map((m) => `${m.config.name}:${m.config.version}`), inputs: config.inputs.map((i) => i.topic), output: config.output.topic, threads: config.inference.threads }, 'stream-scorer started');
 
     const stop = async (): Promise<boolean> => {
       ready = false;
       clearInterval(loadTimer);
+      clearInterval(shareTimer);
       const drained = await pipeline.drain(Math.max(0, config.shutdown.deadlineMs - CLOSE_RESERVE_MS));
       clearInterval(commitTimer);
       log.info({ drained, inSystem: pipeline.inSystem }, drained ? 'drained; leaving the group' : 'drain deadline passed; leaving the group with what was committed');

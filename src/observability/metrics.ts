@@ -45,7 +45,6 @@ export class ScorerMetrics {
   /** Share of recent wall time during which at least one partition was paused (0..1). */
   readonly pausedTimeShare: Gauge;
   readonly consumerLag: Gauge<PartitionLabels>;
-  readonly consumerLagSeconds: Gauge<PartitionLabels>;
   /** Highest done offset minus the commit watermark, per partition. */
   readonly commitGap: Gauge<PartitionLabels>;
   readonly commits: Counter;
@@ -80,7 +79,6 @@ export class ScorerMetrics {
     this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure');
     this.pausedTimeShare = gauge('paused_time_share', 'Share of recent time with at least one partition paused');
     this.consumerLag = gauge('consumer_lag', 'Records between the high watermark and the committed offset', partition);
-    this.consumerLagSeconds = gauge('consumer_lag_seconds', 'Age of the oldest record not yet committed', partition);
     this.commitGap = gauge('commit_gap', 'Highest done offset minus the commit watermark', partition);
     this.commits = counter('commits_total', 'Offset commits that succeeded');
     this.commitFailures = counter('commit_failures_total', 'Offset commits that failed');
@@ -106,7 +104,7 @@ export class ScorerMetrics {
 
   /** Drops the per-partition series of a revoked partition, so a departed partition stops reporting lag. */
   removePartition(topic: string, partition: number): void {
-    for (const metric of [this.consumerLag, this.consumerLagSeconds, this.commitGap]) {
+    for (const metric of [this.consumerLag, this.commitGap]) {
       metric.remove({ topic, partition });
     }
   }

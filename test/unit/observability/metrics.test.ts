@@ -15,7 +15,6 @@ const NAMES = [
   'scorer_paused_partitions',
   'scorer_paused_time_share',
   'scorer_consumer_lag',
-  'scorer_consumer_lag_seconds',
   'scorer_commit_gap',
   'scorer_commits_total',
   'scorer_commit_failures_total',
@@ -54,14 +53,12 @@ test('removePartition drops only that partition’s series', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   for (const partition of [0, 1]) {
     metrics.consumerLag.set({ topic: 'payments', partition }, 10 + partition);
-    metrics.consumerLagSeconds.set({ topic: 'payments', partition }, 1);
     metrics.commitGap.set({ topic: 'payments', partition }, 5);
   }
   metrics.removePartition('payments', 0);
   const text = await metrics.metrics();
   assert.doesNotMatch(text, /partition="0"/);
   assert.match(text, /^scorer_consumer_lag\{topic="payments",partition="1"\} 11$/m);
-  assert.match(text, /^scorer_consumer_lag_seconds\{topic="payments",partition="1"\} 1$/m);
   assert.match(text, /^scorer_commit_gap\{topic="payments",partition="1"\} 5$/m);
 });
 
