@@ -15,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+COPY bin/ ./bin/
 COPY src/ ./src/
 COPY models/ ./models/
 COPY schemas/ ./schemas/
@@ -24,4 +25,4 @@ COPY config/ ./config/
 USER node
 
 EXPOSE 9464
-CMD ["node", "src/main.ts", "run", "--config", "/etc/stream-scorer/scorer.yaml"]
+CMD ["bin/stream-scorer.js", "run", "--config", "/etc/stream-scorer/scorer.yaml"]

@@ -3,7 +3,8 @@
 # even when an earlier one failed, so one run shows everything that is broken; the exit code is non-zero
 # when any stage failed. A broker that was already running is left running; one started here is stopped.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+# shellcheck source=scripts/use-node.sh
 source scripts/use-node.sh
 
 # The tests read KAFKA_BROKERS; follow the broker script's port when only that was changed.

@@ -8,11 +8,15 @@
 # KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_READY_TIMEOUT_MS (90000),
 # KAFKA_STOP_TIMEOUT_S (30).
 set -euo pipefail
+# shellcheck source=scripts/kafka/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Jars into .kafka/<version>/libs; the marker makes an interrupted copy resolve again.
+# Jars into .kafka/<version>/libs. The marker holds the pom's checksum: an interrupted copy, or a changed
+# pom, resolves again.
 resolve_libs() {
-  [ -f "$libs_dir/.complete" ] && return 0
+  local stamp
+  stamp="$(sha256sum "$kafka_dir/pom.xml" | cut -d' ' -f1)"
+  [ "$(cat "$libs_dir/.complete" 2>/dev/null)" = "$stamp" ] && return 0
   require_mvn
   local t0 logging
   t0="$(now_ms)"
@@ -27,7 +31,7 @@ resolve_libs() {
     die "maven could not resolve org.apache.kafka:kafka_2.13:$version (is the version right? full log: ${version_dir#"$repo_root"/}/resolve.log)"
   fi
   [ -n "$(ls "$libs_dir"/kafka_2.13-*.jar 2>/dev/null)" ] || die "no kafka_2.13 jar in $libs_dir after resolving"
-  touch "$libs_dir/.complete"
+  echo "$stamp" >"$libs_dir/.complete"
   say "resolved in $(secs_since "$t0") s"
 }
 
@@ -79,8 +83,9 @@ launch() {
   local launched="$kafka_home/broker.pid.new"
   rm -f "$launched"
   build_java_cmd
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$launched" "${java_cmd[@]}" kafka.Kafka "$props_file" \
-    >"$log_file" 2>&1 </dev/null &
+    >"$log_file" 2>&1 </dev/null 9>&- &
   local i
   for i in $(seq 1 50); do [ -s "$launched" ] && break; sleep 0.1; done
   [ -s "$launched" ] || die "the broker process did not start"
@@ -177,10 +182,28 @@ cmd_reset() {
   say "removed ${data_dir#"$repo_root"/}"
 }
 
+# Several shells share one checkout (and so one broker): start, stop and reset take turns. The broker
+# itself does not inherit the lock (launch closes fd 9).
+take_lock() {
+  mkdir -p "$kafka_home"
+  exec 9>"$kafka_home/broker.lock"
+  flock -w 300 9 || die "another broker.sh has held $kafka_home/broker.lock for 5 minutes"
+}
+
+case "${1:-}" in
+  start | stop | restart | reset) take_lock ;;
+esac
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
-  restart) cmd_stop && cmd_start ;;
+  restart)
+    # stop switches to the running broker's version; start the one asked for.
+    requested="$version"
+    cmd_stop
+    set_version_paths "$requested"
+    cmd_start
+    ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
   reset) cmd_reset ;;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables here are used by broker.sh
 # Shared by broker.sh: where things live, prerequisites, and whether our broker is running.
 # Sourced, not run; expects `set -euo pipefail` from the caller.
 
@@ -50,7 +51,7 @@ require_mvn() {
 }
 
 require_node() {
-  # shellcheck source=../use-node.sh
+  # shellcheck source=scripts/use-node.sh
   source "$repo_root/scripts/use-node.sh" 2>/dev/null
   [ -d "$repo_root/node_modules/kafkajs" ] ||
     die "node_modules/kafkajs is missing (the readiness check uses it): run 'npm ci' first"

@@ -227,6 +227,8 @@ export class ScoringPipeline {
     const results = await scoreBatch(this.#o.pool, model, items, timing);
     model.batcher.complete(items.length, this.#o.clock.now() - started);
     this.#o.metrics.recordBatch(model.entry.config.name, items.length, timing.inferMs, started - oldestEnqueuedAt);
+    // One line per batch, never per message; at the default level this is a no-op costing nanoseconds.
+    this.#o.log.debug({ model: model.id, rows: items.length, inferMs: timing.inferMs, runs: timing.batches, waitMs: started - oldestEnqueuedAt }, 'batch scored');
     const scoredAt = this.#o.wallClock();
     const touched = new Set<PartitionState>();
     for (const r of results) {
