@@ -160,11 +160,11 @@ export const configSchema: ShapeOf<ScorerConfig> = {
       kind: 'object',
       fields: {
         globalBudget: int({
-          doc: 'Events in the system (buffered + scoring + awaiting ack), all partitions',
+          doc: 'Uncommitted offsets (buffered + scoring + awaiting ack + acknowledged, not yet committed), all partitions; also bounds duplicates after a crash',
           default: 20000,
           min: 1,
         }),
-        partitionBudget: int({ doc: 'Events in the system for one partition', default: 5000, min: 1 }),
+        partitionBudget: int({ doc: 'Uncommitted offsets for one partition', default: 5000, min: 1 }),
         resumeRatio: num({
           doc: 'Resume when usage falls to this share of the budget',
           default: 0.5,

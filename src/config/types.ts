@@ -90,9 +90,10 @@ export interface ScorerConfig {
     maxDelayMs: number;
   };
   backpressure: {
-    /** Events in the system (buffered + scoring + awaiting ack) across all partitions. @defaultValue 20000 */
+    /** Uncommitted offsets (buffered + scoring + awaiting ack + acknowledged, not yet committed) across all
+     * partitions: what a crash would replay, so it also bounds duplicates. @defaultValue 20000 */
     globalBudget: number;
-    /** Events in the system for one partition. @defaultValue 5000 */
+    /** Uncommitted offsets for one partition. @defaultValue 5000 */
     partitionBudget: number;
     /** Resume when usage falls to this share of the budget. @defaultValue 0.5 */
     resumeRatio: number;
