@@ -5,20 +5,12 @@
  * filled first (an Avro schema id seen for the first time), so the hot path allocates no promise.
  */
 
+import type { InputDecoder } from '../pipeline/routes.ts';
 import type { AvroDecoder } from './avro.ts';
 import { decodeJson, encodeJson } from './json.ts';
 
-export interface RecordDecoder {
-  /** The event, or a promise of it; throws (or rejects with) RecordError for bad input. */
-  decode(value: Buffer): unknown;
-}
-
-export interface ObjectEncoder {
-  encode(value: object): Buffer;
-}
-
 /** Rejects with ScorerError SCHEMA_REGISTRY (retryable) while the registry cannot be reached. */
-export function avroInput(avro: AvroDecoder): RecordDecoder {
+export function avroInput(avro: AvroDecoder): InputDecoder {
   return {
     decode(value) {
       const schemaId = avro.schemaIdOf(value);
@@ -28,10 +20,11 @@ export function avroInput(avro: AvroDecoder): RecordDecoder {
   };
 }
 
-export function jsonInput(): RecordDecoder {
+export function jsonInput(): InputDecoder {
   return { decode: decodeJson };
 }
 
-export function jsonOutput(): ObjectEncoder {
+/** Any object encodes as JSON, so this satisfies the pipeline's RecordEncoder and more. */
+export function jsonOutput(): { encode(value: object): Buffer } {
   return { encode: encodeJson };
 }

@@ -16,10 +16,10 @@ import {
   registerPaymentSchema,
   scorerConfig,
   sourceId,
-  startRegistry,
   type Prediction,
   type TestEvent,
 } from '../support/scenario.ts';
+import { startTestRegistry } from '../support/registry.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const EVENTS = 20_000;
@@ -37,7 +37,7 @@ for (const format of ['avro', 'json'] as const) {
       { topic: dlq, partitions: 1 },
     ]);
     t.after(() => deleteTopics([input, output, dlq]));
-    const reg = await startRegistry();
+    const reg = await startTestRegistry();
     t.after(() => reg.close());
 
     const events = goldenEvents(EVENTS);

@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
 import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, produce, uniqueName, type Collected } from '../support/kafka.ts';
-import { PAYMENT_SCHEMA, decodePredictions, goldenEvents, registerPaymentSchema, scorerConfig, sourceId, startRegistry } from '../support/scenario.ts';
+import { PAYMENT_SCHEMA, decodePredictions, goldenEvents, registerPaymentSchema, scorerConfig, sourceId } from '../support/scenario.ts';
+import { startTestRegistry } from '../support/registry.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const GOOD_PER_TOPIC = 1500;
@@ -21,7 +23,7 @@ test('poison records go to the DLQ with their reason; good ones are all scored',
   const groupId = uniqueName('poison-group');
   await createTopics([avroIn, jsonIn, output, dlq].map((topic) => ({ topic, partitions: 3 })));
   t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
-  const reg = await startRegistry();
+  const reg = await startTestRegistry();
   t.after(() => reg.close());
 
   const schemaId = await registerPaymentSchema(reg.registry, avroIn);
@@ -87,7 +89,7 @@ function interleave(good: Message[], bad: Message[]): Message[] {
   return out;
 }
 
-async function badAvroRecords(registry: Awaited<ReturnType<typeof startRegistry>>['registry'], topic: string, schemaId: number): Promise<Message[]> {
+async function badAvroRecords(registry: SchemaRegistry, topic: string, schemaId: number): Promise<Message[]> {
   const [event] = goldenEvents(1);
   const base = event!.event;
   const valid = await registry.encode(schemaId, base);

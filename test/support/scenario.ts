@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
-import { startRegistryDouble } from '../../devtools/schema-registry-double.ts';
 import { REPO_ROOT } from './scorer-process.ts';
 import { produce, type Collected } from './kafka.ts';
 
@@ -38,12 +37,6 @@ export function goldenEvents(n: number, keys = 500): TestEvent[] {
     events.push({ key, golden, event: { ...golden.event, event_id: `evt-${i}`, account_id: key } });
   }
   return events;
-}
-
-export async function startRegistry() {
-  const double = await startRegistryDouble({ port: 0, host: '127.0.0.1' });
-  const registry = new SchemaRegistry({ host: double.url });
-  return { url: double.url, registry, close: () => double.close() };
 }
 
 export async function registerPaymentSchema(registry: SchemaRegistry, topic: string, schema: object = PAYMENT_SCHEMA): Promise<number> {
