@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScorerError } from '../src/errors.ts';
+import { createKeyPicker, UNIFORM_KEYS } from './keys.ts';
 import { Random, Weighted } from './random.ts';
+import type { KeyDistribution } from './types.ts';
 
 export interface PaymentEvent {
   readonly event_id: string;
@@ -69,6 +71,8 @@ export interface EventGeneratorOptions {
   readonly seed: number;
   /** Size of the account pool events are spread over; 10,000 unless given. */
   readonly accounts?: number;
+  /** How events spread over the accounts; uniform unless given. */
+  readonly keys?: KeyDistribution;
 }
 
 export interface EventGenerator {
@@ -219,9 +223,10 @@ function paymentEvent(random: Random, account: Account, now: number): PaymentEve
 export function createEventGenerator(options: EventGeneratorOptions): EventGenerator {
   const random = new Random(options.seed);
   const accounts: (Account | undefined)[] = new Array(Math.max(1, options.accounts ?? 10_000));
+  const pickAccount = createKeyPicker(options.keys ?? UNIFORM_KEYS, accounts.length);
   return {
     next(now: number): PaymentEvent {
-      const index = random.int(accounts.length);
+      const index = pickAccount(random);
       const account = (accounts[index] ??= newAccount(random, index, now));
       return paymentEvent(random, account, now);
     },

@@ -37,6 +37,8 @@ export interface RunningService {
 
 /** Deadline share kept for the final commit, leaving the group and closing the pool. */
 const CLOSE_RESERVE_MS = 3000;
+/** Records admitted between hand-backs to the event loop (see PipelineOptions.yieldToLoop). */
+const ADMISSION_SLICE = 256;
 
 export async function startService(config: ScorerConfig, log: Logger): Promise<RunningService> {
   const metrics = new ScorerMetrics({ version: VERSION });
@@ -77,7 +79,8 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
       models: mappers,
       inputs,
       batching: config.batching,
-      slots: config.inference.threads,
+      inference: { threads: config.inference.threads, depth: pool.depth },
+      yieldToLoop: { every: ADMISSION_SLICE, yield: () => new Promise<void>((resolve) => setImmediate(resolve)) },
       maxRecordBytes: config.limits.maxRecordBytes,
       target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic, encoder },
       pool,

@@ -52,8 +52,17 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Batches posted to each thread at once: one running, one waiting in the thread's port. The waiting one
+ * starts the moment the running one ends, without a round trip through a main thread that may be busy
+ * admitting a fetch; measured on the heavy model draining a backlog, 19.7k -> 22.9k events/s.
+ */
+const TASKS_PER_THREAD = 2;
+
 export class InferencePool {
   readonly threads: number;
+  /** Batches each thread may hold; the pipeline keeps threads × depth in flight. */
+  readonly depth = TASKS_PER_THREAD;
   readonly #piscina: Piscina<WorkerRequest, WorkerReply>;
   readonly #maxAttempts: number;
   /** Aborted once no worker is left (replacements failing in bootstrap), so queued batches fail, not hang. */
@@ -94,6 +103,7 @@ export class InferencePool {
       filename: WORKER_URL,
       minThreads: options.threads,
       maxThreads: options.threads,
+      concurrentTasksPerWorker: TASKS_PER_THREAD,
       // A thread that idles out is respawned later and reloads every session: never let one go.
       idleTimeout: Infinity,
       workerData,

@@ -1,6 +1,6 @@
 /**
  * The piscina worker entry: one onnxruntime-node session per model per thread, created when the thread
- * starts. The only file that imports onnxruntime-node. A model that fails to load throws at the top level,
+ * starts. Only this file and session.ts import onnxruntime-node. A model that fails to load throws at the top level,
  * so the thread fails in bootstrap and the pool's start-up fails with it; everything after start-up
  * replies with data, never throws.
  */
@@ -8,37 +8,13 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { extractLabels, extractScores } from './output-columns.ts';
 import { failedReply, modelKey } from './protocol.ts';
 import type { DescribedReply, InferenceWorkerData, ScoreRequest, ScoredReply, WorkerReply, WorkerRequest } from './protocol.ts';
-import type { GraphInputInfo, TensorPayload } from './types.ts';
-
-/**
- * One intra-op thread and no spinning: the pool already runs one thread per core, and ORT's default
- * (a spinning pool per session sized to the cores) oversubscribes the CPU (microsoft/onnxruntime#17011).
- */
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-};
+import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
+import type { GraphInputInfo } from './types.ts';
 
 const config = workerData as InferenceWorkerData;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function toTensor(payload: TensorPayload): ort.Tensor {
-  // Typed arrays on plain ArrayBuffers are wrapped by ORT without a copy.
-  switch (payload.dtype) {
-    case 'float32':
-      return new ort.Tensor('float32', payload.data, payload.dims);
-    case 'int64':
-      return new ort.Tensor('int64', payload.data, payload.dims);
-    case 'string':
-      return new ort.Tensor('string', payload.data, payload.dims);
-  }
-}
 
 function describeValues(metadata: readonly ort.InferenceSession.ValueMetadata[]): GraphInputInfo[] {
   return metadata.map((value) =>
@@ -77,7 +53,7 @@ async function warmUp(session: ort.InferenceSession): Promise<void> {
 async function loadSessions(): Promise<Map<string, ort.InferenceSession>> {
   const sessions = new Map<string, ort.InferenceSession>();
   for (const model of config.models) {
-    const session = await ort.InferenceSession.create(model.onnxPath, SESSION_OPTIONS).catch((err: unknown) => {
+    const session = await openSession(model.onnxPath).catch((err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       throw new Error(`model ${modelKey(model.name, model.version)} (${model.onnxPath}) failed to load: ${reason}`);
     });
@@ -103,24 +79,12 @@ function describe(session: ort.InferenceSession): DescribedReply {
 async function score(session: ort.InferenceSession, request: ScoreRequest): Promise<ScoredReply> {
   // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
   if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, payload] of Object.entries(request.feeds)) feeds[name] = toTensor(payload);
-  const { score: scoreRef, label: labelRef } = request.outputs;
-  // Fetch only what the config names: sklearn's ZipMap outputs cannot be read (microsoft/onnxruntime#8007).
-  const fetches = [...new Set([scoreRef.output, ...(labelRef === undefined ? [] : [labelRef.output])])];
+  const feeds = toTensors(request.feeds);
   const started = performance.now();
-  const results = await session.run(feeds, fetches);
+  const results = await session.run(feeds, fetchesFor(request.outputs));
   const inferMs = performance.now() - started;
-  const scores = extractScores(outputOf(results, scoreRef.output), request.rows, scoreRef);
-  if (labelRef === undefined) return { kind: 'scored', scores, inferMs };
-  const labels = extractLabels(outputOf(results, labelRef.output), request.rows, labelRef);
-  return { kind: 'scored', scores, labels, inferMs };
-}
-
-function outputOf(results: ort.InferenceSession.ReturnType, name: string): ort.Tensor {
-  const tensor = results[name];
-  if (tensor === undefined) throw new Error(`session.run returned no output ${name}`);
-  return tensor;
+  const { scores, labels } = readScores(results, request.rows, request.outputs);
+  return labels === undefined ? { kind: 'scored', scores, inferMs } : { kind: 'scored', scores, labels, inferMs };
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {

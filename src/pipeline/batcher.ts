@@ -18,8 +18,13 @@ export interface BatchInfo {
 export interface BatcherOptions<T> {
   maxBatchSize: number;
   maxDelayMs: number;
-  /** Worker threads: at most this many batches in flight. */
+  /** At most this many batches in flight. */
   slots: number;
+  /**
+   * Batches that actually run at once (worker threads), for the smallest-sufficient-batch formula.
+   * Fewer than slots when each worker also holds a queued batch. @defaultValue slots
+   */
+  workers?: number;
   clock: Clock;
   scheduler: Scheduler;
   /**
@@ -39,6 +44,7 @@ export class MicroBatcher<T> {
   readonly #maxBatchSize: number;
   readonly #maxDelayMs: number;
   readonly #slots: number;
+  readonly #workers: number;
   readonly #clock: Clock;
   readonly #scheduler: Scheduler;
   readonly #dispatch: (items: T[], info: BatchInfo) => void;
@@ -63,6 +69,7 @@ export class MicroBatcher<T> {
     this.#maxBatchSize = maxBatchSize;
     this.#maxDelayMs = maxDelayMs;
     this.#slots = slots;
+    this.#workers = Math.min(slots, Math.max(1, options.workers ?? slots));
     this.#clock = options.clock;
     this.#scheduler = options.scheduler;
     this.#dispatch = options.dispatch;
@@ -120,13 +127,13 @@ export class MicroBatcher<T> {
   }
 
   /**
-   * The smallest batch that keeps up with the arrival rate λ on `slots` workers with s(b) = α + βb:
+   * The smallest batch that keeps up with the arrival rate λ on `workers` workers with s(b) = α + βb:
    * c·b / (α + βb) ≥ λ  ⇔  b ≥ λα / (c − λβ) (notes §5); maxBatchSize when no batch size keeps up.
    */
   get minBatchSize(): number {
     const lambda = this.#rate.perMs();
     if (lambda <= 0) return 1;
-    const spare = this.#slots - lambda * this.#model.beta;
+    const spare = this.#workers - lambda * this.#model.beta;
     if (spare <= 0) return this.#maxBatchSize;
     const b = Math.ceil((lambda * this.#model.alpha) / spare);
     return Math.min(this.#maxBatchSize, Math.max(1, b));

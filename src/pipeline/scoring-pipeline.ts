@@ -37,7 +37,15 @@ export interface PipelineOptions {
   models: readonly { entry: ModelEntry; mapper: FeatureExtractor }[];
   inputs: readonly { topic: string; decoder: InputDecoder; model: string }[];
   batching: { maxBatchSize: number; maxDelayMs: number };
-  slots: number;
+  /** Inference threads, and batches each may hold (one running, the rest queued at the thread). */
+  inference: { threads: number; depth: number };
+  /**
+   * Admission hands the event loop back after this many records of one fetch, so that finished
+   * batches are collected and the next dispatched while a large fetch is admitted; without it a
+   * 5,000-record fetch keeps the main thread for tens of milliseconds while the workers sit idle.
+   * Absent: admission runs a fetch to the end in one go (the unit tests' fake scheduler).
+   */
+  yieldToLoop?: { every: number; yield: () => Promise<void> };
   maxRecordBytes: number;
   target: OutputTarget;
   pool: ScoringPool;
@@ -104,7 +112,8 @@ export class ScoringPipeline {
       batcher: new MicroBatcher<Work>({
         maxBatchSize: config.batching?.maxBatchSize ?? this.#o.batching.maxBatchSize,
         maxDelayMs: config.batching?.maxDelayMs ?? this.#o.batching.maxDelayMs,
-        slots: this.#o.slots,
+        slots: this.#o.inference.threads * this.#o.inference.depth,
+        workers: this.#o.inference.threads,
         clock: this.#o.clock,
         scheduler: this.#o.scheduler,
         dispatch: (items, info) => void this.#runBatch(runtime, items, info.oldestEnqueuedAt),
@@ -187,6 +196,10 @@ export class ScoringPipeline {
       const result = decoded instanceof Rejection ? decoded : toWork(work, route, decoded);
       if (result instanceof Rejection) this.#complete(deadLetterOutgoing(this.#o.target, work, result.error.reason, result.error.message, route.model.id, this.#o.wallClock()));
       else route.model.batcher.push(part.key, work);
+      if (this.#o.yieldToLoop && admitted % this.#o.yieldToLoop.every === 0) {
+        await this.#o.yieldToLoop.yield();
+        if (this.#stopping || part.revoked) break;
+      }
     }
     this.#release(part);
     this.#o.metrics.recordConsumed(batch.topic, admitted);

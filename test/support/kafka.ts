@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+import { createTopicsReady, type TopicSpec } from '../../devtools/topics.ts';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -30,25 +31,9 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
   }
 }
 
-/** Creates topics and waits until every partition has a leader. kafkajs's own waitForLeaders can fail
- * with UNKNOWN_TOPIC_OR_PARTITION while the controller is still propagating, so poll metadata instead. */
-export async function createTopics(topics: readonly { topic: string; partitions: number }[]): Promise<void> {
-  await withAdmin(async (admin) => {
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ready = await admin
-        .fetchTopicMetadata({ topics: topics.map((t) => t.topic) })
-        .then((m) => m.topics.every((t) => t.partitions.length === topics.find((x) => x.topic === t.name)?.partitions && t.partitions.every((p) => p.leader >= 0)))
-        .catch(() => false);
-      if (ready) return;
-      if (Date.now() > deadline) throw new Error(`topics not ready after 30 s: ${topics.map((t) => t.topic).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
+/** Creates topics and waits until every partition has a leader (see devtools/topics.ts). */
+export async function createTopics(topics: readonly TopicSpec[]): Promise<void> {
+  await withAdmin((admin) => createTopicsReady(admin, topics));
 }
 
 export async function deleteTopics(topics: readonly string[]): Promise<void> {

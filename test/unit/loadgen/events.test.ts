@@ -63,6 +63,26 @@ test('time features follow event_time in UTC and account ids stay within the poo
   assert.equal(new Set(events.map((e) => e.event_id)).size, events.length);
 });
 
+test('keys: uniform by default, drawing the same accounts as before key distributions existed', () => {
+  // Pinned: runs and golden files made with a seed must keep their events.
+  const pinned = 'acct-006606 acct-000577 acct-003684 acct-000231 acct-003177 acct-007661 acct-006629 acct-003286';
+  assert.equal(generate(42, 8).map((e) => e.account_id).join(' '), pinned);
+  const explicit = createEventGenerator({ seed: 42, keys: { kind: 'uniform' } });
+  assert.deepEqual(Array.from({ length: 500 }, (_, i) => explicit.next(START + i * 997)), generate(42, 500));
+});
+
+test('keys: zipf puts the most events on the first account', () => {
+  const generator = createEventGenerator({ seed: 8, accounts: 100, keys: { kind: 'zipf', exponent: 1.2 } });
+  const perAccount = new Map<string, number>();
+  for (let i = 0; i < 5000; i++) {
+    const id = generator.next(START + i).account_id;
+    perAccount.set(id, (perAccount.get(id) ?? 0) + 1);
+  }
+  const ranked = [...perAccount.entries()].sort((a, b) => b[1] - a[1]);
+  assert.equal(ranked[0]?.[0], 'acct-000000');
+  assert.ok((ranked[0]?.[1] ?? 0) > 5000 * 0.15, `hottest account has ${ranked[0]?.[1]} events`);
+});
+
 test('the distribution is roughly the training one', () => {
   const events = generate(11, 20000);
   const share = (predicate: (e: PaymentEvent) => boolean): number => events.filter(predicate).length / events.length;

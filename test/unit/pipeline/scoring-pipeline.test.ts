@@ -100,7 +100,7 @@ function setup(budgets = { globalBudget: 1000, partitionBudget: 500 }) {
     models: [{ entry: ENTRY, mapper }],
     inputs: [{ topic: 'in', model: 'm', decoder: { decode: (v: Buffer) => JSON.parse(v.toString()) as unknown } }],
     batching: { maxBatchSize: 4, maxDelayMs: 1 },
-    slots: 2,
+    inference: { threads: 2, depth: 1 },
     maxRecordBytes: 1000,
     target: { topic: 'out', deadLetterTopic: 'dlq', encoder: { encode: (v) => Buffer.from(JSON.stringify(v)) } },
     pool,

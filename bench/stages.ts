@@ -1,0 +1,121 @@
+/**
+ * The suite's kinds of measurement, each turning runs into the records of bench/results.ts: the
+ * inference ceiling, the highest sustainable rate of a subject, W1 at a fixed rate, and the burst.
+ */
+import type { LoadResult } from '../loadgen/types.ts';
+import { measureInferenceCeiling } from './inference-ceiling.ts';
+import type { BenchOptions } from './options.ts';
+import type { BurstRun, CeilingRun, FixedRun, SubjectId, SustainRun, TrialRecord } from './results.ts';
+import { measuredRun, SUBJECTS, type RunContext } from './runner.ts';
+import { DEFAULT_PLAN, judgeTrial, searchSustainable } from './sustainable.ts';
+
+/** Where the suite reports what it is doing; the live progress line of each run goes to stderr too. */
+export type Say = (line: string) => void;
+
+export async function ceilingStage(rep: number, model: 'fraud' | 'heavy', options: BenchOptions, say: Say): Promise<CeilingRun> {
+  say(`inference ceiling, ${model}: raw onnxruntime-node on ${options.threads} thread(s), batches 64 to 1024`);
+  const durationMs = Math.max(2_000, Math.round(options.trialMs / 10));
+  const measured = await measureInferenceCeiling({ model, threads: options.threads, batchSizes: [64, 256, 1024], durationMs });
+  say(`  best ${Math.round(measured.best.rowsPerSec).toLocaleString('en-US')} rows/s at batch ${measured.best.batchSize}`);
+  return { rep, model, threads: options.threads, results: measured.results, best: measured.best };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : (sorted[sorted.length >> 1] as number);
+}
+
+/** Prediction rate while the generator floods the input: the median second, skipping the start-up. */
+function probeRate(result: LoadResult): number {
+  const producing = result.timeline.filter((p) => p.targetRate === 'max' && p.t > 2);
+  return median(producing.map((p) => p.received));
+}
+
+function peakRss(result: LoadResult): number | null {
+  return result.memory?.peakMiB ?? null;
+}
+
+export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: number, subject: SubjectId, say: Say): Promise<SustainRun> {
+  const title = SUBJECTS[subject].title;
+  say(`${title}: probe, as fast as the generator can for ${options.probeMs / 1000} s`);
+  const probe = await measuredRun(ctx, { subject, profile: { phases: [{ rate: 'max', durationMs: options.probeMs }] }, warmupMs: 0, drainTimeoutMs: 2_000 });
+  const guess = probeRate(probe);
+  say(`  probe: ${guess.toLocaleString('en-US')} predictions/s`);
+  const trials: TrialRecord[] = [];
+  const search = await searchSustainable(Math.max(guess, 100), DEFAULT_PLAN, async (rate) => {
+    say(`${title}: ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
+    const result = await measuredRun(ctx, {
+      subject,
+      profile: { phases: [{ rate, durationMs: options.trialMs }] },
+      warmupMs: options.warmupMs,
+      drainTimeoutMs: 15_000,
+    });
+    const verdict = judgeTrial(result, rate);
+    trials.push({
+      rate,
+      sustained: verdict.sustained,
+      reasons: verdict.reasons,
+      throughput: Math.round(result.throughput),
+      p99Ms: result.latency.p99,
+      peakOutstanding: result.lag.peakOutstanding,
+      peakRssMiB: peakRss(result),
+    });
+    say(`  ${verdict.sustained ? 'sustained' : `not sustained: ${verdict.reasons.join('; ')}`}; p99 ${result.latency.p99.toFixed(1)} ms`);
+    return verdict;
+  });
+  say(`${title}: highest sustainable rate ${search.rate.toLocaleString('en-US')}/s`);
+  return { rep, subject, guess, rate: search.rate, trials };
+}
+
+export async function fixedStage(ctx: RunContext, options: BenchOptions, rep: number, rate: number, say: Say): Promise<{ record: FixedRun; result: LoadResult }> {
+  say(`W1 at ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
+  const result = await measuredRun(ctx, { subject: 'w1', profile: { phases: [{ rate, durationMs: options.trialMs }] }, warmupMs: options.warmupMs, drainTimeoutMs: 30_000 });
+  const verdict = judgeTrial(result, rate);
+  const l = result.latency;
+  say(`  p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, p99.9 ${l.p999.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; missing ${result.missing}, duplicates ${result.duplicates}`);
+  const record: FixedRun = {
+    rep,
+    rate,
+    sustained: verdict.sustained,
+    throughput: Math.round(result.throughput),
+    latency: l,
+    missing: result.missing,
+    duplicates: result.duplicates,
+    peakRssMiB: peakRss(result),
+  };
+  return { record, result };
+}
+
+/** Seconds after `fromS` until outstanding fell to `threshold` or below; null if it never did. */
+export function recoverySeconds(result: LoadResult, fromS: number, threshold: number): number | null {
+  const point = result.timeline.find((p) => p.t > fromS && p.outstanding <= threshold);
+  return point === undefined ? null : point.t - fromS;
+}
+
+export async function burstStage(ctx: RunContext, options: BenchOptions, rep: number, chart: string, say: Say): Promise<{ record: BurstRun; result: LoadResult }> {
+  const base = options.burstBaseRate;
+  const phaseMs = options.burstPhaseMs;
+  say(`burst: W1 at ${base.toLocaleString('en-US')}/s, ${(base * 10).toLocaleString('en-US')}/s, ${base.toLocaleString('en-US')}/s, ${phaseMs / 1000} s each`);
+  const result = await measuredRun(ctx, {
+    subject: 'w1',
+    profile: { phases: [{ rate: base, durationMs: phaseMs }, { rate: base * 10, durationMs: phaseMs }, { rate: base, durationMs: phaseMs }] },
+    warmupMs: options.warmupMs,
+    drainTimeoutMs: 120_000,
+  });
+  // Recovered: lag back to what steady load leaves (half a second of it, at least 1,000 events).
+  const recovered = recoverySeconds(result, (2 * phaseMs) / 1000, Math.max(1_000, base / 2));
+  const record: BurstRun = {
+    rep,
+    baseRate: base,
+    peakRate: base * 10,
+    peakOutstanding: result.lag.peakOutstanding,
+    recoverMs: recovered === null ? null : recovered * 1000,
+    rss: result.memory ? { startMiB: result.memory.startMiB, peakMiB: result.memory.peakMiB, endMiB: result.memory.endMiB } : null,
+    p99ByPhaseMs: result.phases.map((p) => p.latency.p99),
+    missing: result.missing,
+    duplicates: result.duplicates,
+    chart,
+  };
+  say(`  peak lag ${record.peakOutstanding.toLocaleString('en-US')} events, recovered ${recovered === null ? 'never' : `${recovered} s`} after the burst, RSS ${record.rss ? `${record.rss.startMiB.toFixed(0)} → peak ${record.rss.peakMiB.toFixed(0)} → ${record.rss.endMiB.toFixed(0)} MiB` : 'not sampled'}`);
+  return { record, result };
+}

@@ -1,0 +1,180 @@
+/**
+ * What the baseline subjects share: flags, the scorer's own configuration defaults (so every client
+ * setting matches the scorer's), the product's codecs, the prediction record, the `ready` line and a
+ * clean exit on SIGTERM. Each subject script only adds its consume-process-produce loop.
+ */
+import { readFileSync } from 'node:fs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { AvroDecoder, AvroEncoder } from '../../src/codecs/avro.ts';
+import { avroInput } from '../../src/codecs/input-decoder.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { ScorerConfig } from '../../src/config/types.ts';
+import { loadModelRepository } from '../../src/inference/model-repository.ts';
+import type { ModelEntry } from '../../src/inference/types.ts';
+import { createKafka } from '../../src/ingest/kafka-client.ts';
+import type { PredictionValue } from '../../src/pipeline/outcomes.ts';
+import type { InputDecoder } from '../../src/pipeline/routes.ts';
+import { FlagError } from './flags.ts';
+import { READY_LINE, SUBJECT_USAGE, parseSubjectArgs, type SubjectArgs } from './args.ts';
+
+const PREDICTION_SCHEMA = new URL('../../schemas/prediction.avsc', import.meta.url);
+
+export interface SubjectContext {
+  readonly name: string;
+  readonly args: SubjectArgs;
+  /** The scorer's configuration for the same topics and group, defaults included. */
+  readonly config: ScorerConfig;
+  readonly model: ModelEntry;
+  /** Output subject `<output>-value`, registered at start-up as the scorer does. */
+  readonly encoder: AvroEncoder;
+  /** Decodes one record value; a promise only the first time a schema id is seen. */
+  decode(value: Buffer | null | undefined): unknown;
+}
+
+function log(level: 'warn' | 'error', obj: object, msg: string): void {
+  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...obj, msg })}\n`);
+}
+
+export function logError(msg: string, error: unknown): void {
+  log('error', { err: error instanceof Error ? error.stack ?? error.message : String(error) }, msg);
+}
+
+/** Prints the problem and exits 2 on bad flags, exits 1 on anything else that stops start-up. */
+export async function setUp(name: string, argv: readonly string[] = process.argv.slice(2)): Promise<SubjectContext> {
+  let args: SubjectArgs;
+  try {
+    args = parseSubjectArgs(argv);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n${SUBJECT_USAGE}\n`);
+    process.exit(2);
+  }
+  try {
+    return await context(name, args);
+  } catch (error) {
+    logError(`${name}: start-up failed`, error);
+    process.exit(1);
+  }
+}
+
+async function context(name: string, args: SubjectArgs): Promise<SubjectContext> {
+  // The scorer's loader fills every default the scorer would run with; no SCORER_ variables are read.
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      kafka: { brokers: args.brokers, groupId: args.group, clientId: `bench-${name}` },
+      schemaRegistry: { url: args.registryUrl },
+      models: { repository: args.modelsDir, serve: [{ name: args.model }] },
+      inputs: [{ topic: args.inputTopic, format: 'avro', model: args.model }],
+      output: { topic: args.outputTopic, format: 'avro' },
+    },
+  });
+  const [model] = await loadModelRepository(config.models.repository, config.models.serve);
+  if (model === undefined) throw new Error(`model ${args.model} not found in ${config.models.repository}`);
+  const registry = new SchemaRegistry({ host: args.registryUrl });
+  const schema = JSON.parse(readFileSync(PREDICTION_SCHEMA, 'utf8')) as object;
+  const encoder = await AvroEncoder.create(registry, `${args.outputTopic}-value`, schema);
+  const decoder: InputDecoder = avroInput(new AvroDecoder(registry));
+  return {
+    name,
+    args,
+    config,
+    model,
+    encoder,
+    decode(value) {
+      if (value === null || value === undefined) throw new Error('input record has no value (tombstone)');
+      return decoder.decode(value);
+    },
+  };
+}
+
+/** schemas/prediction.avsc for one input record; scored_at is now. */
+export function prediction(ctx: SubjectContext, topic: string, partition: number, offset: number, timestamp: number, score: number, label: string | null): PredictionValue {
+  return {
+    score,
+    label,
+    model_name: ctx.model.config.name,
+    model_version: ctx.model.config.version,
+    source_topic: topic,
+    source_partition: partition,
+    source_offset: offset,
+    event_timestamp: timestamp,
+    scored_at: Date.now(),
+  };
+}
+
+let announced = false;
+
+/** Prints the ready line once: the consumer has joined the group and holds its assignment. */
+export function announceReady(): void {
+  if (announced) return;
+  announced = true;
+  process.stdout.write(`${READY_LINE}\n`);
+}
+
+/**
+ * On SIGTERM or SIGINT runs `stop` (finish the batch in hand, commit, leave the group, disconnect) and
+ * exits 0, or 1 when stopping fails; a second signal exits 1 at once.
+ */
+export function exitOnSignal(name: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logError(`${name}: stopping failed`, error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+export function exitOnFailure(name: string, error: unknown): never {
+  logError(`${name}: failed`, error);
+  process.exit(1);
+}
+
+export interface KafkajsClients {
+  readonly kafka: Kafka;
+  readonly consumer: Consumer;
+  readonly producer: Producer;
+}
+
+/**
+ * A kafkajs client, consumer and producer built as the scorer builds them (src/ingest/kafka-client.ts,
+ * src/ingest/consumer.ts, src/sink/kafka-producer.ts): same timeouts, fetch sizes and producer settings.
+ * The consumer announces ready on its first GROUP_JOIN and ends the process if kafkajs gives up.
+ */
+export function kafkajsClients(ctx: SubjectContext): KafkajsClients {
+  const kafka = createKafka(ctx.config.kafka, { warn: (obj, msg) => log('warn', obj, msg), error: (obj, msg) => log('error', obj, msg) });
+  const { consumer: c } = ctx.config.kafka;
+  const consumer = kafka.consumer({
+    groupId: ctx.config.kafka.groupId,
+    sessionTimeout: c.sessionTimeoutMs,
+    rebalanceTimeout: c.rebalanceTimeoutMs,
+    heartbeatInterval: c.heartbeatIntervalMs,
+    maxBytesPerPartition: c.maxBytesPerPartition,
+    maxBytes: c.maxBytes,
+    maxWaitTimeInMs: c.maxWaitTimeMs,
+    allowAutoTopicCreation: false,
+  });
+  consumer.on(consumer.events.GROUP_JOIN, announceReady);
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) exitOnFailure(ctx.name, event.payload.error);
+    logError(`${ctx.name}: consumer crashed; kafkajs restarts it`, event.payload.error);
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  return { kafka, consumer, producer };
+}
+
+/** Connects, subscribes to the input topic from the earliest offset (for a new group) as the scorer does. */
+export async function connectKafkajs(ctx: SubjectContext, { consumer, producer }: KafkajsClients): Promise<void> {
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: [ctx.args.inputTopic], fromBeginning: ctx.config.kafka.consumer.fromBeginning });
+}

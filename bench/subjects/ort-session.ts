@@ -1,0 +1,18 @@
+/**
+ * onnxruntime-node as the scorer's inference workers use it (src/inference/session.ts), for the
+ * baselines that call it directly: the naive scorer and the inference ceiling.
+ */
+import type * as ort from 'onnxruntime-node';
+import { fetchesFor, openSession as openOnnx, readScores, type RowScores } from '../../src/inference/session.ts';
+import type { ModelConfig, ModelEntry } from '../../src/inference/types.ts';
+
+export { fetchesFor, toTensors } from '../../src/inference/session.ts';
+
+export function openSession(entry: ModelEntry): Promise<ort.InferenceSession> {
+  return openOnnx(entry.onnxPath);
+}
+
+/** Runs one batch of `rows` rows and reads the score (and label) columns the config names. */
+export async function scoreRows(session: ort.InferenceSession, config: ModelConfig, tensors: Record<string, ort.Tensor>, rows: number): Promise<RowScores> {
+  return readScores(await session.run(tensors, fetchesFor(config.outputs)), rows, config.outputs);
+}

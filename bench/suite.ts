@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: PROTOCOL.md's suite against a running broker. Each repetition runs every stage once,
+ * in the same order, so each subject and its baseline are measured side by side (A, B, A, B ...).
+ * Writes <out>/<date>.json (every run), <out>/<date>.md (the table) and charts in <out>/<date>/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRegistryDouble } from '../devtools/schema-registry-double.ts';
+import { renderChart } from '../loadgen/chart.ts';
+import type { LoadResult } from '../loadgen/types.ts';
+import { describeMachine } from './machine.ts';
+import { UsageError } from '../loadgen/profile.ts';
+import { parseBenchArgs, USAGE, type BenchOptions } from './options.ts';
+import { replaceBenchSection } from './readme.ts';
+import { renderMarkdown } from './report.ts';
+import type { BurstRun, CeilingRun, FixedRun, SuiteResults, SustainRun } from './results.ts';
+import type { RunContext } from './runner.ts';
+import { burstStage, ceilingStage, fixedStage, sustainStage, type Say } from './stages.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+function parseOrExit(): BenchOptions {
+  try {
+    const parsed = parseBenchArgs(process.argv.slice(2));
+    if (parsed === 'help') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    return parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const options = parseOrExit();
+const startedAt = new Date();
+const stamp = `${startedAt.toISOString().slice(0, 10)}${options.mode === 'quick' ? '-quick' : ''}`;
+const outDir = resolve(REPO_ROOT, options.outDir);
+const chartDir = join(outDir, stamp);
+mkdirSync(chartDir, { recursive: true });
+const t0 = performance.now();
+const say: Say = (line) => process.stderr.write(`[${((performance.now() - t0) / 60_000).toFixed(1).padStart(5)} min] ${line}\n`);
+
+const registry = await startRegistryDouble({ port: 0 });
+const ctx: RunContext = { brokers: options.brokers, registryUrl: registry.url, partitions: options.partitions, threads: options.threads };
+const ceilings: CeilingRun[] = [];
+const sustainable: SustainRun[] = [];
+const fixed: FixedRun[] = [];
+const bursts: BurstRun[] = [];
+const has = (stage: BenchOptions['stages'][number]) => options.stages.includes(stage);
+
+function saveChart(name: string, result: LoadResult, title: string): string {
+  const file = join(chartDir, `${name}.svg`);
+  writeFileSync(file, renderChart(result, title));
+  return relative(outDir, file);
+}
+
+function results(): SuiteResults {
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: describeMachine(options.brokers),
+    settings: {
+      mode: options.mode,
+      repeat: options.repeat,
+      trialSeconds: options.trialMs / 1000,
+      burstPhaseSeconds: options.burstPhaseMs / 1000,
+      threads: options.threads,
+      partitions: options.partitions,
+      fixedRates: options.fixedRates,
+      burstBaseRate: options.burstBaseRate,
+    },
+    ceilings,
+    sustainable,
+    fixed,
+    bursts,
+  };
+}
+
+/** Written after every stage, so an interrupted suite still leaves what it measured. */
+function save(): string {
+  const all = results();
+  writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(all, null, 2)}\n`);
+  const table = renderMarkdown(all);
+  writeFileSync(join(outDir, `${stamp}.md`), table);
+  return table;
+}
+
+say(`bench: ${options.mode} mode, ${options.repeat} repetition(s), stages ${options.stages.join(', ')}; results in ${relative(REPO_ROOT, outDir)}/${stamp}.json`);
+try {
+  for (let rep = 1; rep <= options.repeat; rep++) {
+    say(`repetition ${rep} of ${options.repeat}`);
+    if (has('ceilings')) {
+      ceilings.push(await ceilingStage(rep, 'fraud', options, say), await ceilingStage(rep, 'heavy', options, say));
+      save();
+    }
+    for (const [stage, subject] of [['w2', 'w2'], ['kafka', 'kafka-kafkajs'], ['w1', 'w1'], ['naive', 'naive'], ['platformatic', 'kafka-platformatic']] as const) {
+      if (!has(stage)) continue;
+      sustainable.push(await sustainStage(ctx, options, rep, subject, say));
+      save();
+    }
+    if (has('fixed')) {
+      for (const rate of options.fixedRates) {
+        const { record, result } = await fixedStage(ctx, options, rep, rate, say);
+        fixed.push(record);
+        saveChart(`w1-${rate}-rep${rep}`, result, `W1 fraud scorer at ${rate.toLocaleString('en-US')} events/s (repetition ${rep})`);
+        save();
+      }
+    }
+    if (has('burst')) {
+      const chart = join(stamp, `burst-rep${rep}.svg`);
+      const { record, result } = await burstStage(ctx, options, rep, chart, say);
+      saveChart(`burst-rep${rep}`, result, `Burst: W1 at ${options.burstBaseRate.toLocaleString('en-US')}/s, 10x, then steady (repetition ${rep})`);
+      bursts.push(record);
+      save();
+    }
+  }
+} finally {
+  await registry.close();
+}
+const table = save();
+process.stdout.write(`\n${table}\n`);
+if (options.updateReadme) {
+  const readmePath = join(REPO_ROOT, 'README.md');
+  writeFileSync(readmePath, replaceBenchSection(readFileSync(readmePath, 'utf8'), table, relative(REPO_ROOT, join(outDir, `${stamp}.md`))));
+  say('README benchmark section updated');
+}
+say(`done in ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${relative(REPO_ROOT, join(outDir, `${stamp}.json`))}`);

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBenchArgs, STAGES } from '../../../bench/options.ts';
+import { UsageError } from '../../../loadgen/profile.ts';
+
+test('full mode follows PROTOCOL.md: 3 repetitions of 60 s trials', () => {
+  const options = parseBenchArgs([]);
+  assert.notEqual(options, 'help');
+  if (options === 'help') return;
+  assert.equal(options.mode, 'full');
+  assert.equal(options.repeat, 3);
+  assert.equal(options.trialMs, 60_000);
+  assert.equal(options.burstPhaseMs, 60_000);
+  assert.deepEqual(options.fixedRates, [200, 1000, 5000, 20000]);
+  assert.deepEqual(options.stages, STAGES);
+});
+
+test('--quick shortens everything unless a flag says otherwise', () => {
+  const options = parseBenchArgs(['--quick', '--trial', '20s', '--only', 'w1,burst']);
+  if (options === 'help') return assert.fail('expected options');
+  assert.equal(options.mode, 'quick');
+  assert.equal(options.repeat, 1);
+  assert.equal(options.trialMs, 20_000);
+  assert.equal(options.burstPhaseMs, 10_000);
+  assert.deepEqual(options.stages, ['w1', 'burst']);
+});
+
+test('bad flags are usage errors that name the flag', () => {
+  assert.throws(() => parseBenchArgs(['--only', 'w1,w3']), (e: unknown) => e instanceof UsageError && /--only: unknown stage "w3"/.test(e.message));
+  assert.throws(() => parseBenchArgs(['--repeat', '0']), (e: unknown) => e instanceof UsageError && /--repeat: must be a positive integer, got "0"/.test(e.message));
+  assert.throws(() => parseBenchArgs(['--trial', 'soon']), (e: unknown) => e instanceof UsageError && /--trial/.test(e.message));
+  assert.throws(() => parseBenchArgs(['--bogus']), UsageError);
+  assert.equal(parseBenchArgs(['--help']), 'help');
+});
