@@ -79,6 +79,12 @@ export interface BurstRun {
   /** From the end of the 10x phase until the lag was back to what steady load leaves; null if never. */
   readonly recoverMs: number | null;
   readonly rss: { readonly startMiB: number; readonly peakMiB: number; readonly endMiB: number } | null;
+  /**
+   * RSS growth from the start of the last steady phase to the end of the run. V8 keeps the pages a
+   * burst made it take, so "flat" means no further growth once the load is back to normal, not a
+   * return to the starting figure.
+   */
+  readonly settledGrowthMiB: number | null;
   /** p99 per phase: steady, burst, steady again (does latency recover?). */
   readonly p99ByPhaseMs: readonly number[];
   readonly missing: number;

@@ -92,6 +92,14 @@ export function recoverySeconds(result: LoadResult, fromS: number, threshold: nu
   return point === undefined ? null : point.t - fromS;
 }
 
+/** RSS at the last sample minus RSS at the first sample after `fromS`; null without samples. */
+export function settledGrowth(result: LoadResult, fromS: number): number | null {
+  const samples = result.timeline.filter((p) => p.t > fromS && p.rssMiB !== undefined).map((p) => p.rssMiB as number);
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  return first === undefined || last === undefined ? null : last - first;
+}
+
 export async function burstStage(ctx: RunContext, options: BenchOptions, rep: number, chart: string, say: Say): Promise<{ record: BurstRun; result: LoadResult }> {
   const base = options.burstBaseRate;
   const phaseMs = options.burstPhaseMs;
@@ -111,6 +119,7 @@ export async function burstStage(ctx: RunContext, options: BenchOptions, rep: nu
     peakOutstanding: result.lag.peakOutstanding,
     recoverMs: recovered === null ? null : recovered * 1000,
     rss: result.memory ? { startMiB: result.memory.startMiB, peakMiB: result.memory.peakMiB, endMiB: result.memory.endMiB } : null,
+    settledGrowthMiB: settledGrowth(result, (2 * phaseMs) / 1000),
     p99ByPhaseMs: result.phases.map((p) => p.latency.p99),
     missing: result.missing,
     duplicates: result.duplicates,

@@ -24,7 +24,7 @@ function suite(): SuiteResults {
     fixed: [1, 2].map((rep) => ({ rep, rate: 5000, sustained: true, throughput: 5000, latency: latency(rep === 1 ? 20 : 30), missing: 0, duplicates: 0, peakRssMiB: 200 })),
     bursts: [1, 2].map((rep) => ({
       rep, baseRate: 5000, peakRate: 50_000, peakOutstanding: 100_000, recoverMs: 20_000,
-      rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 },
+      rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 }, settledGrowthMiB: 2,
       p99ByPhaseMs: [10, 900, 12], missing: 0, duplicates: 0, chart: 'x.svg',
     })),
   };
