@@ -11,7 +11,8 @@ export const STAGES = ['ceilings', 'w2', 'kafka', 'w1', 'naive', 'platformatic',
 export type Stage = (typeof STAGES)[number];
 
 export interface BenchOptions {
-  readonly mode: 'full' | 'quick';
+  /** full: PROTOCOL.md's settings; custom: full with a shorter or longer schedule given by flags. */
+  readonly mode: 'full' | 'quick' | 'custom';
   readonly repeat: number;
   readonly trialMs: number;
   readonly burstPhaseMs: number;
@@ -89,7 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     if (!(STAGES as readonly string[]).includes(stage)) throw new UsageError('--only', `unknown stage "${stage}"; stages are ${STAGES.join(', ')}`);
   }
   return {
-    mode: quick ? 'quick' : 'full',
+    mode: quick ? 'quick' : [v.repeat, v.trial, v['burst-phase'], v.probe].some((f) => f !== undefined) ? 'custom' : 'full',
     repeat: v.repeat === undefined ? (quick ? 1 : 3) : positiveInt(v.repeat, '--repeat'),
     trialMs: parseDuration(v.trial ?? (quick ? '10s' : '60s'), '--trial'),
     burstPhaseMs: parseDuration(v['burst-phase'] ?? (quick ? '10s' : '60s'), '--burst-phase'),

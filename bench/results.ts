@@ -19,7 +19,7 @@ export interface MachineInfo {
 }
 
 export interface Settings {
-  readonly mode: 'full' | 'quick';
+  readonly mode: 'full' | 'quick' | 'custom';
   readonly repeat: number;
   /** Length of each fixed-rate and sustainability trial. */
   readonly trialSeconds: number;

@@ -15,6 +15,7 @@ import { createProgressWriter } from './progress.ts';
 import { runLoad } from './run.ts';
 import { formatSummary } from './summary.ts';
 import type { LoadResult } from './types.ts';
+import { runMain } from '../src/run-main.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseLoadgenArgs(argv);
@@ -75,15 +76,4 @@ function usage(message: string): number {
   return EXIT_CODES.usage;
 }
 
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
-  process.exit(EXIT_CODES.failure);
-});
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(EXIT_CODES.failure);
-  },
-);
+runMain(main, EXIT_CODES.failure);

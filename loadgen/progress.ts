@@ -25,6 +25,9 @@ export function formatProgress(p: Progress, phases: number): string {
     `outstanding ${formatCount(p.outstanding).padStart(7)}`,
     `p99 ${(p.p99Ms === null ? '-' : formatMs(p.p99Ms)).padStart(9)}`,
   ];
+  // Only when it happens: the generator itself could not keep to the schedule, so the rate offered to
+  // the scorer is lower than the phase says (the late events still carry their intended times).
+  if (p.behind !== undefined && p.behind > 0) fields.push(`behind ${formatCount(p.behind)}`);
   if (p.rssMiB !== undefined) fields.push(`rss ${formatCount(p.rssMiB)} MiB`);
   return fields.join('  ');
 }

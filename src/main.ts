@@ -11,6 +11,7 @@ import { isScorerError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { startService, type RunningService } from './service.ts';
 import { VERSION } from './version.ts';
+import { runMain } from './run-main.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseCli(argv);
@@ -100,15 +101,4 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
   return stopped;
 }
 
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
-  process.exit(EXIT_CODES.failure);
-});
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(EXIT_CODES.failure);
-  },
-);
+runMain(main, EXIT_CODES.failure);

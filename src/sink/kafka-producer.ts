@@ -3,7 +3,7 @@
  * Idempotence stays off: kafkajs marks it experimental and it needs maxInFlightRequests=1 anyway
  * (tulios/kafkajs#598); the ordered sender already keeps one send in flight.
  */
-import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { KafkaConfig } from '../config/types.ts';
 import { ScorerError } from '../errors.ts';
 import type { OutRecord, RecordTransport } from './types.ts';
@@ -13,7 +13,9 @@ export class KafkaTransport implements RecordTransport {
   readonly #compression: CompressionTypes;
 
   constructor(kafka: Kafka, config: KafkaConfig) {
-    this.#producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    // Named explicitly: the murmur2 partitioner Java clients use, so a key lands where a Java producer
+    // would put it (naming it also stops kafkajs's warning about its v2 change of default).
+    this.#producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     this.#compression = config.producer.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 

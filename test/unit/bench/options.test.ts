@@ -25,6 +25,13 @@ test('--quick shortens everything unless a flag says otherwise', () => {
   assert.deepEqual(options.stages, ['w1', 'burst']);
 });
 
+test('a full run with its schedule changed says so', () => {
+  const options = parseBenchArgs(['--trial', '15s']);
+  if (options === 'help') return assert.fail('expected options');
+  assert.equal(options.mode, 'custom');
+  assert.equal(options.repeat, 3);
+});
+
 test('bad flags are usage errors that name the flag', () => {
   assert.throws(() => parseBenchArgs(['--only', 'w1,w3']), (e: unknown) => e instanceof UsageError && /--only: unknown stage "w3"/.test(e.message));
   assert.throws(() => parseBenchArgs(['--repeat', '0']), (e: unknown) => e instanceof UsageError && /--repeat: must be a positive integer, got "0"/.test(e.message));

@@ -30,6 +30,11 @@ test('formatProgress shows phase, counts, rates, p99 and rss on one line', () =>
   );
 });
 
+test('formatProgress says how far the generator is behind, only when it is', () => {
+  assert.match(formatProgress({ ...PROGRESS, behind: 12_500 }, 3), /p99 {3}18\.4 ms {2}behind 12,500 {2}rss 231 MiB$/);
+  assert.doesNotMatch(formatProgress({ ...PROGRESS, behind: 0 }, 3), /behind/);
+});
+
 test('formatProgress: draining, no latency yet, no rss', () => {
   const { rssMiB: _, ...rest } = PROGRESS;
   const line = formatProgress({ ...rest, phase: 3, p99Ms: null, targetRate: 'max' }, 3);

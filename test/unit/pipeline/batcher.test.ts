@@ -216,3 +216,28 @@ describe('MicroBatcher lifecycle', () => {
     assert.ok(maxInFlight <= 2);
   });
 });
+
+describe('MicroBatcher with batches queued at the workers (slots > workers)', () => {
+  it('queues a second batch only when it is full, and any batch once a worker frees', () => {
+    const { batches, batcher } = setup({ maxBatchSize: 4, slots: 2, workers: 1 });
+    batcher.push('p0', 'a'); // the worker is free: goes at once
+    for (const item of ['b', 'c', 'd']) batcher.push('p0', item);
+    assert.deepEqual(batches.map((b) => b.items), [['a']], 'three rows may not queue behind a running batch');
+    batcher.push('p0', 'e'); // four rows: a full batch may queue
+    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b', 'c', 'd', 'e']]);
+    assert.equal(batcher.inFlight, 2);
+    batcher.push('p0', 'f');
+    batcher.complete(1, 1); // the worker takes the queued batch and is busy again: f waits
+    assert.equal(batches.length, 2);
+    batcher.complete(4, 1); // the worker is free: f goes, alone
+    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b', 'c', 'd', 'e'], ['f']]);
+  });
+
+  it('sends partial batches into the queue while draining', () => {
+    const { batches, batcher } = setup({ maxBatchSize: 4, slots: 2, workers: 1 });
+    batcher.push('p0', 'a');
+    batcher.push('p0', 'b');
+    batcher.setDraining(true);
+    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b']]);
+  });
+});
