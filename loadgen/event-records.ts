@@ -21,7 +21,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Message } from 'kafkajs';
-import { createEventGenerator, type PaymentEvent } from './events.ts';
+import { accountId, createEventGenerator, type PaymentEvent } from './events.ts';
 import { createKeyPicker, type KeyPicker } from './keys.ts';
 import { Random } from './random.ts';
 import type { KeyDistribution } from './types.ts';
@@ -67,10 +67,7 @@ interface Account {
   readonly partition: number;
 }
 
-/** The events.ts account id format. */
-export function accountId(index: number): string {
-  return `acct-${String(index).padStart(6, '0')}`;
-}
+export { accountId };
 
 /** Writes `value` (a non-negative safe integer) as an Avro long: zigzag, then a base-128 varint. */
 export function writeAvroLong(target: Buffer, offset: number, value: number): number {

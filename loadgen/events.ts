@@ -134,10 +134,15 @@ function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
+/** The Kafka key of account `index`; the load generator builds keys with it too. */
+export function accountId(index: number): string {
+  return `acct-${String(index).padStart(6, '0')}`;
+}
+
 function newAccount(random: Random, index: number, now: number): Account {
   const ageDays = Math.min(Math.floor(random.lognormal(5.8, 1.2)), 7300);
   return {
-    id: `acct-${String(index).padStart(6, '0')}`,
+    id: accountId(index),
     since: now,
     ageDays,
     cardAgeDays: Math.min(ageDays, Math.floor(random.lognormal(5.3, 1.1))),
