@@ -8,14 +8,14 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { compileFeatureMapper, type FeatureRow } from '../src/codecs/features.ts';
-import { loadModelRepository } from '../src/inference/model-repository.ts';
-import type { Feeds, ModelEntry } from '../src/inference/types.ts';
 import { REPO_ROOT } from '../devtools/scorer-process.ts';
 import { createEventGenerator } from '../loadgen/events.ts';
 import { parseDuration } from '../loadgen/profile.ts';
+import { compileFeatureMapper, type FeatureRow } from '../src/codecs/features.ts';
+import { loadModelRepository } from '../src/inference/model-repository.ts';
+import type { Feeds, ModelEntry } from '../src/inference/types.ts';
 import type { CeilingReply, CeilingRequest, CeilingWorkerData } from './inference-ceiling-worker.ts';
-import { MODELS, type BenchModel } from './subjects/args.ts';
+import { type BenchModel, MODELS } from './subjects/args.ts';
 import { FlagError, oneOf, parseFlags, positiveInt, positiveIntList, required } from './subjects/flags.ts';
 
 export interface InferenceCeilingOptions {

@@ -3,8 +3,9 @@
  * and takes about an hour on 2 cores; --quick is a 10-minute smoke run of the same stages whose numbers
  * are indicative only.
  */
-import { parseArgs } from 'node:util';
+
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { parseDuration, UsageError } from '../loadgen/profile.ts';
 
 export const STAGES = ['ceilings', 'w2', 'kafka', 'w1', 'naive', 'platformatic', 'fixed', 'burst'] as const;
@@ -56,36 +57,41 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  repeat: { type: 'string' },
+  trial: { type: 'string' },
+  'burst-phase': { type: 'string' },
+  probe: { type: 'string' },
+  threads: { type: 'string' },
+  partitions: { type: 'string', default: '6' },
+  rates: { type: 'string', default: '200,1000,5000,20000' },
+  'burst-base': { type: 'string', default: '5000' },
+  only: { type: 'string', default: STAGES.join(',') },
+  brokers: { type: 'string', default: '127.0.0.1:9092' },
+  out: { type: 'string', default: 'bench/results' },
+  'update-readme': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], strict: true, options: OPTIONS });
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
-  let parsed;
+  let parsed: ReturnType<typeof parseFlags>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        quick: { type: 'boolean', default: false },
-        repeat: { type: 'string' },
-        trial: { type: 'string' },
-        'burst-phase': { type: 'string' },
-        probe: { type: 'string' },
-        threads: { type: 'string' },
-        partitions: { type: 'string', default: '6' },
-        rates: { type: 'string', default: '200,1000,5000,20000' },
-        'burst-base': { type: 'string', default: '5000' },
-        only: { type: 'string', default: STAGES.join(',') },
-        brokers: { type: 'string', default: '127.0.0.1:9092' },
-        out: { type: 'string', default: 'bench/results' },
-        'update-readme': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseFlags(argv);
   } catch (error) {
     throw new UsageError('bench', (error as Error).message);
   }
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick === true;
-  const stages = v.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const stages = v.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const stage of stages) {
     if (!(STAGES as readonly string[]).includes(stage)) throw new UsageError('--only', `unknown stage "${stage}"; stages are ${STAGES.join(', ')}`);
   }
@@ -101,7 +107,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     fixedRates: v.rates.split(',').map((r) => positiveInt(r.trim(), '--rates')),
     burstBaseRate: positiveInt(v['burst-base'], '--burst-base'),
     stages: stages as Stage[],
-    brokers: v.brokers.split(',').map((b) => b.trim()).filter(Boolean),
+    brokers: v.brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     outDir: v.out,
     updateReadme: v['update-readme'] === true,
   };

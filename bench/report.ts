@@ -107,13 +107,29 @@ export function summarize(results: SuiteResults): Summary {
     { label: 'Kafka ceiling: pass-through on kafkajs', value: sustained('kafka-kafkajs'), unit: 'events/s' },
     { label: 'Reference: pass-through on @platformatic/kafka', value: sustained('kafka-platformatic'), unit: 'events/s' },
     { label: 'Naive scorer (eachMessage, one run and one send per event)', value: sustained('naive'), unit: 'events/s' },
-    { label: 'Inference ceiling, fraud (raw onnxruntime-node, no Kafka)', value: spread(defined(results.ceilings.filter((c) => c.model === 'fraud').map((c) => c.best.rowsPerSec))), unit: 'rows/s' },
-    { label: 'Inference ceiling, heavy (raw onnxruntime-node, no Kafka)', value: spread(defined(results.ceilings.filter((c) => c.model === 'heavy').map((c) => c.best.rowsPerSec))), unit: 'rows/s' },
+    {
+      label: 'Inference ceiling, fraud (raw onnxruntime-node, no Kafka)',
+      value: spread(defined(results.ceilings.filter((c) => c.model === 'fraud').map((c) => c.best.rowsPerSec))),
+      unit: 'rows/s',
+    },
+    {
+      label: 'Inference ceiling, heavy (raw onnxruntime-node, no Kafka)',
+      value: spread(defined(results.ceilings.filter((c) => c.model === 'heavy').map((c) => c.best.rowsPerSec))),
+      unit: 'rows/s',
+    },
   ];
   const latency: LatencyRow[] = results.settings.fixedRates.map((rate) => {
     const runs = fixed(rate);
     const of = (key: 'p50' | 'p90' | 'p99' | 'p999' | 'max') => spread(runs.map((r) => r.latency[key]));
-    return { rate, p50: of('p50'), p90: of('p90'), p99: of('p99'), p999: of('p999'), max: of('max'), peakRssMiB: spread(defined(runs.map((r) => r.peakRssMiB))) };
+    return {
+      rate,
+      p50: of('p50'),
+      p90: of('p90'),
+      p99: of('p99'),
+      p999: of('p999'),
+      max: of('max'),
+      peakRssMiB: spread(defined(runs.map((r) => r.peakRssMiB))),
+    };
   });
   const bursts = results.bursts;
   const burst: Row[] = [
@@ -135,9 +151,21 @@ export function summarize(results: SuiteResults): Summary {
   const w1Rate = sustained('w1');
   const p99At5k = spread(fixed(5000).map((r) => r.latency.p99));
   const w1VsKafka = spread(ratios(results, w1, (rep) => sustainedRate(results, 'kafka-kafkajs', rep)));
-  const w2VsInference = spread(ratios(results, (rep) => sustainedRate(results, 'w2', rep), (rep) => ceiling(results, 'heavy', rep)));
+  const w2VsInference = spread(
+    ratios(
+      results,
+      (rep) => sustainedRate(results, 'w2', rep),
+      (rep) => ceiling(results, 'heavy', rep),
+    ),
+  );
   const w1VsNaive = spread(ratios(results, w1, (rep) => sustainedRate(results, 'naive', rep)));
-  const platformatic = spread(ratios(results, (rep) => sustainedRate(results, 'kafka-platformatic', rep), (rep) => sustainedRate(results, 'kafka-kafkajs', rep)));
+  const platformatic = spread(
+    ratios(
+      results,
+      (rep) => sustainedRate(results, 'kafka-platformatic', rep),
+      (rep) => sustainedRate(results, 'kafka-kafkajs', rep),
+    ),
+  );
   const peakRss = spread(defined(bursts.map((b) => b.rss?.peakMiB)));
   const targets: Target[] = [
     { name: 'W1 highest sustainable rate', goal: '≥ 50,000 events/s', measured: w1Rate, unit: 'events/s', met: atLeast(w1Rate, 50_000) },
@@ -199,7 +227,10 @@ export function renderMarkdown(results: SuiteResults): string {
     '',
     `| W1 offered rate | p50 | p90 | p99 | p99.9 | max | peak scorer RSS |`,
     '|---|---|---|---|---|---|---|',
-    ...latency.map((r) => `| ${r.rate.toLocaleString('en-US')}/s | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${formatSpread(r.peakRssMiB, 'MiB')} |`),
+    ...latency.map(
+      (r) =>
+        `| ${r.rate.toLocaleString('en-US')}/s | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${formatSpread(r.peakRssMiB, 'MiB')} |`,
+    ),
     '',
     `| Burst: ${results.settings.burstBaseRate.toLocaleString('en-US')}/s, 10x, then steady | ${runs} |`,
     '|---|---|',

@@ -10,7 +10,7 @@ import { createProgressWriter } from '../loadgen/progress.ts';
 import { runLoad } from '../loadgen/run.ts';
 import type { LoadProfile, LoadResult } from '../loadgen/types.ts';
 import type { SubjectId } from './results.ts';
-import { startSubject, type SubjectKind } from './subject.ts';
+import { type SubjectKind, startSubject } from './subject.ts';
 
 export const SUBJECTS: Record<SubjectId, { readonly kind: SubjectKind; readonly model: 'fraud' | 'heavy'; readonly title: string }> = {
   w1: { kind: 'scorer', model: 'fraud', title: 'W1 scorer (fraud)' },
@@ -43,7 +43,10 @@ export async function measuredRun(ctx: RunContext, request: RunRequest): Promise
   const admin = new Kafka({ clientId: 'stream-scorer-bench', brokers: [...ctx.brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await createTopicsReady(admin, [inputTopic, outputTopic].map((topic) => ({ topic, partitions: ctx.partitions })));
+    await createTopicsReady(
+      admin,
+      [inputTopic, outputTopic].map((topic) => ({ topic, partitions: ctx.partitions })),
+    );
     const subject = await startSubject(kind, {
       brokers: [...ctx.brokers],
       registryUrl: ctx.registryUrl,

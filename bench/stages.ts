@@ -6,7 +6,7 @@ import type { LoadResult } from '../loadgen/types.ts';
 import { measureInferenceCeiling } from './inference-ceiling.ts';
 import type { BenchOptions } from './options.ts';
 import type { BurstRun, CeilingRun, FixedRun, SubjectId, SustainRun, TrialRecord } from './results.ts';
-import { measuredRun, SUBJECTS, type RunContext } from './runner.ts';
+import { measuredRun, type RunContext, SUBJECTS } from './runner.ts';
 import { DEFAULT_PLAN, judgeTrial, searchSustainable } from './sustainable.ts';
 
 /** Where the suite reports what it is doing; the live progress line of each run goes to stderr too. */
@@ -67,12 +67,25 @@ export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: 
   return { rep, subject, guess, rate: search.rate, trials };
 }
 
-export async function fixedStage(ctx: RunContext, options: BenchOptions, rep: number, rate: number, say: Say): Promise<{ record: FixedRun; result: LoadResult }> {
+export async function fixedStage(
+  ctx: RunContext,
+  options: BenchOptions,
+  rep: number,
+  rate: number,
+  say: Say,
+): Promise<{ record: FixedRun; result: LoadResult }> {
   say(`W1 at ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
-  const result = await measuredRun(ctx, { subject: 'w1', profile: { phases: [{ rate, durationMs: options.trialMs }] }, warmupMs: options.warmupMs, drainTimeoutMs: 30_000 });
+  const result = await measuredRun(ctx, {
+    subject: 'w1',
+    profile: { phases: [{ rate, durationMs: options.trialMs }] },
+    warmupMs: options.warmupMs,
+    drainTimeoutMs: 30_000,
+  });
   const verdict = judgeTrial(result, rate);
   const l = result.latency;
-  say(`  p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, p99.9 ${l.p999.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; missing ${result.missing}, duplicates ${result.duplicates}`);
+  say(
+    `  p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, p99.9 ${l.p999.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; missing ${result.missing}, duplicates ${result.duplicates}`,
+  );
   const record: FixedRun = {
     rep,
     rate,
@@ -100,13 +113,25 @@ export function settledGrowth(result: LoadResult, fromS: number): number | null 
   return first === undefined || last === undefined ? null : last - first;
 }
 
-export async function burstStage(ctx: RunContext, options: BenchOptions, rep: number, chart: string, say: Say): Promise<{ record: BurstRun; result: LoadResult }> {
+export async function burstStage(
+  ctx: RunContext,
+  options: BenchOptions,
+  rep: number,
+  chart: string,
+  say: Say,
+): Promise<{ record: BurstRun; result: LoadResult }> {
   const base = options.burstBaseRate;
   const phaseMs = options.burstPhaseMs;
   say(`burst: W1 at ${base.toLocaleString('en-US')}/s, ${(base * 10).toLocaleString('en-US')}/s, ${base.toLocaleString('en-US')}/s, ${phaseMs / 1000} s each`);
   const result = await measuredRun(ctx, {
     subject: 'w1',
-    profile: { phases: [{ rate: base, durationMs: phaseMs }, { rate: base * 10, durationMs: phaseMs }, { rate: base, durationMs: phaseMs }] },
+    profile: {
+      phases: [
+        { rate: base, durationMs: phaseMs },
+        { rate: base * 10, durationMs: phaseMs },
+        { rate: base, durationMs: phaseMs },
+      ],
+    },
     warmupMs: options.warmupMs,
     drainTimeoutMs: 120_000,
   });
@@ -125,6 +150,8 @@ export async function burstStage(ctx: RunContext, options: BenchOptions, rep: nu
     duplicates: result.duplicates,
     chart,
   };
-  say(`  peak lag ${record.peakOutstanding.toLocaleString('en-US')} events, recovered ${recovered === null ? 'never' : `${recovered} s`} after the burst, RSS ${record.rss ? `${record.rss.startMiB.toFixed(0)} → peak ${record.rss.peakMiB.toFixed(0)} → ${record.rss.endMiB.toFixed(0)} MiB` : 'not sampled'}`);
+  say(
+    `  peak lag ${record.peakOutstanding.toLocaleString('en-US')} events, recovered ${recovered === null ? 'never' : `${recovered} s`} after the burst, RSS ${record.rss ? `${record.rss.startMiB.toFixed(0)} → peak ${record.rss.peakMiB.toFixed(0)} → ${record.rss.endMiB.toFixed(0)} MiB` : 'not sampled'}`,
+  );
   return { record, result };
 }

@@ -3,13 +3,13 @@
  * (bin/stream-scorer.js with a generated config) or one of the baselines in bench/subjects/. Resolves once
  * the subject's consumer holds its partitions, so load sent afterwards is not spent waiting for a join.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { deepMerge } from '../src/config/tree.ts';
+import { type ExitStatus, exitOf, keepLogs, launcherFlags, REPO_ROOT, readRssMiB, startScorer, stopChild } from '../devtools/scorer-process.ts';
 import { createTopicsReady } from '../devtools/topics.ts';
-import { REPO_ROOT, exitOf, keepLogs, launcherFlags, readRssMiB, startScorer, stopChild, type ExitStatus } from '../devtools/scorer-process.ts';
-import { READY_LINE, subjectFlags, type BenchModel } from './subjects/args.ts';
+import { deepMerge } from '../src/config/tree.ts';
+import { type BenchModel, READY_LINE, subjectFlags } from './subjects/args.ts';
 
 export type SubjectKind = 'scorer' | 'passthrough-kafkajs' | 'passthrough-platformatic' | 'naive';
 
@@ -78,7 +78,8 @@ async function startBaseline(kind: Exclude<SubjectKind, 'scorer'>, options: Subj
   const child = spawn(process.execPath, [...launcherFlags(), script, ...flags], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   // Without a pid the spawn failed; it reports why in an 'error' event, and no 'exit' follows.
-  if (pid === undefined) throw await new Promise<Error>((resolve) => child.once('error', (error) => resolve(new Error(`${kind}: could not start ${script}`, { cause: error }))));
+  if (pid === undefined)
+    throw await new Promise<Error>((resolve) => child.once('error', (error) => resolve(new Error(`${kind}: could not start ${script}`, { cause: error }))));
   const logs = keepLogs(child);
   const exited = exitOf(child);
   const ready = await waitForLine(child.stdout, READY_LINE, exited, READY_TIMEOUT_MS);
@@ -99,7 +100,12 @@ async function startBaseline(kind: Exclude<SubjectKind, 'scorer'>, options: Subj
 }
 
 /** Resolves 'ready' when `line` appears on its own line, 'exited' or 'timeout' otherwise. */
-function waitForLine(stream: NodeJS.ReadableStream | null, line: string, exited: Promise<ExitStatus>, timeoutMs: number): Promise<'ready' | 'exited' | 'timeout'> {
+function waitForLine(
+  stream: NodeJS.ReadableStream | null,
+  line: string,
+  exited: Promise<ExitStatus>,
+  timeoutMs: number,
+): Promise<'ready' | 'exited' | 'timeout'> {
   return new Promise((resolve) => {
     let pending = '';
     const onData = (chunk: Buffer) => {

@@ -8,15 +8,15 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistryDouble } from '../devtools/schema-registry-double.ts';
 import { renderChart } from '../loadgen/chart.ts';
+import { UsageError } from '../loadgen/profile.ts';
 import type { LoadResult } from '../loadgen/types.ts';
 import { describeMachine } from './machine.ts';
-import { UsageError } from '../loadgen/profile.ts';
-import { parseBenchArgs, USAGE, type BenchOptions } from './options.ts';
+import { type BenchOptions, parseBenchArgs, USAGE } from './options.ts';
 import { replaceBenchSection } from './readme.ts';
 import { renderMarkdown } from './report.ts';
 import type { BurstRun, CeilingRun, FixedRun, SuiteResults, SustainRun } from './results.ts';
 import type { RunContext } from './runner.ts';
-import { burstStage, ceilingStage, fixedStage, sustainStage, type Say } from './stages.ts';
+import { burstStage, ceilingStage, fixedStage, type Say, sustainStage } from './stages.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -89,7 +89,9 @@ function save(): string {
   return table;
 }
 
-say(`bench: ${options.mode} mode, ${options.repeat} repetition(s), stages ${options.stages.join(', ')}; results in ${relative(REPO_ROOT, outDir)}/${stamp}.json`);
+say(
+  `bench: ${options.mode} mode, ${options.repeat} repetition(s), stages ${options.stages.join(', ')}; results in ${relative(REPO_ROOT, outDir)}/${stamp}.json`,
+);
 try {
   for (let rep = 1; rep <= options.repeat; rep++) {
     say(`repetition ${rep} of ${options.repeat}`);
@@ -97,7 +99,13 @@ try {
       ceilings.push(await ceilingStage(rep, 'fraud', options, say), await ceilingStage(rep, 'heavy', options, say));
       save();
     }
-    for (const [stage, subject] of [['w2', 'w2'], ['kafka', 'kafka-kafkajs'], ['w1', 'w1'], ['naive', 'naive'], ['platformatic', 'kafka-platformatic']] as const) {
+    for (const [stage, subject] of [
+      ['w2', 'w2'],
+      ['kafka', 'kafka-kafkajs'],
+      ['w1', 'w1'],
+      ['naive', 'naive'],
+      ['platformatic', 'kafka-platformatic'],
+    ] as const) {
       if (!has(stage)) continue;
       sustainable.push(await sustainStage(ctx, options, rep, subject, say));
       save();

@@ -70,7 +70,7 @@ export function judgeTrial(result: LoadResult, rate: number, criteria: SustainCr
   const endLag = mean(tail.map((p) => p.outstanding));
   if (endLag > allowance) reasons.push(`lag at the end ${Math.round(endLag)} events > ${Math.round(allowance)}`);
   const secondHalf = during.slice(Math.floor(during.length / 2));
-  const growth = slopePerSecond(secondHalf) * (secondHalf.length);
+  const growth = slopePerSecond(secondHalf) * secondHalf.length;
   const growthAllowance = Math.max(criteria.minLagAllowance, criteria.maxGrowthSeconds * rate);
   if (growth > growthAllowance) reasons.push(`lag grew by ${Math.round(growth)} events over the second half`);
   if (reasons.length === 0 && result.missing > 0) reasons.push(`${result.missing} predictions missing after the drain`);

@@ -17,8 +17,8 @@
  * SIGINT or SIGTERM.
  */
 
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import avsc from 'avsc';
@@ -174,7 +174,11 @@ class RegistryState {
     if (ids === undefined || ids.length === 0) return true;
     const latest = version === 'latest' || version === '-1';
     const against = latest ? ids : [this.version(subject, version).id];
-    return isCompatible(this.level(subject, true), candidate, against.map((id) => this.schemaById(id)));
+    return isCompatible(
+      this.level(subject, true),
+      candidate,
+      against.map((id) => this.schemaById(id)),
+    );
   }
 }
 
@@ -192,25 +196,41 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp, Handler]> = [
   ['GET', /^\/$/, () => ({})],
   ['GET', /^\/config$/, (s) => ({ compatibilityLevel: s.globalLevel })],
   ['PUT', /^\/config$/, (s, _p, b) => ({ compatibility: s.setLevel(undefined, (b as SchemaLevelBody)?.compatibility) })],
-  ['GET', /^\/config\/([^/]+)$/, (s, [subject], _b, q) => ({
-    compatibilityLevel: s.level(subject!, q.get('defaultToGlobal') === 'true'),
-  })],
-  ['PUT', /^\/config\/([^/]+)$/, (s, [subject], b) => ({
-    compatibility: s.setLevel(subject!, (b as SchemaLevelBody)?.compatibility),
-  })],
+  [
+    'GET',
+    /^\/config\/([^/]+)$/,
+    (s, [subject], _b, q) => ({
+      compatibilityLevel: s.level(subject!, q.get('defaultToGlobal') === 'true'),
+    }),
+  ],
+  [
+    'PUT',
+    /^\/config\/([^/]+)$/,
+    (s, [subject], b) => ({
+      compatibility: s.setLevel(subject!, (b as SchemaLevelBody)?.compatibility),
+    }),
+  ],
   ['GET', /^\/schemas\/types$/, () => ['AVRO', 'JSON', 'PROTOBUF']],
   ['GET', /^\/schemas\/ids\/(\d+)$/, (s, [id]) => schemaPayload(s.schemaById(Number(id)))],
   ['GET', /^\/subjects$/, (s) => s.subjects()],
   ['GET', /^\/subjects\/([^/]+)\/versions$/, (s, [subject]) => s.versions(subject!).map((_, i) => i + 1)],
-  ['GET', /^\/subjects\/([^/]+)\/versions\/([^/]+)$/, (s, [subject, version]) => {
-    const found = s.version(subject!, version!);
-    return { ...found, ...schemaPayload(s.schemaById(found.id)) };
-  }],
+  [
+    'GET',
+    /^\/subjects\/([^/]+)\/versions\/([^/]+)$/,
+    (s, [subject, version]) => {
+      const found = s.version(subject!, version!);
+      return { ...found, ...schemaPayload(s.schemaById(found.id)) };
+    },
+  ],
   ['POST', /^\/subjects\/([^/]+)\/versions$/, (s, [subject], b) => s.register(subject!, b)],
   ['POST', /^\/subjects\/([^/]+)$/, (s, [subject], b) => s.lookUp(subject!, b)],
-  ['POST', /^\/compatibility\/subjects\/([^/]+)\/versions\/([^/]+)$/, (s, [subject, version], b) => ({
-    is_compatible: s.compatible(subject!, version!, b),
-  })],
+  [
+    'POST',
+    /^\/compatibility\/subjects\/([^/]+)\/versions\/([^/]+)$/,
+    (s, [subject, version], b) => ({
+      is_compatible: s.compatible(subject!, version!, b),
+    }),
+  ],
 ];
 
 interface SchemaLevelBody {

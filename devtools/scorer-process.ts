@@ -3,7 +3,7 @@
  * kill -9 it, send it SIGTERM and measure its resident memory. Its config is written to a temp file; its
  * logs are kept for the failure message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

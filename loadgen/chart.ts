@@ -5,8 +5,8 @@
  */
 
 import { describeKeys } from './keys.ts';
-import { describeProfile, formatCount, formatMs, phaseWindows } from './profile.ts';
 import type { PhaseWindow } from './profile.ts';
+import { describeProfile, formatCount, formatMs, phaseWindows } from './profile.ts';
 import type { LoadResult, TimelinePoint } from './types.ts';
 
 const WIDTH = 1000;
@@ -136,8 +136,7 @@ function pathData(points: readonly (readonly [number, number | null])[], x: (t: 
   return parts.join('');
 }
 
-const values = (series: readonly Series[]): number[] =>
-  series.flatMap((s) => s.points.map(([, v]) => v).filter((v): v is number => v !== null));
+const values = (series: readonly Series[]): number[] => series.flatMap((s) => s.points.map(([, v]) => v).filter((v): v is number => v !== null));
 
 /** Each point is plotted mid-second: it covers [t − 1, t). */
 function fromTimeline(
@@ -156,7 +155,12 @@ function targetSeries(result: LoadResult, endSeconds: number): Series {
     const start = w.startMs / 1000;
     const end = Math.min(w.endMs / 1000, endSeconds);
     if (start >= endSeconds) return [];
-    return w.rate === 'max' ? [[start, null]] : [[start, w.rate], [end, w.rate]];
+    return w.rate === 'max'
+      ? [[start, null]]
+      : [
+          [start, w.rate],
+          [end, w.rate],
+        ];
   });
   return { name: 'target', label: 'target rate', color: COLOR.target, dash: '6 3', points };
 }
@@ -270,12 +274,15 @@ function renderPanel(panel: Panel, top: number, frame: Frame, isFirst: boolean):
 /** The headline numbers, with missing and duplicates in red when not zero. */
 function subtitle(result: LoadResult): string {
   const l = result.latency;
-  const plain = `p50 ${formatMs(l.p50)} · p99 ${formatMs(l.p99)} · p99.9 ${formatMs(l.p999)} · max ${formatMs(l.max)} · ` +
+  const plain =
+    `p50 ${formatMs(l.p50)} · p99 ${formatMs(l.p99)} · p99.9 ${formatMs(l.p999)} · max ${formatMs(l.max)} · ` +
     `throughput ${formatCount(result.throughput)}/s · sent ${formatCount(result.sent)} · `;
   const counted = (count: number, label: string): string =>
     `<tspan${count > 0 ? ` fill="${COLOR.bad}" font-weight="bold"` : ''}>${escapeXml(`${label} ${formatCount(count)}`)}</tspan>`;
-  return `<text x="${LEFT}" y="52" fill="${COLOR.text}">${escapeXml(plain)}${counted(result.missing, 'missing')}` +
-    `${escapeXml(' · ')}${counted(result.duplicates, 'duplicates')}</text>`;
+  return (
+    `<text x="${LEFT}" y="52" fill="${COLOR.text}">${escapeXml(plain)}${counted(result.missing, 'missing')}` +
+    `${escapeXml(' · ')}${counted(result.duplicates, 'duplicates')}</text>`
+  );
 }
 
 function phaseLabels(windows: readonly PhaseWindow[], endSeconds: number): Frame['phaseLabels'] {
@@ -301,7 +308,12 @@ export function renderChart(result: LoadResult, title: string): string {
   const body: string[] = [
     text(LEFT, 28, title, `font-size="18" font-weight="bold" fill="${COLOR.text}"`),
     subtitle(result),
-    text(LEFT, 70, `${describeProfile(o.profile)} · ${o.format} · keys ${describeKeys(o.keys)} over ${formatCount(o.accounts)} accounts · started ${result.startedAt}`, `fill="${COLOR.muted}"`),
+    text(
+      LEFT,
+      70,
+      `${describeProfile(o.profile)} · ${o.format} · keys ${describeKeys(o.keys)} over ${formatCount(o.accounts)} accounts · started ${result.startedAt}`,
+      `fill="${COLOR.muted}"`,
+    ),
   ];
   let top = TOP;
   panels(result, endSeconds).forEach((panel, i) => {
@@ -309,7 +321,8 @@ export function renderChart(result: LoadResult, title: string): string {
     top += HEADER + panel.height + FOOTER;
   });
   body.push(text(LEFT + PLOT_WIDTH / 2, top - 6, 'seconds since the first scheduled event', `text-anchor="middle" fill="${COLOR.muted}"`));
-  if (tl.length === 0) body.push(text(LEFT + PLOT_WIDTH / 2, TOP + HEADER + 120, 'no timeline data', `text-anchor="middle" font-size="16" fill="${COLOR.muted}"`));
+  if (tl.length === 0)
+    body.push(text(LEFT + PLOT_WIDTH / 2, TOP + HEADER + 120, 'no timeline data', `text-anchor="middle" font-size="16" fill="${COLOR.muted}"`));
   const height = top + 10;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +

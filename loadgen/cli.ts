@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { parseKeys } from './keys.ts';
-import { UsageError, formatDuration, parseDuration, parseProfile, profileDurationMs } from './profile.ts';
+import { formatDuration, parseDuration, parseProfile, profileDurationMs, UsageError } from './profile.ts';
 import type { LoadOptions, LoadProfile, WireFormat } from './types.ts';
 
 export const EXIT_CODES = { ok: 0, failure: 1, usage: 2 } as const;

@@ -11,8 +11,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import { AvroDecoder } from '../src/codecs/avro.ts';
 import { MAGIC_BYTE } from '../src/codecs/wire-format.ts';
 import type { RunLatency } from './latency.ts';

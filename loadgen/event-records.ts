@@ -20,12 +20,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type Message } from 'kafkajs';
+import { type Message, Partitioners } from 'kafkajs';
+import { HEADER_BYTES, writeHeader } from '../src/codecs/wire-format.ts';
 import { accountId, createEventGenerator, type PaymentEvent } from './events.ts';
 import { createKeyPicker, type KeyPicker } from './keys.ts';
 import { Random } from './random.ts';
 import type { KeyDistribution } from './types.ts';
-import { HEADER_BYTES, writeHeader } from '../src/codecs/wire-format.ts';
 
 /** Templates in the ring: enough variety in the features for batches to differ, few enough to build in ~0.1 s. */
 export const RING_SIZE = 4096;
@@ -106,7 +106,13 @@ class Stamper {
     this.#pick = createKeyPicker(o.keys, o.accounts);
     this.#accounts = new Array(o.accounts);
     const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = Array.from({ length: o.partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const partitionMetadata = Array.from({ length: o.partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
     // kafkajs's own Java-compatible murmur2, so keys land where any other client would put them; once per
     // account here instead of once per record in kafkajs (the records carry an explicit partition).
     this.#partitionOf = (key) => partitioner({ topic: '', partitionMetadata, message: { key, value: null } });

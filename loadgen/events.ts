@@ -107,11 +107,25 @@ const CATEGORIES = new Weighted<Category>(
     ] as const
   ).map(([name, share, amountFactor, risk]) => [{ name, amountFactor, risk }, share] as const),
 );
-const CHANNELS = new Weighted([['web', 0.45], ['app', 0.35], ['pos', 0.2]] as const);
+const CHANNELS = new Weighted([
+  ['web', 0.45],
+  ['app', 0.35],
+  ['pos', 0.2],
+] as const);
 const COUNTRIES = new Weighted(
   (
-    [['US', 0.55], ['GB', 0.1], ['DE', 0.08], ['FR', 0.06], ['NL', 0.04],
-     ['ES', 0.04], ['IT', 0.04], ['CA', 0.05], ['BR', 0.02], ['NG', 0.02]] as const
+    [
+      ['US', 0.55],
+      ['GB', 0.1],
+      ['DE', 0.08],
+      ['FR', 0.06],
+      ['NL', 0.04],
+      ['ES', 0.04],
+      ['IT', 0.04],
+      ['CA', 0.05],
+      ['BR', 0.02],
+      ['NG', 0.02],
+    ] as const
   ).map(([code, weight]) => [code as string, weight] as const),
 );
 const HOME_COUNTRY = 'US';
@@ -152,9 +166,7 @@ function newAccount(random: Random, index: number, now: number): Account {
 }
 
 function uuidV4(random: Random): string {
-  const hex = [random.uint32(), random.uint32(), random.uint32(), random.uint32()]
-    .map((word) => word.toString(16).padStart(8, '0'))
-    .join('');
+  const hex = [random.uint32(), random.uint32(), random.uint32(), random.uint32()].map((word) => word.toString(16).padStart(8, '0')).join('');
   const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
@@ -232,7 +244,11 @@ export function createEventGenerator(options: EventGeneratorOptions): EventGener
   return {
     next(now: number): PaymentEvent {
       const index = pickAccount(random);
-      const account = (accounts[index] ??= newAccount(random, index, now));
+      let account = accounts[index];
+      if (account === undefined) {
+        account = newAccount(random, index, now);
+        accounts[index] = account;
+      }
       return paymentEvent(random, account, now);
     },
   };

@@ -3,8 +3,8 @@
  * no sampling) so a run of millions of predictions reports true tails, as bench/PROTOCOL.md asks.
  */
 
-import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { build } from 'hdr-histogram-js';
 import { ScorerError } from '../src/errors.ts';
 import type { LatencySummary, TimelinePoint } from './types.ts';
 

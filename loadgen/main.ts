@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { readRssMiB } from '../devtools/scorer-process.ts';
 import { isScorerError } from '../src/errors.ts';
+import { runMain } from '../src/run-main.ts';
 import { renderChart } from './chart.ts';
 import { EXIT_CODES, parseLoadgenArgs } from './cli.ts';
 import { describeProfile } from './profile.ts';
@@ -15,7 +16,6 @@ import { createProgressWriter } from './progress.ts';
 import { runLoad } from './run.ts';
 import { formatSummary } from './summary.ts';
 import type { LoadResult } from './types.ts';
-import { runMain } from '../src/run-main.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseLoadgenArgs(argv);

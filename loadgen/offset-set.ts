@@ -41,7 +41,7 @@ export class OffsetSet {
     if (!Number.isSafeInteger(offset) || offset < this.base) return false;
     const bit = offset - this.base;
     const word = Math.floor(bit / 32);
-    return word < this.#words.length && ((this.#words[word] as number) & (1 << bit % 32)) !== 0;
+    return word < this.#words.length && ((this.#words[word] as number) & (1 << (bit % 32))) !== 0;
   }
 
   #bitOf(offset: number): number {

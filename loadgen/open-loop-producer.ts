@@ -40,7 +40,10 @@ export interface OpenLoopProducerOptions {
  * Records carry their partition (event-records.ts computes it once per account with kafkajs's own
  * murmur2); the default partitioner would hash every key again and filter the partition list per record.
  */
-export const explicitPartitioner: ICustomPartitioner = () => ({ message }) => message.partition ?? 0;
+export const explicitPartitioner: ICustomPartitioner =
+  () =>
+  ({ message }) =>
+    message.partition ?? 0;
 
 export class OpenLoopProducer {
   readonly #o: OpenLoopProducerOptions;

@@ -6,8 +6,9 @@
  *   node loadgen/produce.ts --count 50000 [--topic payments] [--format avro|json]
  *     [--registry http://127.0.0.1:8081] [--brokers 127.0.0.1:9092] [--create-topics predictions,predictions.dlq]
  */
-import { parseArgs } from 'node:util';
+
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { createEventGenerator } from './events.ts';

@@ -189,9 +189,7 @@ export function formatDuration(ms: number): string {
 export function describeProfile(profile: LoadProfile): string {
   return profile.phases
     .map((phase) =>
-      phase.durationMs === Infinity
-        ? `${formatRate(phase.rate)} until stopped`
-        : `${formatRate(phase.rate)} for ${formatDuration(phase.durationMs)}`,
+      phase.durationMs === Infinity ? `${formatRate(phase.rate)} until stopped` : `${formatRate(phase.rate)} for ${formatDuration(phase.durationMs)}`,
     )
     .join(', then ');
 }

@@ -48,11 +48,7 @@ export interface ProgressWriter {
 const CLEAR_TO_END = '\x1b[K';
 
 /** `now` is the clock for the log interval (ms); tests pass a fake one. */
-export function createProgressWriter(
-  stream: ProgressStream,
-  phases: number,
-  now: () => number = Date.now,
-): ProgressWriter {
+export function createProgressWriter(stream: ProgressStream, phases: number, now: () => number = Date.now): ProgressWriter {
   return stream.isTTY === true ? terminalWriter(stream, phases) : logWriter(stream, phases, now);
 }
 

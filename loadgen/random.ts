@@ -81,7 +81,7 @@ export class Random {
 
   /** Marsaglia-Tsang; shapes below 1 are boosted by u^(1/shape). */
   gamma(shape: number): number {
-    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform(), 1 / shape);
+    if (shape < 1) return this.gamma(shape + 1) * this.uniform() ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
@@ -110,8 +110,11 @@ export class Weighted<T> {
     this.values = entries.map(([value]) => value);
     this.cumulative = new Float64Array(entries.length);
     let total = 0;
-    entries.forEach(([, weight], i) => (this.cumulative[i] = total += weight));
-    this.cumulative.forEach((c, i) => (this.cumulative[i] = c / total));
+    entries.forEach(([, weight], i) => {
+      total += weight;
+      this.cumulative[i] = total;
+    });
+    for (let i = 0; i < this.cumulative.length; i++) this.cumulative[i] = (this.cumulative[i] ?? 0) / total;
   }
 
   pick(random: Random): T {

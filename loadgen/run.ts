@@ -6,17 +6,17 @@
 
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { AvroEncoder } from '../src/codecs/avro.ts';
 import { ScorerError } from '../src/errors.ts';
 import { Collector } from './collector.ts';
 import { avroRecords, jsonRecords, type RecordSource } from './event-records.ts';
-import { LagSampler, groupLag } from './lag.ts';
+import { groupLag, LagSampler } from './lag.ts';
 import { EMPTY_SUMMARY, RunLatency } from './latency.ts';
-import { OpenLoopProducer, explicitPartitioner } from './open-loop-producer.ts';
+import { explicitPartitioner, OpenLoopProducer } from './open-loop-producer.ts';
 import { phaseWindows } from './profile.ts';
 import { OpenLoopSchedule } from './schedule.ts';
-import { Ticker, type RunParts } from './ticker.ts';
+import { type RunParts, Ticker } from './ticker.ts';
 import type { LoadOptions, LoadResult, PhaseResult } from './types.ts';
 
 const PAYMENT_SCHEMA = new URL('../schemas/payment-event.avsc', import.meta.url);
@@ -51,7 +51,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const records = await recordSource(options, registry, partitions);
     const inputStart = await endOffsets(admin, options.inputTopic);
     const latency = new RunLatency(options.profile.phases.length);
-    const collector = await Collector.start({ kafka, admin, registry, latency, clock, inputStart, inputTopic: options.inputTopic, outputTopic: options.outputTopic });
+    const collector = await Collector.start({
+      kafka,
+      admin,
+      registry,
+      latency,
+      clock,
+      inputStart,
+      inputTopic: options.inputTopic,
+      outputTopic: options.outputTopic,
+    });
     closers.push(() => collector.stop());
     // Not idempotent: kafkajs then allows one request in flight (tulios/kafkajs#598), which measured 25%
     // slower here at full speed and would serialise the open loop's sends. A send kafkajs retried may
@@ -63,7 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const schedule = new OpenLoopSchedule(options.profile, options.count);
     const openLoop = new OpenLoopProducer({ producer, topic: options.inputTopic, records, schedule, clock });
     const result = await measure(options, { admin, collector, openLoop, schedule, latency, inputStart });
-    const notes = [...result.notes ?? [], ...[...clientErrors].map(([message, n]) => `Kafka client error (${n}x): ${message}`)];
+    const notes = [...(result.notes ?? []), ...[...clientErrors].map(([message, n]) => `Kafka client error (${n}x): ${message}`)];
     return notes.length === 0 ? result : { ...result, notes };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -215,7 +224,9 @@ async function recordSource(options: LoadOptions, registry: SchemaRegistry, part
     encoder = await AvroEncoder.create(registry, subject, JSON.parse(readFileSync(PAYMENT_SCHEMA, 'utf8')) as object);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `could not register the payment event schema as ${subject} at ${options.registryUrl}: ${reason}`, { cause });
+    throw new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `could not register the payment event schema as ${subject} at ${options.registryUrl}: ${reason}`, {
+      cause,
+    });
   }
   return avroRecords(encoder, base);
 }

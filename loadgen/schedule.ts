@@ -5,7 +5,7 @@
  * Pure: the producer passes in the elapsed time.
  */
 
-import { dueInPhase, eventsInPhase, phaseWindows, type PhaseWindow } from './profile.ts';
+import { dueInPhase, eventsInPhase, type PhaseWindow, phaseWindows } from './profile.ts';
 import type { LoadProfile, Rate } from './types.ts';
 
 /** A contiguous run of events of one phase, to send in order. */

@@ -15,9 +15,12 @@ const FLAG = '<-- !!';
  */
 export function formatTable(rows: readonly (readonly string[])[], align = 'l'): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  const pad = (cell: string, i: number): string =>
-    (align[i] ?? 'r') === 'l' ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0);
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  const pad = (cell: string, i: number): string => ((align[i] ?? 'r') === 'l' ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0));
   return rows.map((row) => `  ${row.map(pad).join('  ')}`.trimEnd());
 }
 
@@ -27,18 +30,20 @@ const ms = (value: number): string => formatMs(value).replace(/ ms$/, '');
 function eventLines(r: LoadResult): string[] {
   const flag = (count: number, what: string): string => (count > 0 ? `${FLAG} ${what}` : '');
   const seconds = formatDuration(r.durationMs);
-  return formatTable([
-    ['sent', formatCount(r.sent), flag(r.sendErrors, `${formatCount(r.sendErrors)} send errors`)],
-    ['received', formatCount(r.received), 'predictions, duplicates included'],
-    ['distinct', formatCount(r.distinct), 'events with a prediction'],
-    ['duplicates', formatCount(r.duplicates), flag(r.duplicates, 'DUPLICATES')],
-    ['missing', formatCount(r.missing), flag(r.missing, 'MISSING PREDICTIONS')],
-    ['throughput', `${formatCount(r.throughput)}/s`, `distinct over ${seconds}`],
-  ], 'lrl');
+  return formatTable(
+    [
+      ['sent', formatCount(r.sent), flag(r.sendErrors, `${formatCount(r.sendErrors)} send errors`)],
+      ['received', formatCount(r.received), 'predictions, duplicates included'],
+      ['distinct', formatCount(r.distinct), 'events with a prediction'],
+      ['duplicates', formatCount(r.duplicates), flag(r.duplicates, 'DUPLICATES')],
+      ['missing', formatCount(r.missing), flag(r.missing, 'MISSING PREDICTIONS')],
+      ['throughput', `${formatCount(r.throughput)}/s`, `distinct over ${seconds}`],
+    ],
+    'lrl',
+  );
 }
 
-const latencyCells = (l: LatencySummary): string[] =>
-  [l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(ms);
+const latencyCells = (l: LatencySummary): string[] => [l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(ms);
 
 function latencyLines(r: LoadResult): string[] {
   return formatTable([

@@ -67,13 +67,16 @@ export class Ticker {
   #schedule(second: number): void {
     if (this.#stopped) return;
     const delay = this.#t0 + second * 1000 - this.#clock();
-    this.#timer = setTimeout(() => {
-      // Timers round their delay down to whole milliseconds and may fire a fraction early: wait it out, so
-      // a point never ends before its second does.
-      if (this.#clock() < this.#t0 + second * 1000) return this.#schedule(second);
-      this.#tick(second);
-      this.#schedule(second + 1);
-    }, Math.max(0, Math.ceil(delay)));
+    this.#timer = setTimeout(
+      () => {
+        // Timers round their delay down to whole milliseconds and may fire a fraction early: wait it out, so
+        // a point never ends before its second does.
+        if (this.#clock() < this.#t0 + second * 1000) return this.#schedule(second);
+        this.#tick(second);
+        this.#schedule(second + 1);
+      },
+      Math.max(0, Math.ceil(delay)),
+    );
   }
 
   #tick(second: number): void {

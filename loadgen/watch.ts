@@ -26,7 +26,17 @@ const consumer = kafka.consumer({ groupId: `stream-scorer-watch-${process.pid}-$
 await consumer.connect();
 await consumer.subscribe({ topic: values.topic, fromBeginning: true });
 
-interface Prediction { score: number; label: string | null; model_name: string; model_version: number; source_topic: string; source_partition: number; source_offset: number | bigint; event_timestamp: number; scored_at: number }
+interface Prediction {
+  score: number;
+  label: string | null;
+  model_name: string;
+  model_version: number;
+  source_topic: string;
+  source_partition: number;
+  source_offset: number | bigint;
+  event_timestamp: number;
+  scored_at: number;
+}
 let received = 0;
 let shown = 0;
 let firstScored = Infinity;
@@ -49,7 +59,9 @@ await consumer.run({
       latencySum += p.scored_at - p.event_timestamp;
       if (shown < Number(values.show)) {
         shown++;
-        console.log(`key=${m.key?.toString()} score=${p.score.toFixed(4)} label=${p.label} model=${p.model_name}:${p.model_version} from ${p.source_topic}[${p.source_partition}]@${p.source_offset}`);
+        console.log(
+          `key=${m.key?.toString()} score=${p.score.toFixed(4)} label=${p.label} model=${p.model_name}:${p.model_version} from ${p.source_topic}[${p.source_partition}]@${p.source_offset}`,
+        );
       }
     }
     const now = Date.now();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: typecheck, unit tests, then integration tests against a real Kafka broker. Every stage runs
+# `npm test`: lint and format check, typecheck, unit tests, then integration tests against a real Kafka broker. Every stage runs
 # even when an earlier one failed, so one run shows everything that is broken; the exit code is non-zero
 # when any stage failed. A broker that was already running is left running; one started here is stopped.
 set -uo pipefail
@@ -45,6 +45,9 @@ run_tests() {
   failed_total=$((failed_total + $(count fail) + $(count cancelled)))
   [ "$rc" -eq 0 ] || failed+=("$name")
 }
+
+stage "lint and format: biome check . (import cycles included)"
+npx biome check . || failed+=(lint)
 
 stage "typecheck: tsc -p tsconfig.json --noEmit"
 npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)

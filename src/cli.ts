@@ -74,7 +74,7 @@ const usageError = (message: string, command?: string): CliCommand => ({
 
 /** Parses the arguments after the executable and script (process.argv.slice(2)). */
 export function parseCli(argv: readonly string[]): CliCommand {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
   } catch (err) {

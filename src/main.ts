@@ -9,9 +9,9 @@ import { loadConfig } from './config/load.ts';
 import { renderConfig } from './config/render.ts';
 import { isScorerError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
-import { startService, type RunningService } from './service.ts';
-import { VERSION } from './version.ts';
 import { runMain } from './run-main.ts';
+import { type RunningService, startService } from './service.ts';
+import { VERSION } from './version.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseCli(argv);

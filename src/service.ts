@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { ScorerConfig } from './config/types.ts';
 import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
 import { compileFeatureMapper } from './codecs/features.ts';
 import { avroInput, jsonInput, jsonOutput } from './codecs/input-decoder.ts';
+import type { ScorerConfig } from './config/types.ts';
 import { ScorerError } from './errors.ts';
 import { loadModelRepository } from './inference/model-repository.ts';
 import { InferencePool } from './inference/pool.ts';
@@ -44,16 +44,24 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
   const metrics = new ScorerMetrics({ version: VERSION });
   let ready = false;
   let joined = false;
-  const http = config.http.port === 0 ? undefined : await startHttpServer({
-    host: config.http.host,
-    port: config.http.port,
-    metrics,
-    live: () => true,
-    ready: () => (ready && joined ? { ready: true } : { ready: false, reason: ready ? 'waiting for partition assignment' : 'starting' }),
-  });
+  const http =
+    config.http.port === 0
+      ? undefined
+      : await startHttpServer({
+          host: config.http.host,
+          port: config.http.port,
+          metrics,
+          live: () => true,
+          ready: () => (ready && joined ? { ready: true } : { ready: false, reason: ready ? 'waiting for partition assignment' : 'starting' }),
+        });
 
   const models = await loadModelRepository(config.models.repository, config.models.serve);
-  const pool = await InferencePool.start({ models, threads: config.inference.threads, maxAttempts: config.inference.maxAttempts, injectDelayMs: config.inference.injectDelayMs });
+  const pool = await InferencePool.start({
+    models,
+    threads: config.inference.threads,
+    maxAttempts: config.inference.maxAttempts,
+    injectDelayMs: config.inference.injectDelayMs,
+  });
   const closeOnFailure = async (error: unknown): Promise<never> => {
     await pool.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
@@ -63,7 +71,12 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
   try {
     for (const model of models) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
     const mappers = models.map((entry) => ({ entry, mapper: compileFeatureMapper(entry.config, config.limits) }));
-    const registry = config.schemaRegistry ? new SchemaRegistry({ host: config.schemaRegistry.url, ...(config.schemaRegistry.username ? { auth: { username: config.schemaRegistry.username, password: config.schemaRegistry.password ?? '' } } : {}) }) : undefined;
+    const registry = config.schemaRegistry
+      ? new SchemaRegistry({
+          host: config.schemaRegistry.url,
+          ...(config.schemaRegistry.username ? { auth: { username: config.schemaRegistry.username, password: config.schemaRegistry.password ?? '' } } : {}),
+        })
+      : undefined;
     const encoder = await outputEncoder(config, registry);
     const inputs = config.inputs.map((input) => ({ topic: input.topic, model: input.model, decoder: inputDecoder(input.format, registry) }));
 
@@ -101,18 +114,23 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);
 
-    const ingest: KafkaIngest = new KafkaIngest(kafka, config.kafka, config.inputs.map((i) => i.topic), {
-      onBatch: (batch, heartbeat) => pipeline.admitBatch(batch, heartbeat),
-      onRevokeAll: () => pipeline.revokeAll(),
-      onAssigned: (partitions) => {
-        joined = true;
-        pipeline.assign(partitions);
+    const ingest: KafkaIngest = new KafkaIngest(
+      kafka,
+      config.kafka,
+      config.inputs.map((i) => i.topic),
+      {
+        onBatch: (batch, heartbeat) => pipeline.admitBatch(batch, heartbeat),
+        onRevokeAll: () => pipeline.revokeAll(),
+        onAssigned: (partitions) => {
+          joined = true;
+          pipeline.assign(partitions);
+        },
+        onCrash: (error, willRestart) => {
+          log.error({ err: error, willRestart }, 'consumer crashed');
+          if (!willRestart) fail(error);
+        },
       },
-      onCrash: (error, willRestart) => {
-        log.error({ err: error, willRestart }, 'consumer crashed');
-        if (!willRestart) fail(error);
-      },
-    });
+    );
     await ingest.start();
     const commitTimer = setInterval(() => void pipeline.commit(), config.commit.intervalMs);
     // Resumes happen on acknowledgements too; this tick catches minimum pause times running out.
@@ -120,7 +138,15 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
     // The share of partition-time spent paused over the last window: a saturation signal for autoscaling.
     const shareTimer = setInterval(() => metrics.pausedTimeShare.set(backpressure.pausedTimeShare()), 5000);
     ready = true;
-    log.info({ models: models.map((m) => `${m.config.name}:${m.config.version}`), inputs: config.inputs.map((i) => i.topic), output: config.output.topic, threads: config.inference.threads }, 'stream-scorer started');
+    log.info(
+      {
+        models: models.map((m) => `${m.config.name}:${m.config.version}`),
+        inputs: config.inputs.map((i) => i.topic),
+        output: config.output.topic,
+        threads: config.inference.threads,
+      },
+      'stream-scorer started',
+    );
 
     const stop = async (): Promise<boolean> => {
       ready = false;
@@ -128,7 +154,10 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
       clearInterval(shareTimer);
       const drained = await pipeline.drain(Math.max(0, config.shutdown.deadlineMs - CLOSE_RESERVE_MS));
       clearInterval(commitTimer);
-      log.info({ drained, inSystem: pipeline.inSystem }, drained ? 'drained; leaving the group' : 'drain deadline passed; leaving the group with what was committed');
+      log.info(
+        { drained, inSystem: pipeline.inSystem },
+        drained ? 'drained; leaving the group' : 'drain deadline passed; leaving the group with what was committed',
+      );
       await ingest.stop();
       await transport.disconnect();
       await pool.close();

@@ -2,7 +2,7 @@
  * The flags every baseline subject takes. bench/subject.ts builds the same list when it spawns one, so
  * the two stay in step through `subjectFlags`.
  */
-import { FlagError, brokerList, httpUrl, oneOf, parseFlags, required } from './flags.ts';
+import { brokerList, FlagError, httpUrl, oneOf, parseFlags, required } from './flags.ts';
 
 /** The line a subject prints on stdout once its consumer has joined the group and holds its assignment. */
 export const READY_LINE = 'ready';
@@ -54,12 +54,19 @@ export function parseSubjectArgs(argv: readonly string[]): SubjectArgs {
 /** The command line for `args`: the inverse of parseSubjectArgs. */
 export function subjectFlags(args: SubjectArgs): string[] {
   return [
-    '--brokers', args.brokers.join(','),
-    '--registry', args.registryUrl,
-    '--input', args.inputTopic,
-    '--output', args.outputTopic,
-    '--group', args.group,
-    '--model', args.model,
-    '--models-dir', args.modelsDir,
+    '--brokers',
+    args.brokers.join(','),
+    '--registry',
+    args.registryUrl,
+    '--input',
+    args.inputTopic,
+    '--output',
+    args.outputTopic,
+    '--group',
+    args.group,
+    '--model',
+    args.model,
+    '--models-dir',
+    args.modelsDir,
   ];
 }

@@ -15,8 +15,8 @@ import type { ModelEntry } from '../../src/inference/types.ts';
 import { createKafka } from '../../src/ingest/kafka-client.ts';
 import type { PredictionValue } from '../../src/pipeline/outcomes.ts';
 import type { InputDecoder } from '../../src/pipeline/routes.ts';
+import { parseSubjectArgs, READY_LINE, SUBJECT_USAGE, type SubjectArgs } from './args.ts';
 import { FlagError } from './flags.ts';
-import { READY_LINE, SUBJECT_USAGE, parseSubjectArgs, type SubjectArgs } from './args.ts';
 
 const PREDICTION_SCHEMA = new URL('../../schemas/prediction.avsc', import.meta.url);
 
@@ -37,7 +37,7 @@ function log(level: 'warn' | 'error', obj: object, msg: string): void {
 }
 
 export function logError(msg: string, error: unknown): void {
-  log('error', { err: error instanceof Error ? error.stack ?? error.message : String(error) }, msg);
+  log('error', { err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, msg);
 }
 
 /** Prints the problem and exits 2 on bad flags, exits 1 on anything else that stops start-up. */
@@ -90,7 +90,15 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
 }
 
 /** schemas/prediction.avsc for one input record; scored_at is now. */
-export function prediction(ctx: SubjectContext, topic: string, partition: number, offset: number, timestamp: number, score: number, label: string | null): PredictionValue {
+export function prediction(
+  ctx: SubjectContext,
+  topic: string,
+  partition: number,
+  offset: number,
+  timestamp: number,
+  score: number,
+  label: string | null,
+): PredictionValue {
   return {
     score,
     label,

@@ -3,7 +3,7 @@
  * mode, plus value checks whose errors name the flag (durations: loadgen/profile.ts parseDuration). Pure:
  * nothing here reads process.argv or exits.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export class FlagError extends Error {
   constructor(message: string) {
@@ -21,7 +21,7 @@ export function parseFlags<O extends StringOptions>(argv: readonly string[], opt
     return parseArgs(config).values as { [K in keyof O]?: string };
   } catch (error) {
     // parseArgs appends advice about `--` that does not apply here; keep its first sentence.
-    const message = error instanceof Error ? error.message.split('. ')[0] ?? error.message : String(error);
+    const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error);
     throw new FlagError(message);
   }
 }

@@ -3,7 +3,7 @@
  * baselines that call it directly: the naive scorer and the inference ceiling.
  */
 import type * as ort from 'onnxruntime-node';
-import { fetchesFor, openSession as openOnnx, readScores, type RowScores } from '../../src/inference/session.ts';
+import { fetchesFor, openSession as openOnnx, type RowScores, readScores } from '../../src/inference/session.ts';
 import type { ModelConfig, ModelEntry } from '../../src/inference/types.ts';
 
 export { fetchesFor, toTensors } from '../../src/inference/session.ts';

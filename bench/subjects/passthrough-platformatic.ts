@@ -7,7 +7,7 @@
  *
  *   node bench/subjects/passthrough-platformatic.ts --brokers ... --registry ... --input ... --output ... --group ... --model fraud
  */
-import { Consumer, ProduceAcks, Producer, compatibilityPartitioner, type Message, type MessagesStream, type MessageToProduce } from '@platformatic/kafka';
+import { Consumer, compatibilityPartitioner, type Message, type MessagesStream, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import { announceReady, exitOnFailure, exitOnSignal, prediction, setUp } from './common.ts';
 
 const NAME = 'passthrough-platformatic';
@@ -52,7 +52,11 @@ async function pump(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Pro
   stream.on('readable', () => wake());
   while (!stopping) {
     const batch: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
-    for (let m: Message<Buffer, Buffer, Buffer, Buffer> | null; batch.length < MAX_BATCH && (m = stream.read() as typeof m) !== null; ) batch.push(m);
+    while (batch.length < MAX_BATCH) {
+      const m = stream.read() as Message<Buffer, Buffer, Buffer, Buffer> | null;
+      if (m === null) break;
+      batch.push(m);
+    }
     if (batch.length === 0) await readableOrStop();
     else await processBatch(batch);
   }

@@ -7,8 +7,9 @@
  *
  * Exit codes: 0 ready, 1 timed out, 2 the broker process (--pid) died while we waited.
  */
-import { parseArgs } from 'node:util';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 
 const { values } = parseArgs({

@@ -7,14 +7,14 @@
  * readerSchema option re-parses the schema on every call (see notes/libraries.md §2).
  */
 
-import avsc from 'avsc';
-import type { Type } from 'avsc';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { RecordError, ScorerError } from '../errors.ts';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Type } from 'avsc';
+import avsc from 'avsc';
 import type { DlqReason } from '../errors.ts';
-import { HEADER_BYTES, readSchemaId, writeHeader } from './wire-format.ts';
+import { RecordError, ScorerError } from '../errors.ts';
 import { httpStatusOf, registryFailure } from './registry-errors.ts';
+import { HEADER_BYTES, readSchemaId, writeHeader } from './wire-format.ts';
 
 export interface AvroDecoderOptions {
   /** How long a schema id the registry did not know is answered from memory. @defaultValue 60000 */
@@ -137,10 +137,7 @@ export class AvroDecoder {
   }
 
   #notLoaded(schemaId: number): Error {
-    return (
-      this.#rejectionFor(schemaId) ??
-      new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `schema id ${schemaId} was decoded before load() cached it`)
-    );
+    return this.#rejectionFor(schemaId) ?? new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `schema id ${schemaId} was decoded before load() cached it`);
   }
 }
 

@@ -82,10 +82,7 @@ export function toInt64(f: CompiledField, value: unknown): number | bigint {
 export function toText(f: CompiledField, value: unknown): string {
   if (typeof value !== 'string') throw typeError(f, 'a string', kindOf(value));
   if (value.length > f.maxLength) {
-    throw new RecordError(
-      'FEATURE_TOO_LONG',
-      `feature "${f.field}" is ${value.length} characters, over limits.maxStringFeatureLength (${f.maxLength})`,
-    );
+    throw new RecordError('FEATURE_TOO_LONG', `feature "${f.field}" is ${value.length} characters, over limits.maxStringFeatureLength (${f.maxLength})`);
   }
   return value;
 }

@@ -9,8 +9,8 @@
 
 import { RecordError, ScorerError } from '../errors.ts';
 import type { Feeds, ModelConfig, TensorDType, TensorPayload } from '../inference/types.ts';
-import { compileField, convert, readPath } from './feature-fields.ts';
 import type { CompiledField, FeatureValue } from './feature-fields.ts';
+import { compileField, convert, readPath } from './feature-fields.ts';
 
 export type { FeatureValue } from './feature-fields.ts';
 

@@ -18,10 +18,7 @@ export function readSchemaId(value: Buffer): number {
     throw new RecordError('BAD_MAGIC_BYTE', `value starts with byte ${value[0]}, expected magic byte ${MAGIC_BYTE}`);
   }
   if (value.length < HEADER_BYTES) {
-    throw new RecordError(
-      'AVRO_DECODE',
-      `value is ${value.length} bytes, shorter than the ${HEADER_BYTES}-byte wire-format header`,
-    );
+    throw new RecordError('AVRO_DECODE', `value is ${value.length} bytes, shorter than the ${HEADER_BYTES}-byte wire-format header`);
   }
   return value.readInt32BE(1);
 }

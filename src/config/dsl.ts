@@ -85,9 +85,7 @@ interface ObjectShape<T> {
 }
 
 type FieldsOf<T> = {
-  readonly [K in keyof T]-?: undefined extends T[K]
-    ? ShapeOf<NonNullable<T[K]>> & { readonly optional: true }
-    : ShapeOf<T[K]>;
+  readonly [K in keyof T]-?: undefined extends T[K] ? ShapeOf<NonNullable<T[K]>> & { readonly optional: true } : ShapeOf<T[K]>;
 };
 
 type Opts<N> = Omit<N, 'kind'>;
@@ -105,14 +103,16 @@ export const num = <const O extends Omit<Opts<NumberNode>, 'integer'>>(opts: O):
   integer: false,
   ...opts,
 });
-export const oneOf = <const T extends string>(
-  values: readonly T[],
-  opts: Omit<Opts<EnumNode<T>>, 'values'>,
-): EnumNode<T> => ({ kind: 'enum', values, ...opts });
-export const list = <N extends AnyNode>(
-  items: N,
-  opts: Omit<Opts<ArrayNode>, 'items'>,
-): ArrayNode & { readonly items: N } => ({ kind: 'array', items, ...opts });
+export const oneOf = <const T extends string>(values: readonly T[], opts: Omit<Opts<EnumNode<T>>, 'values'>): EnumNode<T> => ({
+  kind: 'enum',
+  values,
+  ...opts,
+});
+export const list = <N extends AnyNode>(items: N, opts: Omit<Opts<ArrayNode>, 'items'>): ArrayNode & { readonly items: N } => ({
+  kind: 'array',
+  items,
+  ...opts,
+});
 
 /** Whether an environment variable can carry this node (scalars and lists of scalars). */
 export function isEnvSettable(node: AnyNode): boolean {
@@ -122,10 +122,7 @@ export function isEnvSettable(node: AnyNode): boolean {
 }
 
 /** Every leaf setting (scalar or list) with its dotted path segments, depth first. */
-export function* leaves(
-  node: ObjectNode,
-  prefix: readonly string[] = [],
-): Generator<{ segments: readonly string[]; node: Exclude<AnyNode, ObjectNode> }> {
+export function* leaves(node: ObjectNode, prefix: readonly string[] = []): Generator<{ segments: readonly string[]; node: Exclude<AnyNode, ObjectNode> }> {
   for (const [key, child] of Object.entries(node.fields)) {
     const segments = [...prefix, key];
     if (child.kind === 'object') yield* leaves(child, segments);

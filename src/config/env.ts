@@ -6,7 +6,7 @@
  * mappings (inputs, models.serve) are file-only. Any other SCORER_ variable is a violation: a typo
  * must not silently leave a setting at its default.
  */
-import { isEnvSettable, leaves, type AnyNode, type ObjectNode } from './dsl.ts';
+import { type AnyNode, isEnvSettable, leaves, type ObjectNode } from './dsl.ts';
 import { closest } from './suggest.ts';
 import type { SourceOf, Violations } from './violations.ts';
 

@@ -13,7 +13,7 @@ import { configSchema } from './schema.ts';
 import { deepFreeze, deepMerge, isMapping } from './tree.ts';
 import type { ScorerConfig } from './types.ts';
 import { validate } from './validate.ts';
-import { Violations, type SourceOf } from './violations.ts';
+import { type SourceOf, Violations } from './violations.ts';
 
 export interface LoadConfigOptions {
   /** YAML or JSON file. Relative paths inside the configuration resolve against its directory. */

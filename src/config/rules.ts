@@ -11,8 +11,7 @@ type Rule = (config: Tree, violations: Violations) => void;
 
 const mapping = (value: unknown): Tree => (isMapping(value) ? value : {});
 const entries = (value: unknown): Tree[] => (Array.isArray(value) ? value.map(mapping) : []);
-const at = (config: Tree, path: string): unknown =>
-  path.split('.').reduce<unknown>((node, key) => mapping(node)[key], config);
+const at = (config: Tree, path: string): unknown => path.split('.').reduce<unknown>((node, key) => mapping(node)[key], config);
 
 const avroNeedsRegistry: Rule = (config, violations) => {
   const users = entries(config['inputs'])
@@ -40,7 +39,10 @@ const outputsAreNotInputs: Rule = (config, violations) => {
   const inputs = entries(config['inputs']).map((input) => input['topic']);
   const output = at(config, 'output.topic');
   const deadLetter = at(config, 'deadLetter.topic');
-  for (const [path, topic] of [['output.topic', output], ['deadLetter.topic', deadLetter]] as const) {
+  for (const [path, topic] of [
+    ['output.topic', output],
+    ['deadLetter.topic', deadLetter],
+  ] as const) {
     const i = inputs.indexOf(topic);
     if (violations.ok(path) && i >= 0) {
       violations.addValue(path, 'must differ from every input topic', topic, `same as inputs[${i}].topic`);

@@ -3,8 +3,8 @@
  * config/example.yaml is the user-facing rendering of this file; a unit test keeps the two in step.
  */
 import { availableParallelism } from 'node:os';
+import { bool, int, list, num, oneOf, type ShapeOf, type StringNode, str } from './dsl.ts';
 import type { ScorerConfig } from './types.ts';
-import { bool, int, list, num, oneOf, str, type ShapeOf, type StringNode } from './dsl.ts';
 
 const FORMATS = ['avro', 'json'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,11 +12,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 // Kafka's own rule (kafka.common.internals.Topic): legal characters, at most 249, not "." or "..".
 const TOPIC = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/;
 const TOPIC_HINT = "must be a Kafka topic name (letters, digits, '.', '_', '-'; 1 to 249 characters)";
-const topic = (doc: string, extra: Partial<StringNode> = {}): StringNode =>
-  str({ doc, pattern: TOPIC, hint: TOPIC_HINT, ...extra });
+const topic = (doc: string, extra: Partial<StringNode> = {}): StringNode => str({ doc, pattern: TOPIC, hint: TOPIC_HINT, ...extra });
 
-const name = (doc: string, extra: Partial<StringNode> = {}): StringNode =>
-  str({ doc, minLength: 1, ...extra });
+const name = (doc: string, extra: Partial<StringNode> = {}): StringNode => str({ doc, minLength: 1, ...extra });
 
 const ms = (doc: string, dflt: number, min = 1) => int({ doc, default: dflt, min });
 

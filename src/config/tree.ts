@@ -2,8 +2,7 @@
 
 type Tree = Record<string, unknown>;
 
-export const isMapping = (value: unknown): value is Tree =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isMapping = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `over` laid on `base`: mappings merge key by key, anything else (lists included) replaces. */
 export function deepMerge(base: unknown, over: unknown): unknown {

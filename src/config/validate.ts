@@ -36,13 +36,7 @@ export function validate(schema: ObjectNode, input: unknown, violations: Violati
   return root;
 }
 
-function checkObject(
-  node: ObjectNode,
-  value: unknown,
-  path: string,
-  violations: Violations,
-  pending: Pending[],
-): Tree | undefined {
+function checkObject(node: ObjectNode, value: unknown, path: string, violations: Violations, pending: Pending[]): Tree | undefined {
   if (!isMapping(value)) {
     violations.addValue(path || '(root)', 'must be a mapping', value);
     return undefined;

@@ -4,13 +4,7 @@
  * so one start-up attempt shows everything that is wrong with a file.
  */
 
-import type {
-  FeatureFieldSpec,
-  ModelConfig,
-  ModelInputSpec,
-  ModelOutputRef,
-  TensorDType,
-} from './types.ts';
+import type { FeatureFieldSpec, ModelConfig, ModelInputSpec, ModelOutputRef, TensorDType } from './types.ts';
 
 const DTYPES: readonly TensorDType[] = ['float32', 'int64', 'string'];
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { ModelRef } from '../config/types.ts';
 import { ScorerError } from '../errors.ts';
-import { checkModelConfig } from './model-config-schema.ts';
 import type { ModelConfigCheck } from './model-config-schema.ts';
+import { checkModelConfig } from './model-config-schema.ts';
 import type { ModelEntry } from './types.ts';
 
 const VERSION_DIR = /^[1-9][0-9]*$/;

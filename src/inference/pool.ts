@@ -165,12 +165,7 @@ export class InferencePool {
     await this.#piscina.destroy();
   }
 
-  async #scoreWithRetries(
-    model: string,
-    version: number,
-    outputs: RequestedOutputs,
-    build: () => BatchInput,
-  ): Promise<ScoreOutcome> {
+  async #scoreWithRetries(model: string, version: number, outputs: RequestedOutputs, build: () => BatchInput): Promise<ScoreOutcome> {
     let crash = '';
     let attempts = 0;
     while (attempts < this.#maxAttempts) {

@@ -8,8 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import type { DescribedReply, InferenceWorkerData, ScoredReply, ScoreRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 import { failedReply, modelKey } from './protocol.ts';
-import type { DescribedReply, InferenceWorkerData, ScoreRequest, ScoredReply, WorkerReply, WorkerRequest } from './protocol.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import type { GraphInputInfo } from './types.ts';
 
@@ -18,9 +18,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function describeValues(metadata: readonly ort.InferenceSession.ValueMetadata[]): GraphInputInfo[] {
   return metadata.map((value) =>
-    value.isTensor
-      ? { name: value.name, type: value.type, dims: [...value.shape] }
-      : { name: value.name, type: 'non-tensor', dims: [] },
+    value.isTensor ? { name: value.name, type: value.type, dims: [...value.shape] } : { name: value.name, type: 'non-tensor', dims: [] },
   );
 }
 

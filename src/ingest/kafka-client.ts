@@ -2,7 +2,7 @@
  * The one place a kafkajs client is built. ingest/ and sink/ share it; nothing else imports kafkajs, so a
  * faster client can be measured against it later by swapping this folder and sink/.
  */
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/types.ts';
 
 export interface KafkaLogSink {

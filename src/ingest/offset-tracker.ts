@@ -174,7 +174,10 @@ export class OffsetTracker {
       throw new ScorerError('SCORER_ERR_INVARIANT', `invalid partition ${partition} for ${topic}`);
     }
     let slots = this.#topics.get(topic);
-    if (slots === undefined) this.#topics.set(topic, (slots = []));
+    if (slots === undefined) {
+      slots = [];
+      this.#topics.set(topic, slots);
+    }
     slots[partition] = slot;
   }
 

@@ -10,7 +10,9 @@ export async function assertTopicsExist(kafka: Kafka, topics: readonly string[])
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
-      throw new ScorerError('SCORER_ERR_KAFKA', `topics do not exist: ${missing.join(', ')} (create them first; the scorer does not auto-create topics)`, { details: { missing } });
+      throw new ScorerError('SCORER_ERR_KAFKA', `topics do not exist: ${missing.join(', ')} (create them first; the scorer does not auto-create topics)`, {
+        details: { missing },
+      });
     }
   } catch (error) {
     if (error instanceof ScorerError) throw error;

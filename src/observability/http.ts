@@ -65,9 +65,7 @@ async function route(path: string, options: HttpServerOptions): Promise<Reply> {
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const reply =
-    req.method === 'GET' || req.method === 'HEAD'
-      ? await route(path, options)
-      : { ...text(405, 'method not allowed\n'), headers: { allow: 'GET, HEAD' } };
+    req.method === 'GET' || req.method === 'HEAD' ? await route(path, options) : { ...text(405, 'method not allowed\n'), headers: { allow: 'GET, HEAD' } };
   res.writeHead(reply.status, {
     'content-type': reply.type,
     'content-length': Buffer.byteLength(reply.body),

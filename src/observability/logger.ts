@@ -1,5 +1,5 @@
 /** The service's structured logger. The only module that imports pino. */
-import { pino, stdTimeFunctions, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { type DestinationStream, type Logger as PinoLogger, pino, stdTimeFunctions } from 'pino';
 import type { ScorerConfig } from '../config/types.ts';
 
 export type Logger = PinoLogger;

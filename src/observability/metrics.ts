@@ -4,7 +4,7 @@
  * prom-client. Record once per batch, not per event; labels are bounded: topic, partition, model and
  * DLQ reason only.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import type { DlqReason } from '../errors.ts';
 
 const PREFIX = 'scorer_';

@@ -40,7 +40,7 @@ export class ArrivalRate {
       return;
     }
     // Weight by elapsed time, so a window closed after a long silence counts for what it covers.
-    const weight = 1 - Math.pow(2, -elapsed / this.#halfLifeMs);
+    const weight = 1 - 2 ** (-elapsed / this.#halfLifeMs);
     this.#rate += weight * (sample - this.#rate);
   }
 }

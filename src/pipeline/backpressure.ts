@@ -73,7 +73,10 @@ export class BackpressureController {
     const changes: BackpressureChanges = { pause: [], resume: [] };
     for (const load of snapshot.partitions) {
       let state = this.#keys.get(load.key);
-      if (state === undefined) this.#keys.set(load.key, (state = { pausedAt: undefined, reason: undefined }));
+      if (state === undefined) {
+        state = { pausedAt: undefined, reason: undefined };
+        this.#keys.set(load.key, state);
+      }
       if (state.pausedAt === undefined) {
         const reason = globalReason ?? this.#partitionReason(load);
         if (reason !== undefined) {

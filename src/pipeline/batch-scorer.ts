@@ -37,9 +37,7 @@ export interface BatchTiming {
 
 export async function scoreBatch(pool: ScoringPool, model: ModelRuntime, items: readonly Work[], timing: BatchTiming): Promise<RowResult[]> {
   const { config } = model.entry;
-  const outcome = await pool.score(config.name, config.version, config.outputs, () =>
-    model.mapper.pack(items.map((w) => w.row)),
-  );
+  const outcome = await pool.score(config.name, config.version, config.outputs, () => model.mapper.pack(items.map((w) => w.row)));
   if (outcome.ok) {
     timing.inferMs += outcome.scores.inferMs;
     timing.batches += 1;

@@ -25,7 +25,10 @@ export class RoundRobinLanes<T> {
 
   push(name: string, enqueuedAt: number, item: T): void {
     let lane = this.#lanes.get(name);
-    if (lane === undefined) this.#lanes.set(name, (lane = new Lane<T>()));
+    if (lane === undefined) {
+      lane = new Lane<T>();
+      this.#lanes.set(name, lane);
+    }
     if (lane.rows.size === 0) this.#link(lane);
     lane.rows.push(enqueuedAt, item);
     this.#size++;

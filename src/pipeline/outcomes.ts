@@ -30,7 +30,14 @@ export interface OutputTarget {
   readonly encoder: RecordEncoder;
 }
 
-export function predictionOutgoing(target: OutputTarget, model: ModelRuntime, work: Work, score: number, label: string | undefined, scoredAt: number): Outgoing {
+export function predictionOutgoing(
+  target: OutputTarget,
+  model: ModelRuntime,
+  work: Work,
+  score: number,
+  label: string | undefined,
+  scoredAt: number,
+): Outgoing {
   const value: PredictionValue = {
     score,
     label: label ?? null,

@@ -9,19 +9,20 @@
  * admitted) is what a crash would replay and bounds what memory holds; admission stops at the budgets
  * and the backpressure controller pauses partitions against the same numbers.
  */
+
+import { isScorerError } from '../errors.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import type { CommitOffset, InputBatch, TopicPartition } from '../ingest/types.ts';
-import { isScorerError } from '../errors.ts';
 import { OrderedSender } from '../sink/ordered-sender.ts';
 import type { RecordTransport } from '../sink/types.ts';
-import { Rejection, decodeOrReject, screen, toWork } from './admission.ts';
+import { decodeOrReject, Rejection, screen, toWork } from './admission.ts';
 import type { BackpressureController } from './backpressure.ts';
+import { type ScoringPool, scoreBatch } from './batch-scorer.ts';
 import { MicroBatcher } from './batcher.ts';
-import { scoreBatch, type ScoringPool } from './batch-scorer.ts';
 import type { Clock, Scheduler } from './clock.ts';
 import type { Log } from './log.ts';
-import { deadLetterOutgoing, predictionOutgoing, type OutputTarget } from './outcomes.ts';
-import { PartitionTable, type PartitionState } from './partition-state.ts';
+import { deadLetterOutgoing, type OutputTarget, predictionOutgoing } from './outcomes.ts';
+import { type PartitionState, PartitionTable } from './partition-state.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { FeatureExtractor, InputDecoder, InputRoute, ModelRuntime } from './routes.ts';
 import type { Outgoing, Work } from './work.ts';
@@ -194,7 +195,8 @@ export class ScoringPipeline {
       admitted += 1;
       last = record.offset;
       const result = decoded instanceof Rejection ? decoded : toWork(work, route, decoded);
-      if (result instanceof Rejection) this.#complete(deadLetterOutgoing(this.#o.target, work, result.error.reason, result.error.message, route.model.id, this.#o.wallClock()));
+      if (result instanceof Rejection)
+        this.#complete(deadLetterOutgoing(this.#o.target, work, result.error.reason, result.error.message, route.model.id, this.#o.wallClock()));
       else route.model.batcher.push(part.key, work);
       if (this.#o.yieldToLoop && admitted % this.#o.yieldToLoop.every === 0) {
         await this.#o.yieldToLoop.yield();
@@ -241,7 +243,10 @@ export class ScoringPipeline {
     model.batcher.complete(items.length, this.#o.clock.now() - started);
     this.#o.metrics.recordBatch(model.entry.config.name, items.length, timing.inferMs, started - oldestEnqueuedAt);
     // One line per batch, never per message; at the default level this is a no-op costing nanoseconds.
-    this.#o.log.debug({ model: model.id, rows: items.length, inferMs: timing.inferMs, runs: timing.batches, waitMs: started - oldestEnqueuedAt }, 'batch scored');
+    this.#o.log.debug(
+      { model: model.id, rows: items.length, inferMs: timing.inferMs, runs: timing.batches, waitMs: started - oldestEnqueuedAt },
+      'batch scored',
+    );
     const scoredAt = this.#o.wallClock();
     const touched = new Set<PartitionState>();
     for (const r of results) {

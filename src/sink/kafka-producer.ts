@@ -3,7 +3,7 @@
  * Idempotence stays off: kafkajs marks it experimental and it needs maxInFlightRequests=1 anyway
  * (tulios/kafkajs#598); the ordered sender already keeps one send in flight.
  */
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import type { KafkaConfig } from '../config/types.ts';
 import { ScorerError } from '../errors.ts';
 import type { OutRecord, RecordTransport } from './types.ts';

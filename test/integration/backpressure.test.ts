@@ -24,22 +24,28 @@ test('slow inference: partitions pause, memory stays bounded, every event is sco
   const input = uniqueName('bp-in');
   const output = uniqueName('bp-out');
   const dlq = `${output}.dlq`;
-  await createTopics([{ topic: input, partitions: 6 }, { topic: output, partitions: 6 }, { topic: dlq, partitions: 1 }]);
+  await createTopics([
+    { topic: input, partitions: 6 },
+    { topic: output, partitions: 6 },
+    { topic: dlq, partitions: 1 },
+  ]);
   t.after(() => deleteTopics([input, output, dlq]));
   await produceEvents(input, jsonMessages(goldenEvents(EVENTS)));
 
-  const scorer = await startScorer(scorerConfig({
-    groupId: uniqueName('bp-group'),
-    inputs: [{ topic: input, format: 'json' }],
-    output,
-    outputFormat: 'json',
-    deadLetter: dlq,
-    extra: {
-      inference: { injectDelayMs: 15 },
-      batching: { maxBatchSize: 64, maxDelayMs: 2 },
-      backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 600, minPauseMs: 100 },
-    },
-  }));
+  const scorer = await startScorer(
+    scorerConfig({
+      groupId: uniqueName('bp-group'),
+      inputs: [{ topic: input, format: 'json' }],
+      output,
+      outputFormat: 'json',
+      deadLetter: dlq,
+      extra: {
+        inference: { injectDelayMs: 15 },
+        batching: { maxBatchSize: 64, maxDelayMs: 2 },
+        backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 600, minPauseMs: 100 },
+      },
+    }),
+  );
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   await scorer.waitReady();
 
@@ -49,11 +55,14 @@ test('slow inference: partitions pause, memory stays bounded, every event is sco
   let sawPaused = 0;
   const sampler = setInterval(() => {
     maxRss = Math.max(maxRss, scorer.rssMiB());
-    scorer.metrics().then((m) => {
-      maxInSystem = Math.max(maxInSystem, gauge(m, 'scorer_events_in_system'));
-      maxUsed = Math.max(maxUsed, gauge(m, 'scorer_events_uncommitted'));
-      sawPaused = Math.max(sawPaused, gauge(m, 'scorer_paused_partitions'));
-    }, () => undefined);
+    scorer.metrics().then(
+      (m) => {
+        maxInSystem = Math.max(maxInSystem, gauge(m, 'scorer_events_in_system'));
+        maxUsed = Math.max(maxUsed, gauge(m, 'scorer_events_uncommitted'));
+        sawPaused = Math.max(sawPaused, gauge(m, 'scorer_paused_partitions'));
+      },
+      () => undefined,
+    );
   }, 100);
   t.after(() => clearInterval(sampler));
 

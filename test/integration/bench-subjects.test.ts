@@ -7,10 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { measureInferenceCeiling } from '../../bench/inference-ceiling.ts';
-import { startSubject, type SubjectKind } from '../../bench/subject.ts';
+import { type SubjectKind, startSubject } from '../../bench/subject.ts';
 import { BROKERS, collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { FRAUD_GOLDEN, avroMessages, decodePredictions, goldenEvents, produceEvents, registerPaymentSchema, sourceId, type GoldenRow } from '../support/scenario.ts';
 import { startTestRegistry, type TestRegistry } from '../support/registry.ts';
+import {
+  avroMessages,
+  decodePredictions,
+  FRAUD_GOLDEN,
+  type GoldenRow,
+  goldenEvents,
+  produceEvents,
+  registerPaymentSchema,
+  sourceId,
+} from '../support/scenario.ts';
 
 const EVENTS = 3000;
 const PARTITIONS = 6;
@@ -86,7 +95,10 @@ for (const kind of ['passthrough-kafkajs', 'passthrough-platformatic', 'naive'] 
       assert.ok(p.scored_at >= p.event_timestamp, `scored_at after event_timestamp for ${id}`);
       if (kind === 'naive') {
         assert.ok(p.score >= 0 && p.score <= 1, `score ${p.score} of ${id} is a probability`);
-        assert.ok(Math.abs(p.score - source.golden.score) <= Math.max(FRAUD_GOLDEN.tolerance, 1e-4), `score ${p.score} of ${id}, golden ${source.golden.score}`);
+        assert.ok(
+          Math.abs(p.score - source.golden.score) <= Math.max(FRAUD_GOLDEN.tolerance, 1e-4),
+          `score ${p.score} of ${id}, golden ${source.golden.score}`,
+        );
         assert.equal(p.label, source.golden.label);
       } else {
         assert.equal(p.score, 0);
@@ -101,7 +113,10 @@ test('inference ceiling: a result per batch size from raw onnxruntime on fraud',
   const ceiling = await measureInferenceCeiling({ model: 'fraud', threads: 1, batchSizes: [64], durationMs: 300 });
   assert.equal(ceiling.model, 'fraud');
   assert.equal(ceiling.threads, 1);
-  assert.deepEqual(ceiling.results.map((r) => r.batchSize), [64]);
+  assert.deepEqual(
+    ceiling.results.map((r) => r.batchSize),
+    [64],
+  );
   for (const r of ceiling.results) {
     assert.ok(r.rowsPerSec > 0, `rows/s at batch ${r.batchSize}`);
     assert.ok(r.msPerBatch > 0, `ms per batch at ${r.batchSize}`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collect, committedOffsets, createTopics, deleteTopics, uniqueName, type Collected } from '../support/kafka.ts';
+import { type Collected, collect, committedOffsets, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
 import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig, sourceId } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
@@ -13,16 +13,32 @@ const EVENTS = 20_000;
 const PARTITIONS = 6;
 const GLOBAL_BUDGET = 3000;
 /** Slows each batch so the stream is surely mid-way when the signal lands. */
-const SLOW = { inference: { injectDelayMs: 4 }, batching: { maxBatchSize: 64, maxDelayMs: 2 }, backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 1000 }, shutdown: { deadlineMs: 15_000 } };
+const SLOW = {
+  inference: { injectDelayMs: 4 },
+  batching: { maxBatchSize: 64, maxDelayMs: 2 },
+  backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 1000 },
+  shutdown: { deadlineMs: 15_000 },
+};
 
 async function setup(t: { after(fn: () => unknown): void }, name: string) {
   const input = uniqueName(`${name}-in`);
   const output = uniqueName(`${name}-out`);
   const dlq = `${output}.dlq`;
-  await createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }, { topic: dlq, partitions: 1 }]);
+  await createTopics([
+    { topic: input, partitions: PARTITIONS },
+    { topic: output, partitions: PARTITIONS },
+    { topic: dlq, partitions: 1 },
+  ]);
   t.after(() => deleteTopics([input, output, dlq]));
   await produceEvents(input, jsonMessages(goldenEvents(EVENTS)));
-  const config = scorerConfig({ groupId: uniqueName(`${name}-group`), inputs: [{ topic: input, format: 'json' }], output, outputFormat: 'json', deadLetter: dlq, extra: SLOW });
+  const config = scorerConfig({
+    groupId: uniqueName(`${name}-group`),
+    inputs: [{ topic: input, format: 'json' }],
+    output,
+    outputFormat: 'json',
+    deadLetter: dlq,
+    extra: SLOW,
+  });
   // After kill -9 the group waits out the dead member's session before it rebalances: keep it short
   // (the broker's minimum) so the test does not sit idle for the default 30 s.
   config.kafka = { ...(config.kafka as object), consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } };
@@ -49,7 +65,15 @@ test('kill -9 mid-stream loses nothing and duplicates stay within the budget', a
   const second = await startScorer(config);
   t.after(() => stopScorer(second, 'SIGKILL', 5000));
   await second.waitReady();
-  const uniqueSources = (all: readonly Collected[]) => new Set(all.map((c) => /"source_partition":(\d+).*"source_offset":(\d+)/.exec((c.value as Buffer).toString())?.slice(1, 3).join(':'))).size;
+  const uniqueSources = (all: readonly Collected[]) =>
+    new Set(
+      all.map((c) =>
+        /"source_partition":(\d+).*"source_offset":(\d+)/
+          .exec((c.value as Buffer).toString())
+          ?.slice(1, 3)
+          .join(':'),
+      ),
+    ).size;
   const collected = await collect(output, (all) => uniqueSources(all) >= EVENTS, 180_000);
   await stopScorer(second, 'SIGTERM', 20_000);
 
@@ -74,10 +98,17 @@ test('SIGTERM mid-stream exits within the deadline, commits what was produced, r
   const afterStop = await decodePredictions(await collect(output, () => false, 3000));
   const committed = await committedOffsets(groupId, input);
   for (let p = 0; p < PARTITIONS; p++) {
-    const offsets = afterStop.filter((x) => x.source_partition === p).map((x) => x.source_offset).sort((a, b) => a - b);
+    const offsets = afterStop
+      .filter((x) => x.source_partition === p)
+      .map((x) => x.source_offset)
+      .sort((a, b) => a - b);
     const upTo = committed.get(p) ?? -1;
     // Exactly [0, committed) was produced: nothing acknowledged is uncommitted, nothing committed is missing.
-    assert.deepEqual(offsets, Array.from({ length: Math.max(0, upTo) }, (_, i) => i), `partition ${p}: produced offsets equal [0, ${upTo})`);
+    assert.deepEqual(
+      offsets,
+      Array.from({ length: Math.max(0, upTo) }, (_, i) => i),
+      `partition ${p}: produced offsets equal [0, ${upTo})`,
+    );
   }
   assert.ok(afterStop.length < EVENTS, 'the signal landed mid-stream');
 

@@ -6,20 +6,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
+import { startTestRegistry } from '../support/registry.ts';
 import {
-  FRAUD_GOLDEN,
   avroMessages,
   decodePredictions,
+  FRAUD_GOLDEN,
   goldenEvents,
   jsonMessages,
+  type Prediction,
   produceEvents,
   registerPaymentSchema,
   scorerConfig,
   sourceId,
-  type Prediction,
   type TestEvent,
 } from '../support/scenario.ts';
-import { startTestRegistry } from '../support/registry.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const EVENTS = 20_000;
@@ -44,7 +44,9 @@ for (const format of ['avro', 'json'] as const) {
     const messages = format === 'avro' ? await avroMessages(reg.registry, await registerPaymentSchema(reg.registry, input), events) : jsonMessages(events);
     await produceEvents(input, messages);
 
-    const scorer = await startScorer(scorerConfig({ groupId, registryUrl: reg.url, inputs: [{ topic: input, format }], output, outputFormat: format, deadLetter: dlq }));
+    const scorer = await startScorer(
+      scorerConfig({ groupId, registryUrl: reg.url, inputs: [{ topic: input, format }], output, outputFormat: format, deadLetter: dlq }),
+    );
     t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
     await scorer.waitReady();
     const collected = await collect(output, (all) => all.length >= EVENTS, 180_000);

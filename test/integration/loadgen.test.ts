@@ -15,7 +15,7 @@ import type { LoadResult, Progress } from '../../loadgen/types.ts';
 import { BROKERS, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry } from '../support/registry.ts';
 import { scorerConfig } from '../support/scenario.ts';
-import { REPO_ROOT, startScorer, stopScorer, type ScorerHandle } from '../support/scorer-process.ts';
+import { REPO_ROOT, type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const PARTITIONS = 6;
 
@@ -35,7 +35,10 @@ async function setUp(t: { after(fn: () => unknown): void }) {
   t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
   const registry = await startTestRegistry();
   t.after(() => registry.close());
-  const inputs = [{ topic: avroIn, format: 'avro' as const }, { topic: jsonIn, format: 'json' as const }];
+  const inputs = [
+    { topic: avroIn, format: 'avro' as const },
+    { topic: jsonIn, format: 'json' as const },
+  ];
   const scorer = await startScorer(scorerConfig({ groupId, registryUrl: registry.url, inputs, output, outputFormat: 'avro', deadLetter: dlq }));
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   await scorer.waitReady();
@@ -95,10 +98,19 @@ test('loadgen: open-loop step profile and the CLI, each event predicted exactly 
     assertExactlyOnce(result, 3600, 'runLoad');
     assert.equal(result.latency.count, result.sent, 'every event timed (no warmup)');
     assert.ok(result.latency.p50 > 0 && result.latency.max >= result.latency.p99, JSON.stringify(result.latency));
-    assert.deepEqual(result.phases.map((p) => [p.rate, p.sent, p.latency.count]), [[300, 600, 600], [1500, 3000, 3000]]);
+    assert.deepEqual(
+      result.phases.map((p) => [p.rate, p.sent, p.latency.count]),
+      [
+        [300, 600, 600],
+        [1500, 3000, 3000],
+      ],
+    );
     assert.ok(result.timeline.length >= 4, `timeline has ${result.timeline.length} points`);
     assert.equal(result.timeline.reduce((sum, p) => sum + p.received, 0) <= result.received, true);
-    assert.ok(result.timeline.some((p) => p.groupLag !== undefined), 'group lag sampled');
+    assert.ok(
+      result.timeline.some((p) => p.groupLag !== undefined),
+      'group lag sampled',
+    );
     assert.ok(result.memory !== undefined && result.memory.peakMiB > 0, 'scorer memory sampled');
     assert.ok(progress.length >= 3, `progress reported every second: ${progress.length} times`);
     const phases = progress.map((p) => p.phase);
@@ -106,7 +118,11 @@ test('loadgen: open-loop step profile and the CLI, each event predicted exactly 
     assert.equal(phases[0], 0);
     assert.notEqual(result.lag.drainMs, null);
     const ends = await endOffsets(env.avroIn);
-    assert.equal([...ends.values()].reduce((a, b) => a + b, 0), result.sent, 'the input holds each event once');
+    assert.equal(
+      [...ends.values()].reduce((a, b) => a + b, 0),
+      result.sent,
+      'the input holds each event once',
+    );
   });
 
   await t.test('CLI, JSON in: exit 0, results JSON and an SVG chart', async () => {
@@ -114,8 +130,24 @@ test('loadgen: open-loop step profile and the CLI, each event predicted exactly 
     const out = join(dir, 'results.json');
     const chart = join(dir, 'latency.svg');
     const { code, stdout, stderr } = await runCli([
-      '--brokers', BROKERS.join(','), '--registry', env.registryUrl, '--topic', env.jsonIn, '--predictions', env.output,
-      '--format', 'json', '--rate', '500', '--duration', '2s', '--out', out, '--chart', chart,
+      '--brokers',
+      BROKERS.join(','),
+      '--registry',
+      env.registryUrl,
+      '--topic',
+      env.jsonIn,
+      '--predictions',
+      env.output,
+      '--format',
+      'json',
+      '--rate',
+      '500',
+      '--duration',
+      '2s',
+      '--out',
+      out,
+      '--chart',
+      chart,
     ]);
     assert.equal(code, 0, `exit code; stdout:\n${stdout}\nstderr:\n${stderr}`);
     assert.match(stdout, /OK: every event sent got a prediction/);

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
-import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, produce, uniqueName, type Collected } from '../support/kafka.ts';
-import { PAYMENT_SCHEMA, decodePredictions, goldenEvents, registerPaymentSchema, scorerConfig, sourceId } from '../support/scenario.ts';
+import { type Collected, collect, committedOffsets, createTopics, deleteTopics, endOffsets, produce, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry } from '../support/registry.ts';
+import { decodePredictions, goldenEvents, PAYMENT_SCHEMA, registerPaymentSchema, scorerConfig, sourceId } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const GOOD_PER_TOPIC = 1500;
@@ -30,18 +30,35 @@ test('poison records go to the DLQ with their reason; good ones are all scored',
   const avroBad = await badAvroRecords(reg.registry, avroIn, schemaId);
   const jsonBad = badJsonRecords();
   const good = goldenEvents(GOOD_PER_TOPIC * 2);
-  await produce(avroIn, interleave(await Promise.all(good.slice(0, GOOD_PER_TOPIC).map(async (e) => expect('good', { key: e.key, value: await reg.registry.encode(schemaId, e.event) }))), avroBad));
-  await produce(jsonIn, interleave(good.slice(GOOD_PER_TOPIC).map((e) => expect('good', { key: e.key, value: JSON.stringify(e.event) })), jsonBad));
+  await produce(
+    avroIn,
+    interleave(
+      await Promise.all(good.slice(0, GOOD_PER_TOPIC).map(async (e) => expect('good', { key: e.key, value: await reg.registry.encode(schemaId, e.event) }))),
+      avroBad,
+    ),
+  );
+  await produce(
+    jsonIn,
+    interleave(
+      good.slice(GOOD_PER_TOPIC).map((e) => expect('good', { key: e.key, value: JSON.stringify(e.event) })),
+      jsonBad,
+    ),
+  );
 
-  const scorer = await startScorer(scorerConfig({
-    groupId,
-    registryUrl: reg.url,
-    inputs: [{ topic: avroIn, format: 'avro' }, { topic: jsonIn, format: 'json' }],
-    output,
-    outputFormat: 'avro',
-    deadLetter: dlq,
-    extra: { limits: { maxRecordBytes: 8192, maxStringFeatureLength: 256 } },
-  }));
+  const scorer = await startScorer(
+    scorerConfig({
+      groupId,
+      registryUrl: reg.url,
+      inputs: [
+        { topic: avroIn, format: 'avro' },
+        { topic: jsonIn, format: 'json' },
+      ],
+      output,
+      outputFormat: 'avro',
+      deadLetter: dlq,
+      extra: { limits: { maxRecordBytes: 8192, maxStringFeatureLength: 256 } },
+    }),
+  );
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   await scorer.waitReady();
 
@@ -85,7 +102,9 @@ function header(r: Collected, name: string): string | undefined {
 /** Spreads the bad records through the good ones. */
 function interleave(good: Message[], bad: Message[]): Message[] {
   const out = [...good];
-  bad.forEach((b, i) => out.splice(Math.floor(((i + 1) * out.length) / (bad.length + 1)), 0, b));
+  bad.forEach((b, i) => {
+    out.splice(Math.floor(((i + 1) * out.length) / (bad.length + 1)), 0, b);
+  });
   return out;
 }
 
@@ -93,7 +112,10 @@ async function badAvroRecords(registry: SchemaRegistry, topic: string, schemaId:
   const [event] = goldenEvents(1);
   const base = event!.event;
   const valid = await registry.encode(schemaId, base);
-  const withAmountAs = (type: unknown) => ({ ...PAYMENT_SCHEMA, fields: (PAYMENT_SCHEMA as { fields: { name: string }[] }).fields.map((f) => (f.name === 'amount' ? { ...f, type } : f)) });
+  const withAmountAs = (type: unknown) => ({
+    ...PAYMENT_SCHEMA,
+    fields: (PAYMENT_SCHEMA as { fields: { name: string }[] }).fields.map((f) => (f.name === 'amount' ? { ...f, type } : f)),
+  });
   const withoutAmount = { ...PAYMENT_SCHEMA, fields: (PAYMENT_SCHEMA as { fields: { name: string }[] }).fields.filter((f) => f.name !== 'amount') };
   const stringAmountId = await registerPaymentSchema(registry, `${topic}-string-amount`, withAmountAs('string'));
   const noAmountId = await registerPaymentSchema(registry, `${topic}-no-amount`, withoutAmount);

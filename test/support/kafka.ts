@@ -4,7 +4,7 @@
  * on KAFKA_BROKERS (default 127.0.0.1:9092) these fail loudly, naming the address.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+import { type Admin, type IHeaders, Kafka, logLevel, type Message } from 'kafkajs';
 import { createTopicsReady, type TopicSpec } from '../../devtools/topics.ts';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');

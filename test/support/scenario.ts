@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
+import { type Collected, produce } from './kafka.ts';
 import { REPO_ROOT } from './scorer-process.ts';
-import { produce, type Collected } from './kafka.ts';
 
 export interface GoldenRow {
   readonly event: Record<string, unknown>;
@@ -15,9 +15,7 @@ export interface GoldenRow {
   readonly label: string;
 }
 
-export const FRAUD_GOLDEN: { tolerance: number; rows: GoldenRow[] } = JSON.parse(
-  readFileSync(join(REPO_ROOT, 'models', 'fraud', '1', 'golden.json'), 'utf8'),
-);
+export const FRAUD_GOLDEN: { tolerance: number; rows: GoldenRow[] } = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'fraud', '1', 'golden.json'), 'utf8'));
 
 export const PAYMENT_SCHEMA = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'payment-event.avsc'), 'utf8')) as object;
 

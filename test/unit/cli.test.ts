@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXIT_CODES, parseCli, type CliCommand } from '../../src/cli.ts';
+import { type CliCommand, EXIT_CODES, parseCli } from '../../src/cli.ts';
 
 const usageError = (argv: string[]): Extract<CliCommand, { kind: 'usage-error' }> => {
   const command = parseCli(argv);

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { parseBenchArgs, STAGES } from '../../../bench/options.ts';
 import { UsageError } from '../../../loadgen/profile.ts';
 
@@ -33,9 +33,18 @@ test('a full run with its schedule changed says so', () => {
 });
 
 test('bad flags are usage errors that name the flag', () => {
-  assert.throws(() => parseBenchArgs(['--only', 'w1,w3']), (e: unknown) => e instanceof UsageError && /--only: unknown stage "w3"/.test(e.message));
-  assert.throws(() => parseBenchArgs(['--repeat', '0']), (e: unknown) => e instanceof UsageError && /--repeat: must be a positive integer, got "0"/.test(e.message));
-  assert.throws(() => parseBenchArgs(['--trial', 'soon']), (e: unknown) => e instanceof UsageError && /--trial/.test(e.message));
+  assert.throws(
+    () => parseBenchArgs(['--only', 'w1,w3']),
+    (e: unknown) => e instanceof UsageError && /--only: unknown stage "w3"/.test(e.message),
+  );
+  assert.throws(
+    () => parseBenchArgs(['--repeat', '0']),
+    (e: unknown) => e instanceof UsageError && /--repeat: must be a positive integer, got "0"/.test(e.message),
+  );
+  assert.throws(
+    () => parseBenchArgs(['--trial', 'soon']),
+    (e: unknown) => e instanceof UsageError && /--trial/.test(e.message),
+  );
   assert.throws(() => parseBenchArgs(['--bogus']), UsageError);
   assert.equal(parseBenchArgs(['--help']), 'help');
 });

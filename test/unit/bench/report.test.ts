@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSpread, renderMarkdown, RSS_TARGET_MIB, spread, summarize } from '../../../bench/report.ts';
+import { test } from 'node:test';
 import { replaceBenchSection } from '../../../bench/readme.ts';
+import { formatSpread, RSS_TARGET_MIB, renderMarkdown, spread, summarize } from '../../../bench/report.ts';
 import type { SuiteResults, SustainRun } from '../../../bench/results.ts';
 
 const latency = (p99: number) => ({ count: 100, mean: p99 / 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
@@ -18,14 +18,37 @@ function suite(): SuiteResults {
     settings: { mode: 'full', repeat: 2, trialSeconds: 60, burstPhaseSeconds: 60, threads: 1, partitions: 6, fixedRates: [5000], burstBaseRate: 5000 },
     ceilings: [1, 2].map((rep) => ({ rep, model: 'heavy' as const, threads: 1, results: [], best: { batchSize: 256, rowsPerSec: 10_000 } })),
     sustainable: [
-      sustain(1, 'w1', 40_000), sustain(1, 'kafka-kafkajs', 50_000), sustain(1, 'naive', 1_000), sustain(1, 'w2', 9_000),
-      sustain(2, 'w1', 45_000), sustain(2, 'kafka-kafkajs', 50_000), sustain(2, 'naive', 3_000), sustain(2, 'w2', 8_000),
+      sustain(1, 'w1', 40_000),
+      sustain(1, 'kafka-kafkajs', 50_000),
+      sustain(1, 'naive', 1_000),
+      sustain(1, 'w2', 9_000),
+      sustain(2, 'w1', 45_000),
+      sustain(2, 'kafka-kafkajs', 50_000),
+      sustain(2, 'naive', 3_000),
+      sustain(2, 'w2', 8_000),
     ],
-    fixed: [1, 2].map((rep) => ({ rep, rate: 5000, sustained: true, throughput: 5000, latency: latency(rep === 1 ? 20 : 30), missing: 0, duplicates: 0, peakRssMiB: 200 })),
+    fixed: [1, 2].map((rep) => ({
+      rep,
+      rate: 5000,
+      sustained: true,
+      throughput: 5000,
+      latency: latency(rep === 1 ? 20 : 30),
+      missing: 0,
+      duplicates: 0,
+      peakRssMiB: 200,
+    })),
     bursts: [1, 2].map((rep) => ({
-      rep, baseRate: 5000, peakRate: 50_000, peakOutstanding: 100_000, recoverMs: 20_000,
-      rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 }, settledGrowthMiB: 2,
-      p99ByPhaseMs: [10, 900, 12], missing: 0, duplicates: 0, chart: 'x.svg',
+      rep,
+      baseRate: 5000,
+      peakRate: 50_000,
+      peakOutstanding: 100_000,
+      recoverMs: 20_000,
+      rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 },
+      settledGrowthMiB: 2,
+      p99ByPhaseMs: [10, 900, 12],
+      missing: 0,
+      duplicates: 0,
+      chart: 'x.svg',
     })),
   };
 }
@@ -55,7 +78,10 @@ test('the Markdown names the machine and marks missed targets', () => {
   const md = renderMarkdown(suite());
   assert.match(md, /2 cores \(Test CPU\), 24 GiB/);
   assert.match(md, /\| W1 highest sustainable rate \| ≥ 50,000 events\/s \| 42,500 events\/s \(40,000–45,000\) \| \*\*no\*\* \|/);
-  assert.match(md, /\| 5,000\/s \| 8\.3 ms \(6\.7–10\.0\) \| 12\.5 ms \(10\.0–15\.0\) \| 25\.0 ms \(20\.0–30\.0\) \| 50\.0 ms \(40\.0–60\.0\) \| 75\.0 ms \(60\.0–90\.0\) \| 200 MiB \|/);
+  assert.match(
+    md,
+    /\| 5,000\/s \| 8\.3 ms \(6\.7–10\.0\) \| 12\.5 ms \(10\.0–15\.0\) \| 25\.0 ms \(20\.0–30\.0\) \| 50\.0 ms \(40\.0–60\.0\) \| 75\.0 ms \(60\.0–90\.0\) \| 200 MiB \|/,
+  );
   assert.match(md, /not measured/);
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSubjectArgs, subjectFlags, type SubjectArgs } from '../../../bench/subjects/args.ts';
+import { parseSubjectArgs, type SubjectArgs, subjectFlags } from '../../../bench/subjects/args.ts';
 import { FlagError } from '../../../bench/subjects/flags.ts';
 
 const ARGS: SubjectArgs = {
@@ -22,7 +22,10 @@ function withFlag(flag: string, value: string | undefined): string[] {
 }
 
 function rejects(argv: readonly string[], pattern: RegExp): void {
-  assert.throws(() => parseSubjectArgs(argv), (error: unknown) => error instanceof FlagError && pattern.test(error.message));
+  assert.throws(
+    () => parseSubjectArgs(argv),
+    (error: unknown) => error instanceof FlagError && pattern.test(error.message),
+  );
 }
 
 test('subjectFlags and parseSubjectArgs round-trip', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FlagError, brokerList, httpUrl, oneOf, positiveInt, positiveIntList } from '../../../bench/subjects/flags.ts';
+import { brokerList, FlagError, httpUrl, oneOf, positiveInt, positiveIntList } from '../../../bench/subjects/flags.ts';
 
 function flagError(pattern: RegExp) {
   return (error: unknown) => error instanceof FlagError && pattern.test(error.message);
@@ -29,5 +29,6 @@ test('brokerList wants host:port items', () => {
 
 test('httpUrl accepts http and https only', () => {
   assert.equal(httpUrl('registry', 'https://registry:8081'), 'https://registry:8081');
-  for (const bad of ['registry:8081', 'ftp://registry', 'nonsense']) assert.throws(() => httpUrl('registry', bad), flagError(/^--registry must be an http\(s\) URL/));
+  for (const bad of ['registry:8081', 'ftp://registry', 'nonsense'])
+    assert.throws(() => httpUrl('registry', bad), flagError(/^--registry must be an http\(s\) URL/));
 });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { DEFAULT_PLAN, judgeTrial, roundedRate, searchSustainable, type Verdict } from '../../../bench/sustainable.ts';
 import type { LoadResult, TimelinePoint } from '../../../loadgen/types.ts';
 
@@ -14,30 +14,58 @@ function run(rate: number, lag: (t: number) => number, overrides: Partial<LoadRe
   return {
     startedAt: '2026-11-24T00:00:00.000Z',
     options: {
-      inputTopic: 'in', outputTopic: 'out', format: 'avro', profile: { phases: [{ rate, durationMs: 60_000 }] },
-      keys: { kind: 'uniform' }, accounts: 10_000, seed: 1, warmupMs: 0,
+      inputTopic: 'in',
+      outputTopic: 'out',
+      format: 'avro',
+      profile: { phases: [{ rate, durationMs: 60_000 }] },
+      keys: { kind: 'uniform' },
+      accounts: 10_000,
+      seed: 1,
+      warmupMs: 0,
     },
-    durationMs: 60_000, sent: rate * 60, sendErrors: 0, received: rate * 60, distinct: rate * 60, duplicates: 0, missing: 0,
-    throughput: rate, latency: EMPTY_LATENCY, phases: [{ rate, durationMs: 60_000, sent: rate * 60, achievedSendRate: rate, latency: EMPTY_LATENCY }], lag: { peakOutstanding: 0, drainMs: 0 }, timeline,
+    durationMs: 60_000,
+    sent: rate * 60,
+    sendErrors: 0,
+    received: rate * 60,
+    distinct: rate * 60,
+    duplicates: 0,
+    missing: 0,
+    throughput: rate,
+    latency: EMPTY_LATENCY,
+    phases: [{ rate, durationMs: 60_000, sent: rate * 60, achievedSendRate: rate, latency: EMPTY_LATENCY }],
+    lag: { peakOutstanding: 0, drainMs: 0 },
+    timeline,
     ...overrides,
   };
 }
 
 test('a run whose lag stays small and flat is sustained', () => {
-  const verdict = judgeTrial(run(10_000, (t) => 200 + (t % 3) * 50), 10_000);
+  const verdict = judgeTrial(
+    run(10_000, (t) => 200 + (t % 3) * 50),
+    10_000,
+  );
   assert.deepEqual(verdict, { sustained: true, reasons: [] });
 });
 
 test('lag that keeps growing fails even while still under the end allowance', () => {
   // Flat, then 200 events/s of growth from t = 30: 6,000 over the second half against an allowance of
   // 5,000, while the mean of the last fifth (about 4,900) is still under the end allowance of 10,000.
-  const verdict = judgeTrial(run(20_000, (t) => Math.max(0, t - 30) * 200), 20_000);
+  const verdict = judgeTrial(
+    run(20_000, (t) => Math.max(0, t - 30) * 200),
+    20_000,
+  );
   assert.equal(verdict.sustained, false);
-  assert.deepEqual(verdict.reasons.map((r) => r.replace(/\d+/g, 'N')), ['lag grew by N events over the second half']);
+  assert.deepEqual(
+    verdict.reasons.map((r) => r.replace(/\d+/g, 'N')),
+    ['lag grew by N events over the second half'],
+  );
 });
 
 test('a large lag at the end fails', () => {
-  const verdict = judgeTrial(run(1_000, (t) => (t > 45 ? 5_000 : 0)), 1_000);
+  const verdict = judgeTrial(
+    run(1_000, (t) => (t > 45 ? 5_000 : 0)),
+    1_000,
+  );
   assert.equal(verdict.sustained, false);
   assert.match(verdict.reasons.join(';'), /lag at the end 5000 events > 1000/);
 });
@@ -51,7 +79,10 @@ test('a generator that could not keep up invalidates the trial', () => {
 });
 
 test('missing predictions fail an otherwise healthy run', () => {
-  const verdict = judgeTrial(run(5_000, () => 10, { missing: 3 }), 5_000);
+  const verdict = judgeTrial(
+    run(5_000, () => 10, { missing: 3 }),
+    5_000,
+  );
   assert.deepEqual(verdict, { sustained: false, reasons: ['3 predictions missing after the drain'] });
 });
 
@@ -60,22 +91,33 @@ test('roundedRate rounds down to the granularity and never returns 0', () => {
   assert.equal(roundedRate(40, 0.5, 100), 100);
 });
 
-const pass = (limit: number) => async (rate: number): Promise<Verdict> => ({ sustained: rate <= limit, reasons: rate <= limit ? [] : ['over'] });
+const pass =
+  (limit: number) =>
+  async (rate: number): Promise<Verdict> => ({ sustained: rate <= limit, reasons: rate <= limit ? [] : ['over'] });
 
 test('search walks down from a guess that is too high and stops at the first pass', async () => {
   const result = await searchSustainable(40_000, DEFAULT_PLAN, pass(29_000));
-  assert.deepEqual(result.trials.map((t) => t.rate), [40_000, 34_000, 28_000]);
+  assert.deepEqual(
+    result.trials.map((t) => t.rate),
+    [40_000, 34_000, 28_000],
+  );
   assert.equal(result.rate, 28_000);
 });
 
 test('search walks up from a guess that passes and keeps the highest pass', async () => {
   const result = await searchSustainable(10_000, DEFAULT_PLAN, pass(12_000));
-  assert.deepEqual(result.trials.map((t) => t.rate), [10_000, 11_500, 13_000]);
+  assert.deepEqual(
+    result.trials.map((t) => t.rate),
+    [10_000, 11_500, 13_000],
+  );
   assert.equal(result.rate, 11_500);
 });
 
 test('search reports 0 when nothing passes', async () => {
   const result = await searchSustainable(1_000, DEFAULT_PLAN, pass(0));
   assert.equal(result.rate, 0);
-  assert.deepEqual(result.trials.map((t) => t.rate), [1_000, 800, 700, 500, 400, 200]);
+  assert.deepEqual(
+    result.trials.map((t) => t.rate),
+    [1_000, 800, 700, 500, 400, 200],
+  );
 });

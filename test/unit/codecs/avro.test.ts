@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { test } from 'node:test';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, AvroEncoder } from '../../../src/codecs/avro.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
@@ -96,7 +96,10 @@ async function registryAnswering(status: number): Promise<{ url: string; close()
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-for (const [status, retryable] of [[503, true], [401, false]] as const) {
+for (const [status, retryable] of [
+  [503, true],
+  [401, false],
+] as const) {
   test(`a registry answering ${status} is a ScorerError with retryable ${retryable}`, async (t) => {
     const stub = await registryAnswering(status);
     t.after(stub.close);
@@ -124,7 +127,13 @@ test('a schema id that is not an Avro schema is AVRO_DECODE', async (t) => {
 test('a writer schema with a string where the model wants a number decodes; the mapper rejects it', async (t) => {
   const { registry, close } = await startTestRegistry();
   t.after(close);
-  const stringly = { ...EVENT_SCHEMA, fields: [{ name: 'amount', type: 'string' }, { name: 'merchant', type: 'string' }] };
+  const stringly = {
+    ...EVENT_SCHEMA,
+    fields: [
+      { name: 'amount', type: 'string' },
+      { name: 'merchant', type: 'string' },
+    ],
+  };
   const id = await withWriter(registry, stringly);
   const bytes = await registry.encode(id, { amount: '12.50', merchant: 'acme' });
   const decoder = new AvroDecoder(registry);

@@ -1,8 +1,8 @@
 /** Predicates for assert.throws / assert.rejects that pin an error's class, code and message. */
 
 import assert from 'node:assert/strict';
-import { RecordError, ScorerError } from '../../../src/errors.ts';
 import type { DlqReason, ErrorCode } from '../../../src/errors.ts';
+import { RecordError, ScorerError } from '../../../src/errors.ts';
 
 export function recordError(reason: DlqReason, message?: RegExp): (err: unknown) => true {
   return (err) => {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { compileField, convert, readPath } from '../../../src/codecs/feature-fields.ts';
 import { recordError } from './expect-errors.ts';
 

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import { parse } from 'yaml';
-import { checkModelConfig } from '../../../src/inference/model-config-schema.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
+import { checkModelConfig } from '../../../src/inference/model-config-schema.ts';
 import type { ModelConfig, ModelInputSpec } from '../../../src/inference/types.ts';
 import { recordError, scorerError } from './expect-errors.ts';
 
@@ -34,7 +34,11 @@ test('extract reads dotted paths into one flat row in input and field order', ()
   assert.deepEqual(mapper.extract(EVENT), [12.5, 0.25, 1, 3, 10n, 'ios', 'FR']);
   assert.deepEqual(
     mapper.inputs.map(({ name, offset, width }) => [name, offset, width]),
-    [['numeric', 0, 3], ['counts', 3, 2], ['categorical', 5, 2]],
+    [
+      ['numeric', 0, 3],
+      ['counts', 3, 2],
+      ['categorical', 5, 2],
+    ],
   );
 });
 
@@ -152,6 +156,11 @@ test('the fraud model config compiles and maps every one of its golden events', 
   const n = golden.rows.length;
   assert.deepEqual(
     Object.entries(feeds).map(([name, tensor]) => [name, tensor.dtype, tensor.dims]),
-    [['numeric', 'float32', [n, 30]], ['merchant_category', 'string', [n, 1]], ['channel', 'string', [n, 1]], ['country', 'string', [n, 1]]],
+    [
+      ['numeric', 'float32', [n, 30]],
+      ['merchant_category', 'string', [n, 1]],
+      ['channel', 'string', [n, 1]],
+      ['country', 'string', [n, 1]],
+    ],
   );
 });

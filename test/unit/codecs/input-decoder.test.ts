@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder } from '../../../src/codecs/avro.ts';
 import { avroInput, jsonInput, jsonOutput } from '../../../src/codecs/input-decoder.ts';

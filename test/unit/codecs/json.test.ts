@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { decodeJson, encodeJson } from '../../../src/codecs/json.ts';
 import { recordError } from './expect-errors.ts';
 
@@ -21,7 +21,12 @@ test('bytes that are not UTF-8 are JSON_DECODE, not text repaired with U+FFFD', 
   assert.throws(() => decodeJson(latin1), recordError('JSON_DECODE'));
 });
 
-for (const [text, kind] of [['[1,2]', 'array'], ['null', 'null'], ['42', 'number'], ['"s"', 'string']]) {
+for (const [text, kind] of [
+  ['[1,2]', 'array'],
+  ['null', 'null'],
+  ['42', 'number'],
+  ['"s"', 'string'],
+]) {
   test(`JSON that is not an object (${kind}) is JSON_DECODE`, () => {
     assert.throws(() => decodeJson(Buffer.from(text!)), recordError('JSON_DECODE', new RegExp(`got ${kind}`)));
   });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { httpStatusOf, registryFailure } from '../../../src/codecs/registry-errors.ts';
 
 const withStatus = (status: number) => Object.assign(new Error(`status ${status}`), { status });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { HEADER_BYTES, readSchemaId, writeHeader } from '../../../src/codecs/wire-format.ts';
 import { recordError } from './expect-errors.ts';
 

@@ -40,7 +40,12 @@ test('values are coerced by the type of their setting', () => {
 });
 
 test('booleans accept true/false/1/0/yes/no and nothing else', () => {
-  for (const [text, value] of [['TRUE', true], ['0', false], ['yes', true], ['maybe', 'maybe']] as const) {
+  for (const [text, value] of [
+    ['TRUE', true],
+    ['0', false],
+    ['yes', true],
+    ['maybe', 'maybe'],
+  ] as const) {
     const { tree } = read({ SCORER_KAFKA__CONSUMER__FROM_BEGINNING: text });
     assert.deepEqual(tree, { kafka: { consumer: { fromBeginning: value } } });
   }
@@ -56,5 +61,8 @@ test('sourceOf names the variable behind a path and its list items', () => {
 test('lists of mappings cannot be set from the environment', () => {
   const { tree, violations } = read({ SCORER_MODELS__SERVE: 'fraud' });
   assert.deepEqual(tree, {});
-  assert.deepEqual(violations.map((v) => v.path), ['SCORER_MODELS__SERVE']);
+  assert.deepEqual(
+    violations.map((v) => v.path),
+    ['SCORER_MODELS__SERVE'],
+  );
 });

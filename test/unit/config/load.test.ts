@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../../src/config/load.ts';
 import { isScorerError } from '../../../src/errors.ts';
 import { minimal, tempDir, violationAt, violationsOf, writeFile } from './support.ts';
@@ -90,10 +90,7 @@ test('an SCORER_ variable that names no setting is a violation (typo guard)', ()
   };
   const violations = violationsOf(() => loadConfig({ env, overrides: minimal() }));
   assert.equal(violations.length, 3);
-  assert.equal(
-    violationAt(violations, 'SCORER_BATCHING__MAX_BATCH_SIZ'),
-    'matches no setting; did you mean SCORER_BATCHING__MAX_BATCH_SIZE?',
-  );
+  assert.equal(violationAt(violations, 'SCORER_BATCHING__MAX_BATCH_SIZ'), 'matches no setting; did you mean SCORER_BATCHING__MAX_BATCH_SIZE?');
   assert.match(violationAt(violations, 'SCORER_INPUTS'), /only be set in the config file/);
   assert.equal(violationAt(violations, 'SCORER_NOTHING_LIKE_IT_AT_ALL_REALLY'), 'matches no setting');
 });
@@ -166,11 +163,7 @@ test('the result is deeply frozen', () => {
 test('relative paths resolve against the config file directory, absolute ones stay', (t) => {
   const dir = tempDir(t);
   const elsewhere = resolve(dir, 'abs', 'schema.avsc');
-  const file = writeFile(
-    dir,
-    'conf/scorer.json',
-    JSON.stringify({ ...minimal(), models: { repository: '../models', serve: [{ name: 'fraud' }] } }),
-  );
+  const file = writeFile(dir, 'conf/scorer.json', JSON.stringify({ ...minimal(), models: { repository: '../models', serve: [{ name: 'fraud' }] } }));
   const config = loadConfig({ file, overrides: { output: { schemaFile: elsewhere } } });
   assert.equal(config.models.repository, join(dir, 'models'));
   assert.equal(config.output.schemaFile, elsewhere);
@@ -192,13 +185,37 @@ test('a null value counts as absent, so the default applies', () => {
 test('a file that cannot be read or parsed is a configuration error', (t) => {
   const dir = tempDir(t);
   const missing = join(dir, 'missing.yaml');
-  assert.equal(violationAt(violationsOf(() => loadConfig({ file: missing })), '(file)').includes('ENOENT'), true);
+  assert.equal(
+    violationAt(
+      violationsOf(() => loadConfig({ file: missing })),
+      '(file)',
+    ).includes('ENOENT'),
+    true,
+  );
   const broken = writeFile(dir, 'broken.yaml', 'kafka: {brokers: [a:1\n');
-  assert.match(violationAt(violationsOf(() => loadConfig({ file: broken })), '(file)'), /not valid YAML or JSON/);
+  assert.match(
+    violationAt(
+      violationsOf(() => loadConfig({ file: broken })),
+      '(file)',
+    ),
+    /not valid YAML or JSON/,
+  );
   const duplicate = writeFile(dir, 'dup.yaml', 'log: {level: info}\nlog: {level: warn}\n');
-  assert.match(violationAt(violationsOf(() => loadConfig({ file: duplicate })), '(file)'), /unique/i);
+  assert.match(
+    violationAt(
+      violationsOf(() => loadConfig({ file: duplicate })),
+      '(file)',
+    ),
+    /unique/i,
+  );
   const list = writeFile(dir, 'list.yaml', '- a\n- b\n');
-  assert.equal(violationAt(violationsOf(() => loadConfig({ file: list })), '(root)'), 'must be a mapping (got ["a","b"])');
+  assert.equal(
+    violationAt(
+      violationsOf(() => loadConfig({ file: list })),
+      '(root)',
+    ),
+    'must be a mapping (got ["a","b"])',
+  );
 });
 
 test('the shipped example.yaml and local.yaml both load', () => {

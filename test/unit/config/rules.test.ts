@@ -24,7 +24,13 @@ test('at least one input and one served model', () => {
   const violations = reject({ inputs: [], models: { serve: [] } });
   assert.equal(violationAt(violations, 'inputs'), 'must have at least 1 entry');
   assert.equal(violationAt(violations, 'models.serve'), 'must have at least 1 entry');
-  assert.equal(violationAt(violationsOf(() => loadConfig({})), 'inputs'), 'is required');
+  assert.equal(
+    violationAt(
+      violationsOf(() => loadConfig({})),
+      'inputs',
+    ),
+    'is required',
+  );
 });
 
 test("each input's model must be served", () => {
@@ -61,7 +67,10 @@ test('topic names follow Kafka rules', () => {
 
 test('a derived dead-letter topic is checked too', () => {
   const violations = reject({ output: { topic: 'p'.repeat(247), format: 'json' } });
-  assert.deepEqual(violations.map((v) => v.path), ['deadLetter.topic']);
+  assert.deepEqual(
+    violations.map((v) => v.path),
+    ['deadLetter.topic'],
+  );
   assert.match(violationAt(violations, 'deadLetter.topic'), /derived default <output\.topic>\.dlq/);
 });
 

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { isScorerError } from '../../../src/errors.ts';
 import type { Violation } from '../../../src/config/violations.ts';
+import { isScorerError } from '../../../src/errors.ts';
 
 /** The smallest valid configuration that needs no schema registry. */
 export const minimal = () => ({

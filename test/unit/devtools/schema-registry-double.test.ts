@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { registryClient, startTestRegistry } from '../../support/registry.ts';
 
@@ -23,13 +23,13 @@ const avro = (schema: object, indent?: number): { type: SchemaType.AVRO; schema:
   schema: JSON.stringify(schema, null, indent),
 });
 
-async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 test('a registered schema comes back by id, as latest and as version 1', async (t) => {
@@ -73,8 +73,7 @@ test('BACKWARD compatibility: a new required field is refused, a defaulted one a
   const { url, registry, close } = await startTestRegistry();
   t.after(close);
   await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
-  const check = (schema: object) =>
-    call(url, 'POST', '/compatibility/subjects/orders-value/versions/latest', { schema: JSON.stringify(schema) });
+  const check = (schema: object) => call(url, 'POST', '/compatibility/subjects/orders-value/versions/latest', { schema: JSON.stringify(schema) });
 
   assert.deepEqual((await check(ORDER_V2_OPTIONAL_FIELD)).json, { is_compatible: true });
   assert.deepEqual((await check(ORDER_V2_REQUIRED_FIELD)).json, { is_compatible: false });

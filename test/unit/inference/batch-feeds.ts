@@ -8,7 +8,7 @@ import type { ModelConfig, ModelInputSpec, TensorPayload } from '../../../src/in
 
 export type TestEvent = Record<string, unknown>;
 
-function valueOf(event: TestEvent, field: string, fallback: number | string | undefined): number | string {
+function fieldValue(event: TestEvent, field: string, fallback: number | string | undefined): number | string {
   let value: unknown = event;
   for (const key of field.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
   const chosen = value ?? fallback;
@@ -18,7 +18,7 @@ function valueOf(event: TestEvent, field: string, fallback: number | string | un
 
 function payloadFor(input: ModelInputSpec, events: readonly TestEvent[]): TensorPayload {
   const dims = [events.length, input.fields.length];
-  const values = events.flatMap((event) => input.fields.map((f) => valueOf(event, f.field, f.default)));
+  const values = events.flatMap((event) => input.fields.map((f) => fieldValue(event, f.field, f.default)));
   if (input.dtype === 'string') return { dtype: 'string', dims, data: values.map(String) };
   if (input.dtype === 'int64') return { dtype: 'int64', dims, data: BigInt64Array.from(values, (v) => BigInt(v)) };
   return { dtype: 'float32', dims, data: Float32Array.from(values, Number) };

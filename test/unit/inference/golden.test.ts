@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { loadModelRepository } from '../../../src/inference/model-repository.ts';
 import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
-import { buildBatch } from './batch-feeds.ts';
 import type { TestEvent } from './batch-feeds.ts';
+import { buildBatch } from './batch-feeds.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../../models', import.meta.url));
 
@@ -44,7 +44,12 @@ for (const name of ['fraud', 'heavy']) {
       assert.ok(golden.rows.length > 0);
       for (let start = 0; start < golden.rows.length; start += BATCH) {
         const rows = golden.rows.slice(start, start + BATCH);
-        const outcome = await pool.score(name, 1, entry.config.outputs, () => buildBatch(entry.config, rows.map((r) => r.event)));
+        const outcome = await pool.score(name, 1, entry.config.outputs, () =>
+          buildBatch(
+            entry.config,
+            rows.map((r) => r.event),
+          ),
+        );
         assert.ok(outcome.ok, outcome.ok ? '' : outcome.message);
         assert.equal(outcome.scores.scores.length, rows.length);
         rows.forEach((row, i) => {

@@ -174,7 +174,11 @@ batching: { maxBatchSize: 0, maxDelayMs: -1, other: 1 }
       'batching.maxDelayMs must be a number >= 0',
       'batching.other is not a known setting',
     ];
-    for (const text of expected) assert.ok(problems.some((p) => p.includes(text)), `missing: ${text}\n${problems.join('\n')}`);
+    for (const text of expected)
+      assert.ok(
+        problems.some((p) => p.includes(text)),
+        `missing: ${text}\n${problems.join('\n')}`,
+      );
     assert.equal(problems.length, expected.length, problems.join('\n'));
   });
 
@@ -185,7 +189,10 @@ batching: { maxBatchSize: 0, maxDelayMs: -1, other: 1 }
       ['inputs must be a non-empty list', 'outputs must be a mapping with `score` and optional `label`'],
     );
     const scoreless = await loadProblems(await repository(model('fraud', 1, GOOD.replace(/score: .*\n/, ''))));
-    assert.deepEqual(scoreless.map((p) => p.split('config.yaml: ')[1]), ['outputs.score is required']);
+    assert.deepEqual(
+      scoreless.map((p) => p.split('config.yaml: ')[1]),
+      ['outputs.score is required'],
+    );
   });
 
   test('gathers the problems of several models into one error', async () => {

@@ -7,11 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isScorerError } from '../../../src/errors.ts';
 import { loadModelRepository } from '../../../src/inference/model-repository.ts';
-import { InferencePool } from '../../../src/inference/pool.ts';
 import type { InferencePoolOptions } from '../../../src/inference/pool.ts';
+import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
-import { buildBatch } from './batch-feeds.ts';
 import type { TestEvent } from './batch-feeds.ts';
+import { buildBatch } from './batch-feeds.ts';
 
 const MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
 // Guards against hangs only; nothing here asserts on time.
@@ -55,12 +55,18 @@ describe('InferencePool', () => {
     assert.equal(pool.workerThreads.length, 2);
     const graph = await pool.describe('fraud', 1);
     assert.deepEqual(graph.outputs, ['label', 'probabilities']);
-    assert.deepEqual(graph.inputs.map((i) => i.name), ['numeric', 'merchant_category', 'channel', 'country']);
+    assert.deepEqual(
+      graph.inputs.map((i) => i.name),
+      ['numeric', 'merchant_category', 'channel', 'country'],
+    );
     const outcome = await scoreFraud(pool);
     assert.ok(outcome.ok);
     assert.equal(outcome.attempts, 1);
     assert.equal(outcome.scores.scores.length, EVENTS.length);
-    assert.deepEqual(outcome.scores.labels, golden.rows.slice(0, 8).map((r) => r.label));
+    assert.deepEqual(
+      outcome.scores.labels,
+      golden.rows.slice(0, 8).map((r) => r.label),
+    );
     assert.equal(pool.busy, 0);
     assert.equal(pool.workerRestarts, 0);
   });
@@ -84,7 +90,9 @@ describe('InferencePool', () => {
     assert.ok(pool.workerRestarts >= 1);
     assert.ok(pool.batchRetries >= 1);
     assert.equal(pool.busy, 0);
-    golden.rows.slice(0, 8).forEach((row, i) => assert.ok(Math.abs((outcome.scores.scores[i] ?? NaN) - row.score) <= 1e-5));
+    golden.rows.slice(0, 8).forEach((row, i) => {
+      assert.ok(Math.abs((outcome.scores.scores[i] ?? NaN) - row.score) <= 1e-5);
+    });
   });
 
   test('a batch the model rejects comes back at once as a model error, and the pool goes on', HANG_GUARD, async () => {

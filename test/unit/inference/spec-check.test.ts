@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isScorerError } from '../../../src/errors.ts';
-import { checkFeatureSpec } from '../../../src/inference/spec-check.ts';
 import type { GraphShape } from '../../../src/inference/spec-check.ts';
+import { checkFeatureSpec } from '../../../src/inference/spec-check.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
 
 const CONFIG: ModelConfig = {

@@ -113,10 +113,7 @@ describe('OffsetTracker', () => {
     tracker.admit('b', 0, 1);
     tracker.ack('a', 0, 11);
     assert.equal(tracker.totalPending, 3);
-    assert.deepEqual(
-      [tracker.pending('a', 0), tracker.pending('a', 3), tracker.pending('b', 0), tracker.pending('b', 9)],
-      [1, 1, 1, 0],
-    );
+    assert.deepEqual([tracker.pending('a', 0), tracker.pending('a', 3), tracker.pending('b', 0), tracker.pending('b', 9)], [1, 1, 1, 0]);
     assert.deepEqual([tracker.watermark('a', 0), tracker.commitGap('a', 0), tracker.commitGap('zz', 0)], [10, 2, 0]);
     assert.deepEqual(sortPartitions(tracker.partitions()), [
       { topic: 'a', partition: 0 },
@@ -243,11 +240,7 @@ function runTrackerModel(seed: number): void {
   }
 }
 
-function checkTracker(
-  tracker: OffsetTracker,
-  naive: Map<string, { part: NaivePartition; committed: number | undefined }>,
-  context: string,
-): void {
+function checkTracker(tracker: OffsetTracker, naive: Map<string, { part: NaivePartition; committed: number | undefined }>, context: string): void {
   let total = 0;
   const expected: string[] = [];
   for (const [key, { part, committed }] of naive) {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { escapeXml, renderChart } from '../../../loadgen/chart.ts';
 import { parseProfile } from '../../../loadgen/profile.ts';
 import type { LatencySummary, LoadResult, TimelinePoint } from '../../../loadgen/types.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLoadgenArgs, type LoadgenCommand } from '../../../loadgen/cli.ts';
+import { type LoadgenCommand, parseLoadgenArgs } from '../../../loadgen/cli.ts';
 
 function run(argv: string[]): Extract<LoadgenCommand, { kind: 'run' }> {
   const command = parseLoadgenArgs(argv);
@@ -30,11 +30,44 @@ describe('loadgen CLI', () => {
 
   it('takes a profile, the keys, the measurement flags and the outputs', () => {
     const { options, quiet, out, chart, pid } = run([
-      '--profile', '1000@60s,10000@60s,1000@60s', '--keys', 'zipf:1.2', '--accounts', '500', '--seed', '9',
-      '--format', 'json', '--brokers', 'a:9092,b:9092', '--topic', 'in', '--predictions', 'out', '--group', 'scorer',
-      '--warmup', '10s', '--drain-timeout', '1m', '--pid', '4242', '--out', 'r.json', '--chart', 'r.svg', '--quiet',
+      '--profile',
+      '1000@60s,10000@60s,1000@60s',
+      '--keys',
+      'zipf:1.2',
+      '--accounts',
+      '500',
+      '--seed',
+      '9',
+      '--format',
+      'json',
+      '--brokers',
+      'a:9092,b:9092',
+      '--topic',
+      'in',
+      '--predictions',
+      'out',
+      '--group',
+      'scorer',
+      '--warmup',
+      '10s',
+      '--drain-timeout',
+      '1m',
+      '--pid',
+      '4242',
+      '--out',
+      'r.json',
+      '--chart',
+      'r.svg',
+      '--quiet',
     ]);
-    assert.deepEqual(options.profile.phases.map((p) => [p.rate, p.durationMs]), [[1000, 60_000], [10_000, 60_000], [1000, 60_000]]);
+    assert.deepEqual(
+      options.profile.phases.map((p) => [p.rate, p.durationMs]),
+      [
+        [1000, 60_000],
+        [10_000, 60_000],
+        [1000, 60_000],
+      ],
+    );
     assert.deepEqual(options.keys, { kind: 'zipf', exponent: 1.2 });
     assert.deepEqual(options.brokers, ['a:9092', 'b:9092']);
     assert.deepEqual([options.accounts, options.seed, options.format, options.consumerGroup], [500, 9, 'json', 'scorer']);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import avsc from 'avsc';
-import { Partitioners, type Message } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { AvroEncoder } from '../../../src/codecs/avro.ts';
-import { accountId, avroLongBytes, avroRecords, jsonRecords, writeAvroLong, type RecordSourceOptions } from '../../../loadgen/event-records.ts';
+import avsc from 'avsc';
+import { type Message, Partitioners } from 'kafkajs';
+import { accountId, avroLongBytes, avroRecords, jsonRecords, type RecordSourceOptions, writeAvroLong } from '../../../loadgen/event-records.ts';
 import { createEventGenerator } from '../../../loadgen/events.ts';
+import { AvroEncoder } from '../../../src/codecs/avro.ts';
 
 const SCHEMA = JSON.parse(readFileSync(new URL('../../../schemas/payment-event.avsc', import.meta.url), 'utf8')) as { fields: { name: string }[] };
 const TYPE = avsc.Type.forSchema(SCHEMA as avsc.Schema);

@@ -1,13 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import avro from 'avsc';
 import { parse } from 'yaml';
-import { isScorerError } from '../../../src/errors.ts';
-import { createEventGenerator, loadGolden } from '../../../loadgen/events.ts';
 import type { PaymentEvent } from '../../../loadgen/events.ts';
+import { createEventGenerator, loadGolden } from '../../../loadgen/events.ts';
+import { isScorerError } from '../../../src/errors.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const schemaJson = JSON.parse(readFileSync(join(root, 'schemas', 'payment-event.avsc'), 'utf8')) as {
@@ -39,7 +39,10 @@ test('every generated event is valid against schemas/payment-event.avsc', () => 
 
 test('events use every schema field, in schema order, with no extras', () => {
   const [event] = generate(1, 1);
-  assert.deepEqual(Object.keys(event ?? {}), schemaJson.fields.map((f) => f.name));
+  assert.deepEqual(
+    Object.keys(event ?? {}),
+    schemaJson.fields.map((f) => f.name),
+  );
 });
 
 test('optional fields are sometimes null, required ones never', () => {
@@ -66,9 +69,17 @@ test('time features follow event_time in UTC and account ids stay within the poo
 test('keys: uniform by default, drawing the same accounts as before key distributions existed', () => {
   // Pinned: runs and golden files made with a seed must keep their events.
   const pinned = 'acct-006606 acct-000577 acct-003684 acct-000231 acct-003177 acct-007661 acct-006629 acct-003286';
-  assert.equal(generate(42, 8).map((e) => e.account_id).join(' '), pinned);
+  assert.equal(
+    generate(42, 8)
+      .map((e) => e.account_id)
+      .join(' '),
+    pinned,
+  );
   const explicit = createEventGenerator({ seed: 42, keys: { kind: 'uniform' } });
-  assert.deepEqual(Array.from({ length: 500 }, (_, i) => explicit.next(START + i * 997)), generate(42, 500));
+  assert.deepEqual(
+    Array.from({ length: 500 }, (_, i) => explicit.next(START + i * 997)),
+    generate(42, 500),
+  );
 });
 
 test('keys: zipf puts the most events on the first account', () => {
@@ -95,7 +106,10 @@ test('the distribution is roughly the training one', () => {
 });
 
 test('loadGolden reads the fraud and heavy golden files, whose events are valid payment events', () => {
-  for (const [model, rows] of [['fraud', 512], ['heavy', 128]] as const) {
+  for (const [model, rows] of [
+    ['fraud', 512],
+    ['heavy', 128],
+  ] as const) {
     const golden = loadGolden(join(root, 'models', model, '1'));
     assert.equal(golden.model, model);
     assert.equal(golden.version, 1);
@@ -108,8 +122,14 @@ test('loadGolden reads the fraud and heavy golden files, whose events are valid 
     }
   }
   const fraud = loadGolden(join(root, 'models', 'fraud', '1'));
-  assert.ok(fraud.rows.some((r) => r.event.merchant_risk_score === null), 'some rows exercise a default');
-  assert.ok(fraud.rows.some((r) => r.label === '1'), 'some rows are predicted fraud');
+  assert.ok(
+    fraud.rows.some((r) => r.event.merchant_risk_score === null),
+    'some rows exercise a default',
+  );
+  assert.ok(
+    fraud.rows.some((r) => r.label === '1'),
+    'some rows are predicted fraud',
+  );
 });
 
 test('model config fields exist in the schema, and exactly the nullable ones have defaults', () => {
@@ -132,7 +152,14 @@ test('loadGolden rejects a malformed golden file with SCORER_ERR_MODEL_LOAD', (t
   const cases = ['not json', `{${head},"rows":[]}`, `{${head},"rows":[{"event":{},"score":"0.1","label":"0"}]}`];
   for (const text of cases) {
     writeFileSync(join(dir, 'golden.json'), text);
-    assert.throws(() => loadGolden(dir), (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'), text);
+    assert.throws(
+      () => loadGolden(dir),
+      (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'),
+      text,
+    );
   }
-  assert.throws(() => loadGolden(join(dir, 'missing')), (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'));
+  assert.throws(
+    () => loadGolden(join(dir, 'missing')),
+    (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'),
+  );
 });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { createKeyPicker, describeKeys, parseKeys } from '../../../loadgen/keys.ts';
 import { UsageError } from '../../../loadgen/profile.ts';
 import { Random } from '../../../loadgen/random.ts';

@@ -8,7 +8,13 @@ describe('sumLag', () => {
       { partition: 0, low: '0', high: '100' },
       { partition: 1, low: '0', high: '50' },
     ];
-    assert.equal(sumLag(ends, [{ partition: 0, offset: '90' }, { partition: 1, offset: '50' }]), 10);
+    assert.equal(
+      sumLag(ends, [
+        { partition: 0, offset: '90' },
+        { partition: 1, offset: '50' },
+      ]),
+      10,
+    );
   });
 
   it('counts a partition without a commit from its low watermark', () => {

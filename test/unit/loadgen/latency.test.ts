@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isScorerError } from '../../../src/errors.ts';
+import { test } from 'node:test';
 import { EMPTY_SUMMARY, LatencyRecorder, RunLatency } from '../../../loadgen/latency.ts';
+import { isScorerError } from '../../../src/errors.ts';
 
 /** HDR with 3 significant digits: within 0.1% of the true value (plus the 1 µs resolution). */
 function near(actual: number, expected: number, label: string): void {
@@ -73,7 +73,13 @@ test('RunLatency: warmup only in the second, phases by the phase scheduled in', 
   const overall = run.overall();
   assert.equal(overall.count, 3);
   assert.equal(overall.max, 30);
-  assert.deepEqual(run.phases().map((p) => [p.count, p.max]), [[1, 10], [2, 30]]);
+  assert.deepEqual(
+    run.phases().map((p) => [p.count, p.max]),
+    [
+      [1, 10],
+      [2, 30],
+    ],
+  );
 });
 
 test('RunLatency: takeSecond starts a new second, null when nothing arrived', () => {
@@ -87,5 +93,8 @@ test('RunLatency: takeSecond starts a new second, null when nothing arrived', ()
 
 test('RunLatency rejects a phase the profile does not have', () => {
   const run = new RunLatency(1);
-  assert.throws(() => run.record(1, 1, false), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'));
+  assert.throws(
+    () => run.record(1, 1, false),
+    (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+  );
 });

@@ -10,7 +10,10 @@ describe('OffsetSet', () => {
     assert.equal(set.add(132), true);
     assert.equal(set.add(131), false);
     assert.equal(set.size, 3);
-    assert.deepEqual([99, 100, 101, 131, 132, 133].map((o) => set.has(o)), [false, true, false, true, true, false]);
+    assert.deepEqual(
+      [99, 100, 101, 131, 132, 133].map((o) => set.has(o)),
+      [false, true, false, true, true, false],
+    );
   });
 
   it('grows to fit offsets far beyond its first words and keeps what it had', () => {

@@ -18,8 +18,7 @@ function harness(t: TestContext, profile: LoadProfile, maxInFlight = 2, count?: 
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const sends: PendingSend[] = [];
   const producer = {
-    send: (record: ProducerRecord) =>
-      new Promise<void>((resolve, reject) => sends.push({ messages: record.messages, resolve: () => resolve(), reject })),
+    send: (record: ProducerRecord) => new Promise<void>((resolve, reject) => sends.push({ messages: record.messages, resolve: () => resolve(), reject })),
   } as unknown as Producer;
   let now = T0;
   const schedule = new OpenLoopSchedule(profile, count);
@@ -90,7 +89,16 @@ describe('OpenLoopProducer', () => {
   });
 
   it('books acknowledgements to the phase each event was due in', async (t) => {
-    const h = harness(t, { phases: [{ rate: 500, durationMs: 10 }, { rate: 1000, durationMs: 10 }] }, 1);
+    const h = harness(
+      t,
+      {
+        phases: [
+          { rate: 500, durationMs: 10 },
+          { rate: 1000, durationMs: 10 },
+        ],
+      },
+      1,
+    );
     const done = h.open.run(T0);
     h.advance(30);
     for (let i = 0; i < 10 && h.sends.length > i; i++) {
@@ -104,7 +112,16 @@ describe('OpenLoopProducer', () => {
   });
 
   it('counts as achieved in a phase only what was acknowledged while it ran', async (t) => {
-    const h = harness(t, { phases: [{ rate: 1000, durationMs: 10 }, { rate: 1000, durationMs: 10 }] }, 8);
+    const h = harness(
+      t,
+      {
+        phases: [
+          { rate: 1000, durationMs: 10 },
+          { rate: 1000, durationMs: 10 },
+        ],
+      },
+      8,
+    );
     const done = h.open.run(T0);
     let acked = 0;
     const ackAll = async () => {
@@ -128,12 +145,19 @@ describe('OpenLoopProducer', () => {
   it('in a max phase, refills on every ack and stops at the count', async (t) => {
     const h = harness(t, { phases: [{ rate: 'max', durationMs: Infinity }] }, 2, 35);
     const done = h.open.run(T0);
-    assert.deepEqual(h.sends.map((s) => s.messages.length), [10, 10], 'fills the in-flight bound at once');
+    assert.deepEqual(
+      h.sends.map((s) => s.messages.length),
+      [10, 10],
+      'fills the in-flight bound at once',
+    );
     h.sends[0]?.resolve();
     await settle();
     h.sends[1]?.resolve();
     await settle();
-    assert.deepEqual(h.sends.map((s) => s.messages.length), [10, 10, 10, 5]);
+    assert.deepEqual(
+      h.sends.map((s) => s.messages.length),
+      [10, 10, 10, 5],
+    );
     h.sends[2]?.resolve();
     h.sends[3]?.resolve();
     await done;

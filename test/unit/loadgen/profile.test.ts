@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import {
   describeProfile,
   dueInPhase,
@@ -54,14 +54,19 @@ test('parseProfile names the flag and the bad part', () => {
 });
 
 test('parseDuration reads units in falling order and rejects the rest', () => {
-  const good: [string, number][] = [['60s', 60_000], ['500ms', 500], ['2m', 120_000], ['1m30s', 90_000], ['1.5s', 1500], ['1h2m3s4ms', 3_723_004], ['0s', 0], ['0', 0]];
+  const good: [string, number][] = [
+    ['60s', 60_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['1m30s', 90_000],
+    ['1.5s', 1500],
+    ['1h2m3s4ms', 3_723_004],
+    ['0s', 0],
+    ['0', 0],
+  ];
   for (const [text, ms] of good) assert.equal(parseDuration(text, '--warmup'), ms, text);
   for (const bad of ['10', '', 's', '1m1m', '30s1m', '-5s', '5 s', '5sec', '1.s']) {
-    assert.throws(
-      () => parseDuration(bad, '--drain-timeout'),
-      usage(`--drain-timeout: "${bad}": expected a duration such as 60s, 500ms, 2m or 1m30s`),
-      bad,
-    );
+    assert.throws(() => parseDuration(bad, '--drain-timeout'), usage(`--drain-timeout: "${bad}": expected a duration such as 60s, 500ms, 2m or 1m30s`), bad);
   }
 });
 
@@ -115,10 +120,7 @@ test('dueInPhase agrees exactly with intendedOffsetMs, at and around every bound
 });
 
 test('describeProfile and the formatters read naturally', () => {
-  assert.equal(
-    describeProfile(parseProfile('1000@60s,10000@60s,1000@60s')),
-    '1,000/s for 60 s, then 10,000/s for 60 s, then 1,000/s for 60 s',
-  );
+  assert.equal(describeProfile(parseProfile('1000@60s,10000@60s,1000@60s')), '1,000/s for 60 s, then 10,000/s for 60 s, then 1,000/s for 60 s');
   assert.equal(describeProfile(parseProfile('max@500ms,2.5k@2m30s')), 'max rate for 500 ms, then 2,500/s for 2 min 30 s');
   assert.equal(describeProfile(parseProfile('5000')), '5,000/s until stopped');
   assert.equal(formatRate(0.5), '0.5/s');

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProgressWriter, formatProgress, LOG_INTERVAL_MS } from '../../../loadgen/progress.ts';
+import { test } from 'node:test';
 import type { ProgressStream } from '../../../loadgen/progress.ts';
+import { createProgressWriter, formatProgress, LOG_INTERVAL_MS } from '../../../loadgen/progress.ts';
 import type { Progress } from '../../../loadgen/types.ts';
 
 const PROGRESS: Progress = {
@@ -77,10 +77,16 @@ test('in a log, a full line at most every 5 s, and the last one at done', () => 
     now += 1000;
   }
   assert.equal(LOG_INTERVAL_MS, 5000);
-  assert.deepEqual(stream.chunks.map((line) => line.slice(0, 5)), ['   0s', '   5s', '  10s']);
+  assert.deepEqual(
+    stream.chunks.map((line) => line.slice(0, 5)),
+    ['   0s', '   5s', '  10s'],
+  );
   assert.ok(stream.chunks.every((line) => line.endsWith('\n') && !line.includes('\r')));
   writer.done();
-  assert.deepEqual(stream.chunks.map((line) => line.slice(0, 5)), ['   0s', '   5s', '  10s', '  12s']);
+  assert.deepEqual(
+    stream.chunks.map((line) => line.slice(0, 5)),
+    ['   0s', '   5s', '  10s', '  12s'],
+  );
   writer.done();
   assert.equal(stream.chunks.length, 4);
 });

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { OpenLoopSchedule, type ScheduledRun } from '../../../loadgen/schedule.ts';
 import type { LoadProfile } from '../../../loadgen/types.ts';
 
-const STEP: LoadProfile = { phases: [{ rate: 300, durationMs: 2000 }, { rate: 1500, durationMs: 2000 }] };
+const STEP: LoadProfile = {
+  phases: [
+    { rate: 300, durationMs: 2000 },
+    { rate: 1500, durationMs: 2000 },
+  ],
+};
 
 /** Takes everything available in runs of at most `max`. */
 function takeAll(schedule: OpenLoopSchedule, max: number, elapsedMs: number): ScheduledRun[] {
@@ -43,7 +48,12 @@ describe('OpenLoopSchedule', () => {
     const runs = takeAll(schedule, 250, 2001);
     assert.deepEqual(
       runs.map((r) => [r.phase, r.first, r.count, r.rate, r.phaseStartMs]),
-      [[0, 0, 250, 300, 0], [0, 250, 250, 300, 0], [0, 500, 100, 300, 0], [1, 0, 2, 1500, 2000]],
+      [
+        [0, 0, 250, 300, 0],
+        [0, 250, 250, 300, 0],
+        [0, 500, 100, 300, 0],
+        [1, 0, 2, 1500, 2000],
+      ],
     );
     assert.equal(schedule.backlog, 0);
     assert.equal(schedule.taken, 602);
@@ -60,7 +70,10 @@ describe('OpenLoopSchedule', () => {
     assert.deepEqual([next?.first, next?.count], [5, 496]);
     schedule.advance(5000);
     const last = takeAll(schedule, 1000, 5000);
-    assert.deepEqual(last.map((r) => [r.first, r.count]), [[501, 499]]);
+    assert.deepEqual(
+      last.map((r) => [r.first, r.count]),
+      [[501, 499]],
+    );
     assert.equal(schedule.finished, true);
   });
 
@@ -69,17 +82,36 @@ describe('OpenLoopSchedule', () => {
     schedule.advance(1000);
     assert.equal(schedule.scheduled, 0);
     const runs = takeAll(schedule, 1000, 5);
-    assert.deepEqual(runs.map((r) => [r.rate, r.first, r.count]), [['max', 0, 1000], ['max', 1000, 1000], ['max', 2000, 500]]);
+    assert.deepEqual(
+      runs.map((r) => [r.rate, r.first, r.count]),
+      [
+        ['max', 0, 1000],
+        ['max', 1000, 1000],
+        ['max', 2000, 500],
+      ],
+    );
     assert.equal(schedule.finished, true);
     assert.equal(schedule.endedAtMs, 5);
   });
 
   it('sends a rate phase backlog before the max phase that follows it', () => {
-    const schedule = new OpenLoopSchedule({ phases: [{ rate: 100, durationMs: 1000 }, { rate: 'max', durationMs: 1000 }] });
+    const schedule = new OpenLoopSchedule({
+      phases: [
+        { rate: 100, durationMs: 1000 },
+        { rate: 'max', durationMs: 1000 },
+      ],
+    });
     schedule.advance(1500);
     assert.equal(schedule.scheduled, 100);
     const runs = [schedule.take(80, 1500), schedule.take(80, 1500), schedule.take(80, 1500)];
-    assert.deepEqual(runs.map((r) => [r?.phase, r?.first, r?.count]), [[0, 0, 80], [0, 80, 20], [1, 0, 80]]);
+    assert.deepEqual(
+      runs.map((r) => [r?.phase, r?.first, r?.count]),
+      [
+        [0, 0, 80],
+        [0, 80, 20],
+        [1, 0, 80],
+      ],
+    );
     assert.equal(schedule.take(10, 2000), undefined, 'nothing once the max phase is over');
     schedule.advance(2000);
     assert.equal(schedule.finished, true);

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { parseProfile } from '../../../loadgen/profile.ts';
 import { formatSummary, formatTable } from '../../../loadgen/summary.ts';
 import type { LatencySummary, LoadResult } from '../../../loadgen/types.ts';
@@ -10,7 +10,16 @@ function result(overrides: Partial<LoadResult> = {}): LoadResult {
   const profile = parseProfile('1000@60s,10000@60s');
   return {
     startedAt: '2025-03-03T09:00:00.000Z',
-    options: { inputTopic: 'in', outputTopic: 'out', format: 'avro', profile, keys: { kind: 'zipf', exponent: 1.2 }, accounts: 10_000, seed: 42, warmupMs: 10_000 },
+    options: {
+      inputTopic: 'in',
+      outputTopic: 'out',
+      format: 'avro',
+      profile,
+      keys: { kind: 'zipf', exponent: 1.2 },
+      accounts: 10_000,
+      seed: 42,
+      warmupMs: 10_000,
+    },
     durationMs: 121_500,
     sent: 660_000,
     sendErrors: 0,
@@ -48,9 +57,7 @@ test('the summary shows counts with separators, latency to one decimal, and ever
 });
 
 test('missing, duplicates, send errors and a run that never drained are flagged', () => {
-  const text = formatSummary(
-    result({ missing: 7, duplicates: 1200, sendErrors: 3, lag: { peakOutstanding: 1, peakGroupLag: 2500, drainMs: null } }),
-  );
+  const text = formatSummary(result({ missing: 7, duplicates: 1200, sendErrors: 3, lag: { peakOutstanding: 1, peakGroupLag: 2500, drainMs: null } }));
   assert.match(text, /duplicates +1,200 +<-- !! DUPLICATES/);
   assert.match(text, /missing +7 +<-- !! MISSING PREDICTIONS/);
   assert.match(text, /sent +660,000 +<-- !! 3 send errors/);
@@ -70,6 +77,21 @@ test('memory appears when sampled; an empty latency reads as zeros', () => {
 });
 
 test('formatTable aligns columns as asked', () => {
-  assert.deepEqual(formatTable([['a', '1', 'x'], ['bbb', '22', 'yy']], 'lrl'), ['  a     1  x', '  bbb  22  yy']);
-  assert.deepEqual(formatTable([['a', '1'], ['bb', '100']]), ['  a     1', '  bb  100']);
+  assert.deepEqual(
+    formatTable(
+      [
+        ['a', '1', 'x'],
+        ['bbb', '22', 'yy'],
+      ],
+      'lrl',
+    ),
+    ['  a     1  x', '  bbb  22  yy'],
+  );
+  assert.deepEqual(
+    formatTable([
+      ['a', '1'],
+      ['bb', '100'],
+    ]),
+    ['  a     1', '  bb  100'],
+  );
 });

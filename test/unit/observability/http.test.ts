@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { startHttpServer, type HttpServerOptions, type Readiness } from '../../../src/observability/http.ts';
+import { type TestContext, test } from 'node:test';
+import { type HttpServerOptions, type Readiness, startHttpServer } from '../../../src/observability/http.ts';
 import { ScorerMetrics } from '../../../src/observability/metrics.ts';
 
 class FailingMetrics extends ScorerMetrics {

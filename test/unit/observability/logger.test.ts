@@ -24,7 +24,10 @@ test('respects the level, and silent writes nothing', () => {
   const info = capture('info');
   info.logger.debug('hidden');
   info.logger.warn('shown');
-  assert.deepEqual(info.lines.map((line) => JSON.parse(line).msg), ['shown']);
+  assert.deepEqual(
+    info.lines.map((line) => JSON.parse(line).msg),
+    ['shown'],
+  );
   const silent = capture('silent');
   silent.logger.fatal('nothing');
   assert.deepEqual(silent.lines, []);

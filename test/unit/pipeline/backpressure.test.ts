@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isScorerError } from '../../../src/errors.ts';
-import {
-  BackpressureController,
-  type BackpressureOptions,
-  type PartitionLoad,
-} from '../../../src/pipeline/backpressure.ts';
+import { BackpressureController, type BackpressureOptions, type PartitionLoad } from '../../../src/pipeline/backpressure.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
 const OPTIONS: BackpressureOptions = {
@@ -172,16 +168,13 @@ describe('BackpressureController bookkeeping', () => {
   });
 
   it('rejects invalid options', () => {
-    const bads = [
-      { globalBudget: 0 },
-      { partitionBudget: -1 },
-      { resumeRatio: 0 },
-      { resumeRatio: 1.5 },
-      { minPauseMs: -1 },
-      { maxCommitGap: Number.NaN },
-    ];
+    const bads = [{ globalBudget: 0 }, { partitionBudget: -1 }, { resumeRatio: 0 }, { resumeRatio: 1.5 }, { minPauseMs: -1 }, { maxCommitGap: Number.NaN }];
     for (const bad of bads) {
-      assert.throws(() => setup(bad), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'), JSON.stringify(bad));
+      assert.throws(
+        () => setup(bad),
+        (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+        JSON.stringify(bad),
+      );
     }
   });
 });

@@ -92,7 +92,12 @@ describe('BatchTimeModel', () => {
   it('rejects invalid samples and options', () => {
     const model = new BatchTimeModel();
     const invariant = (err: unknown): boolean => isScorerError(err, 'SCORER_ERR_INVARIANT');
-    for (const [rows, ms] of [[0, 1], [1, -1], [Number.NaN, 1], [1, Number.POSITIVE_INFINITY]] as const) {
+    for (const [rows, ms] of [
+      [0, 1],
+      [1, -1],
+      [Number.NaN, 1],
+      [1, Number.POSITIVE_INFINITY],
+    ] as const) {
       assert.throws(() => model.record(rows, ms), invariant, `${rows} rows in ${ms} ms`);
     }
     assert.throws(() => new BatchTimeModel({ window: 1 }), invariant);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isScorerError } from '../../../src/errors.ts';
 import { BatchTimeModel } from '../../../src/pipeline/batch-time-model.ts';
-import { MicroBatcher, type BatcherOptions } from '../../../src/pipeline/batcher.ts';
+import { type BatcherOptions, MicroBatcher } from '../../../src/pipeline/batcher.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
 interface Dispatched {
@@ -55,7 +55,10 @@ describe('MicroBatcher at low load', () => {
     assert.ok(env.batcher.minBatchSize > 1);
     env.clock.advance(60_000);
     env.batcher.push('p0', 'late');
-    assert.deepEqual(env.batches.map((b) => b.items), [['late']]);
+    assert.deepEqual(
+      env.batches.map((b) => b.items),
+      [['late']],
+    );
   });
 });
 
@@ -106,7 +109,10 @@ describe('MicroBatcher under load', () => {
     const env = setup({ maxDelayMs: 0 });
     warmUp(env, 10);
     env.batcher.push('p0', 'a');
-    assert.deepEqual(env.batches.map((b) => b.items), [['a']]);
+    assert.deepEqual(
+      env.batches.map((b) => b.items),
+      [['a']],
+    );
   });
 });
 
@@ -117,7 +123,10 @@ describe('MicroBatcher limits', () => {
     for (let i = 0; i < 10; i++) batcher.push('p0', `r${i}`);
     assert.equal(batcher.queued, 10);
     for (let i = 0; i < 3; i++) batcher.complete(batches.at(-1)!.items.length, 1);
-    assert.deepEqual(batches.map((b) => b.items.length), [1, 4, 4, 2]);
+    assert.deepEqual(
+      batches.map((b) => b.items.length),
+      [1, 4, 4, 2],
+    );
     assert.equal(batcher.queued, 0);
   });
 
@@ -152,7 +161,10 @@ describe('MicroBatcher limits', () => {
     clock.advance(1);
     batcher.push('p2', 'c');
     batcher.complete(1, 1);
-    assert.deepEqual(batches.map((b) => b.oldestEnqueuedAt), [1000, 1001]);
+    assert.deepEqual(
+      batches.map((b) => b.oldestEnqueuedAt),
+      [1000, 1001],
+    );
   });
 });
 
@@ -183,13 +195,23 @@ describe('MicroBatcher lifecycle', () => {
 
   it('throws when a batch completes with none in flight', () => {
     const { batcher } = setup();
-    assert.throws(() => batcher.complete(1, 1), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'));
-    assert.throws(() => batcher.release(), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'));
+    assert.throws(
+      () => batcher.complete(1, 1),
+      (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+    );
+    assert.throws(
+      () => batcher.release(),
+      (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+    );
   });
 
   it('rejects invalid options', () => {
     for (const bad of [{ maxBatchSize: 0 }, { slots: 0 }, { slots: 1.5 }, { maxDelayMs: -1 }]) {
-      assert.throws(() => setup(bad), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'), JSON.stringify(bad));
+      assert.throws(
+        () => setup(bad),
+        (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+        JSON.stringify(bad),
+      );
     }
   });
 
@@ -222,15 +244,25 @@ describe('MicroBatcher with batches queued at the workers (slots > workers)', ()
     const { batches, batcher } = setup({ maxBatchSize: 4, slots: 2, workers: 1 });
     batcher.push('p0', 'a'); // the worker is free: goes at once
     for (const item of ['b', 'c', 'd']) batcher.push('p0', item);
-    assert.deepEqual(batches.map((b) => b.items), [['a']], 'three rows may not queue behind a running batch');
+    assert.deepEqual(
+      batches.map((b) => b.items),
+      [['a']],
+      'three rows may not queue behind a running batch',
+    );
     batcher.push('p0', 'e'); // four rows: a full batch may queue
-    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b', 'c', 'd', 'e']]);
+    assert.deepEqual(
+      batches.map((b) => b.items),
+      [['a'], ['b', 'c', 'd', 'e']],
+    );
     assert.equal(batcher.inFlight, 2);
     batcher.push('p0', 'f');
     batcher.complete(1, 1); // the worker takes the queued batch and is busy again: f waits
     assert.equal(batches.length, 2);
     batcher.complete(4, 1); // the worker is free: f goes, alone
-    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b', 'c', 'd', 'e'], ['f']]);
+    assert.deepEqual(
+      batches.map((b) => b.items),
+      [['a'], ['b', 'c', 'd', 'e'], ['f']],
+    );
   });
 
   it('sends partial batches into the queue while draining', () => {
@@ -238,6 +270,9 @@ describe('MicroBatcher with batches queued at the workers (slots > workers)', ()
     batcher.push('p0', 'a');
     batcher.push('p0', 'b');
     batcher.setDraining(true);
-    assert.deepEqual(batches.map((b) => b.items), [['a'], ['b']]);
+    assert.deepEqual(
+      batches.map((b) => b.items),
+      [['a'], ['b']],
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, systemScheduler } from '../../../src/pipeline/clock.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 

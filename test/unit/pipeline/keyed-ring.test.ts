@@ -29,7 +29,9 @@ describe('KeyedRing', () => {
     for (let i = 0; i < 10; i++) ring.shift(); // head near the end of the 16-slot ring
     const keys = [10, 11, 15, 16, 17, 40, 41, 100, 1000, 1001, 1002, 5000];
     for (const key of keys.slice(2)) ring.push(key);
-    keys.forEach((key, index) => assert.equal(ring.indexOf(key), index, `key ${key}`));
+    keys.forEach((key, index) => {
+      assert.equal(ring.indexOf(key), index, `key ${key}`);
+    });
     for (const missing of [-1, 0, 9, 12, 14, 18, 39, 42, 999, 1003, 4999, 5001, 10.5]) {
       assert.equal(ring.indexOf(missing), -1, `key ${missing}`);
     }
@@ -72,6 +74,9 @@ describe('KeyedRing', () => {
   });
 
   it('throws a SCORER_ERR_INVARIANT on shift from an empty ring', () => {
-    assert.throws(() => new KeyedRing().shift(), (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'));
+    assert.throws(
+      () => new KeyedRing().shift(),
+      (err) => isScorerError(err, 'SCORER_ERR_INVARIANT'),
+    );
   });
 });

@@ -18,7 +18,13 @@ import { FakeClock } from '../../support/fake-clock.ts';
 
 const ENTRY: ModelEntry = {
   onnxPath: 'model.onnx',
-  config: { name: 'm', version: 3, inputs: [{ name: 'x', dtype: 'float32', fields: [{ field: 'x' }] }], outputs: { score: { output: 'p' } }, missingRequired: 'dlq' },
+  config: {
+    name: 'm',
+    version: 3,
+    inputs: [{ name: 'x', dtype: 'float32', fields: [{ field: 'x' }] }],
+    outputs: { score: { output: 'p' } },
+    missingRequired: 'dlq',
+  },
 };
 
 /** x must be a finite number; x === 13 makes the model itself fail (for bisecting). */
@@ -86,8 +92,15 @@ class FakeControl {
 }
 
 const noMetrics: PipelineMetrics = {
-  recordConsumed() {}, recordBatch() {}, recordAcked() {}, recordSendFailure() {}, recordLoad() {},
-  recordLag() {}, recordCommit() {}, recordRebalance() {}, forgetPartition() {},
+  recordConsumed() {},
+  recordBatch() {},
+  recordAcked() {},
+  recordSendFailure() {},
+  recordLoad() {},
+  recordLag() {},
+  recordCommit() {},
+  recordRebalance() {},
+  forgetPartition() {},
 };
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -115,12 +128,20 @@ function setup(budgets = { globalBudget: 1000, partitionBudget: 500 }) {
     scheduler: clock,
     wallClock: () => 5000,
   });
-  pipeline.assign([{ topic: 'in', partition: 0 }, { topic: 'in', partition: 1 }]);
+  pipeline.assign([
+    { topic: 'in', partition: 0 },
+    { topic: 'in', partition: 1 },
+  ]);
   return { clock, pool, transport, control, pipeline };
 }
 
 function records(from: number, values: readonly unknown[]): InputRecord[] {
-  return values.map((x, i) => ({ offset: String(from + i), key: Buffer.from(`k${i % 3}`), value: x === null ? null : Buffer.from(JSON.stringify({ x })), timestamp: '4000' }));
+  return values.map((x, i) => ({
+    offset: String(from + i),
+    key: Buffer.from(`k${i % 3}`),
+    value: x === null ? null : Buffer.from(JSON.stringify({ x })),
+    timestamp: '4000',
+  }));
 }
 
 async function settle(clock: FakeClock, rounds = 20) {
@@ -136,7 +157,18 @@ const parsed = (r: OutRecord) => JSON.parse((r.value as Buffer).toString()) as {
 test('predictions leave in offset order per partition even when batches finish out of order', async () => {
   const { clock, pool, transport, control, pipeline } = setup();
   pool.hold = true;
-  const last = await pipeline.admitBatch({ topic: 'in', partition: 0, highWatermark: 20, records: records(0, Array.from({ length: 12 }, (_, i) => i)) }, heartbeat);
+  const last = await pipeline.admitBatch(
+    {
+      topic: 'in',
+      partition: 0,
+      highWatermark: 20,
+      records: records(
+        0,
+        Array.from({ length: 12 }, (_, i) => i),
+      ),
+    },
+    heartbeat,
+  );
   assert.equal(last, '11');
   await settle(clock, 3);
   assert.ok(pool.held.length >= 2, 'several batches in flight');
@@ -145,8 +177,14 @@ test('predictions leave in offset order per partition even when batches finish o
     await settle(clock, 3);
   }
   const offsets = transport.sent.map((r) => parsed(r).source_offset);
-  assert.deepEqual(offsets, Array.from({ length: 12 }, (_, i) => i));
-  assert.deepEqual(transport.sent.map((r) => parsed(r).score), offsets.map((x) => x / 100));
+  assert.deepEqual(
+    offsets,
+    Array.from({ length: 12 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    transport.sent.map((r) => parsed(r).score),
+    offsets.map((x) => x / 100),
+  );
   await pipeline.commit();
   assert.equal(control.last(0), '12');
   assert.equal(pipeline.inSystem, 0);
@@ -156,7 +194,10 @@ test('bad records become dead letters in their place, and commits pass them', as
   const { clock, transport, control, pipeline } = setup();
   await pipeline.admitBatch({ topic: 'in', partition: 1, highWatermark: 5, records: records(0, [1, 'oops', null, 4, 5]) }, heartbeat);
   await settle(clock);
-  assert.deepEqual(transport.sent.map((r) => r.topic), ['out', 'dlq', 'dlq', 'out', 'out']);
+  assert.deepEqual(
+    transport.sent.map((r) => r.topic),
+    ['out', 'dlq', 'dlq', 'out', 'out'],
+  );
   assert.equal(transport.sent[1]?.headers?.['scorer.error.reason'], 'FEATURE_TYPE');
   assert.equal(transport.sent[2]?.headers?.['scorer.error.reason'], 'TOMBSTONE');
   assert.equal(transport.sent[1]?.headers?.['scorer.source.offset'], '1');
@@ -175,7 +216,10 @@ test('nothing is committed before the brokers acknowledge; failed sends are retr
     clock.advance(1000);
     await settle(clock);
   }
-  assert.deepEqual(transport.sent.map((r) => parsed(r).source_offset), [0, 1, 2]);
+  assert.deepEqual(
+    transport.sent.map((r) => parsed(r).source_offset),
+    [0, 1, 2],
+  );
   await pipeline.commit();
   assert.equal(control.last(0), '3');
 });
@@ -183,7 +227,18 @@ test('nothing is committed before the brokers acknowledge; failed sends are retr
 test('admission stops at the partition budget and the partition is paused', async () => {
   const { clock, control, pipeline, pool } = setup({ globalBudget: 1000, partitionBudget: 5 });
   pool.hold = true;
-  const last = await pipeline.admitBatch({ topic: 'in', partition: 0, highWatermark: 20, records: records(0, Array.from({ length: 20 }, (_, i) => i)) }, heartbeat);
+  const last = await pipeline.admitBatch(
+    {
+      topic: 'in',
+      partition: 0,
+      highWatermark: 20,
+      records: records(
+        0,
+        Array.from({ length: 20 }, (_, i) => i),
+      ),
+    },
+    heartbeat,
+  );
   assert.equal(last, '4', 'only the budget was admitted; the rest is fetched again after resume');
   assert.ok(control.paused.has('in:0'));
   assert.equal(pipeline.used, 5);

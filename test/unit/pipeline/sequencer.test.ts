@@ -88,7 +88,11 @@ describe('PartitionSequencer', () => {
       }
       for (const offset of shuffle(random, open)) seq.complete(offset, offset * 10);
       released.push(...seq.drain());
-      assert.deepEqual(released, offsets.map((o) => o * 10), `seed ${seed}`);
+      assert.deepEqual(
+        released,
+        offsets.map((o) => o * 10),
+        `seed ${seed}`,
+      );
       assert.equal(seq.pending, 0);
     }
   });
