@@ -13,6 +13,14 @@ pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per che
 version="${KAFKA_VERSION:-$KAFKA_PINNED_VERSION}"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+sasl_ssl_port="${KAFKA_SASL_SSL_PORT:-9094}"
+ssl_port="${KAFKA_SSL_PORT:-9095}"
+
+# The secure listeners' material, shared by every version: certificates, the SASL users (made once), and
+# what a test needs to reach those listeners (rewritten on every start, so it follows the ports).
+tls_dir="$kafka_home/tls"
+users_file="$kafka_home/sasl-users" # "<mechanism> <username> <password>" lines
+security_file="$kafka_home/security.json"
 
 # Paths of one version; called again when a command acts on the running broker's version.
 set_version_paths() {
@@ -22,6 +30,7 @@ set_version_paths() {
   props_file="$version_dir/server.properties"
   log_file="$version_dir/broker.log"
   data_dir="$kafka_home/data-$version"
+  scram_marker="$data_dir/.scram-users" # Kafka reads only directories in log.dirs; this file is ours
 }
 set_version_paths "$version"
 
@@ -75,4 +84,12 @@ running_pid() {
 # Version and port recorded by the running broker, so stop/status/logs speak about what really runs.
 running_field() { awk -v n="$1" '{ print $n }' "$pid_file"; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+
+# Whether lo has ::1: the secure listeners then bind it too (a broker asked to bind a missing address dies).
+has_ipv6_loopback() { grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; }
+
+require_openssl() {
+  command -v openssl >/dev/null 2>&1 ||
+    die "openssl not found on PATH: it makes the test certificates of the secure listeners ('apt-get install openssl')"
+}
