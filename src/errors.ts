@@ -55,8 +55,11 @@ export const DLQ_REASONS = {
   FEATURE_TYPE: 'a feature field has the wrong type for its tensor',
   NON_FINITE: 'a numeric feature is NaN or Infinity',
   FEATURE_TOO_LONG: 'a string feature is longer than limits.maxStringFeatureLength',
+  FEATURE_PRECISION: 'a long feature beyond ±2^53 feeds a float32 input, which cannot hold it exactly',
   NO_MODEL: 'no model is routed for this record',
   INFERENCE_FAILED: 'the model failed on this record alone (isolated by bisecting its batch)',
+  ENCODE_FAILED: 'the prediction does not fit the output schema (the message names the field)',
+  INTERNAL_ERROR: 'the scorer failed on this record for a reason other than its content (a bug; redrive once fixed)',
 } as const;
 
 export type DlqReason = keyof typeof DLQ_REASONS;

@@ -58,17 +58,29 @@ function loadOrReport(file: string) {
 
 async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = createLogger(config.log.level);
+  let signalled: NodeJS.Signals | undefined;
+  let onSignal = (signal: NodeJS.Signals) => {
+    // Before the service runs there is nothing to drain: stop waiting (e.g. for the registry) and leave.
+    log.info({ signal }, 'signal during start-up; stopping');
+    signalled = signal;
+  };
+  const listener = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGTERM', listener);
+  process.on('SIGINT', listener);
   let service: RunningService;
   try {
-    service = await startService(config, log);
+    service = await startService(config, log, () => signalled !== undefined);
   } catch (error) {
+    if (signalled !== undefined) return EXIT_CODES.ok;
     log.fatal({ err: error }, 'start-up failed');
     // A model that does not fit its spec is a configuration problem: retrying will not help.
-    return isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') ? EXIT_CODES.usage : EXIT_CODES.failure;
+    const isConfigProblem =
+      isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') || isScorerError(error, 'SCORER_ERR_CONFIG');
+    return isConfigProblem ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
-  const stopped = new Promise<number>((resolve) => {
+  return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    onSignal = (signal) => {
       if (stopping) {
         log.warn({ signal }, 'second signal: exiting now');
         resolve(EXIT_CODES.failure);
@@ -91,14 +103,12 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    if (signalled !== undefined) onSignal(signalled);
     service.failed.then((error) => {
       log.fatal({ err: error }, 'service failed');
       resolve(EXIT_CODES.failure);
     });
   });
-  return stopped;
 }
 
 runMain(main, EXIT_CODES.failure);

@@ -1,49 +1,43 @@
 /**
  * Composition root: builds the components in dependency order, starts them, and closes them in reverse.
  * Start-up refuses to go live on any mismatch (model vs feature spec, missing topics, registry refusing
- * the output schema), naming what is wrong, before the consumer joins the group.
+ * the output schema), naming what is wrong, before the consumer joins the group; it waits, saying why,
+ * for a registry that is not up yet.
  */
-import { readFile } from 'node:fs/promises';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
 import { compileFeatureMapper } from './codecs/features.ts';
-import { avroInput, jsonInput, jsonOutput } from './codecs/input-decoder.ts';
 import type { ScorerConfig } from './config/types.ts';
+import { systemClock, systemScheduler } from './core/clock.ts';
+import { modelId } from './core/model-id.ts';
 import { ScorerError } from './errors.ts';
-import { loadModelRepository } from './inference/model-repository.ts';
 import { InferencePool } from './inference/pool.ts';
-import { checkFeatureSpec } from './inference/spec-check.ts';
-import { KafkaIngest } from './ingest/consumer.ts';
-import { createKafka } from './ingest/kafka-client.ts';
-import { assertTopicsExist } from './ingest/topics.ts';
+import type { KafkaClient } from './kafka/client.ts';
+import { createKafkaClient } from './kafka/create.ts';
+import { loadModelRepository } from './models/repository.ts';
+import { checkFeatureSpec } from './models/spec-check.ts';
 import { startHttpServer } from './observability/http.ts';
 import type { Logger } from './observability/logger.ts';
 import { ScorerMetrics } from './observability/metrics.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
-import { BackpressureController } from './pipeline/backpressure.ts';
-import { systemClock, systemScheduler } from './pipeline/clock.ts';
-import type { RecordEncoder } from './pipeline/outcomes.ts';
-import type { InputDecoder } from './pipeline/routes.ts';
-import { ScoringPipeline } from './pipeline/scoring-pipeline.ts';
-import { KafkaTransport } from './sink/kafka-producer.ts';
+import { startCodecs } from './registry.ts';
+import { ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
 
 export interface RunningService {
   /** Graceful stop: resolves true when everything in flight was produced and committed in time. */
   stop(): Promise<boolean>;
-  /** Rejects... never; resolves with the error if the consumer crashes beyond kafkajs's own restarts. */
+  /** Resolves with the error once the service cannot go on (the consumer gave up, a bug surfaced). */
   readonly failed: Promise<Error>;
 }
 
 /** Deadline share kept for the final commit, leaving the group and closing the pool. */
 const CLOSE_RESERVE_MS = 3000;
-/** Records admitted between hand-backs to the event loop (see PipelineOptions.yieldToLoop). */
+/** Records admitted between hand-backs to the event loop (see IntakeOptions.yieldToLoop). */
 const ADMISSION_SLICE = 256;
 
-export async function startService(config: ScorerConfig, log: Logger): Promise<RunningService> {
+/** Resolves with a running service; rejects naming what is wrong, or when `cancelled` during start-up. */
+export async function startService(config: ScorerConfig, log: Logger, cancelled: () => boolean): Promise<RunningService> {
   const metrics = new ScorerMetrics({ version: VERSION });
-  let ready = false;
-  let joined = false;
+  let notReady: string | undefined = 'starting';
   const http =
     config.http.port === 0
       ? undefined
@@ -52,138 +46,120 @@ export async function startService(config: ScorerConfig, log: Logger): Promise<R
           port: config.http.port,
           metrics,
           live: () => true,
-          ready: () => (ready && joined ? { ready: true } : { ready: false, reason: ready ? 'waiting for partition assignment' : 'starting' }),
+          ready: () => (notReady === undefined ? { ready: true } : { ready: false, reason: notReady }),
         });
-
-  const models = await loadModelRepository(config.models.repository, config.models.serve);
-  const pool = await InferencePool.start({
-    models,
-    threads: config.inference.threads,
-    maxAttempts: config.inference.maxAttempts,
-    injectDelayMs: config.inference.injectDelayMs,
-  });
-  const closeOnFailure = async (error: unknown): Promise<never> => {
-    await pool.close().catch(() => undefined);
-    await http?.close().catch(() => undefined);
-    throw error;
+  const closers: (() => Promise<unknown>)[] = [async () => http?.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
   };
-
   try {
+    notReady = 'loading models';
+    const models = await loadModelRepository(config.models.repository, config.models.serve);
+    const pool = await InferencePool.start({
+      models,
+      threads: config.inference.threads,
+      maxAttempts: config.inference.maxAttempts,
+      injectDelayMs: config.inference.injectDelayMs,
+    });
+    closers.push(() => pool.close());
     for (const model of models) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
-    const mappers = models.map((entry) => ({ entry, mapper: compileFeatureMapper(entry.config, config.limits) }));
-    const registry = config.schemaRegistry
-      ? new SchemaRegistry({
-          host: config.schemaRegistry.url,
-          ...(config.schemaRegistry.username ? { auth: { username: config.schemaRegistry.username, password: config.schemaRegistry.password ?? '' } } : {}),
-        })
-      : undefined;
-    const encoder = await outputEncoder(config, registry);
-    const inputs = config.inputs.map((input) => ({ topic: input.topic, model: input.model, decoder: inputDecoder(input.format, registry) }));
+    const mapped = models.map((entry) => ({ entry, mapper: compileFeatureMapper(entry.config, config.limits) }));
 
-    const kafka = createKafka(config.kafka, log);
+    notReady = 'connecting to the schema registry';
+    const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
+    if (cancelled()) throw new ScorerError('SCORER_ERR_SHUTDOWN_TIMEOUT', 'stopped during start-up');
+
+    notReady = 'checking topics';
+    const kafka = createKafkaClient(config.kafka, log);
     await assertTopicsExist(kafka, [...config.inputs.map((i) => i.topic), config.output.topic, config.deadLetter.topic]);
-    const transport = new KafkaTransport(kafka, config.kafka);
-    await transport.connect();
+    const producer = kafka.producer();
+    closers.push(() => producer.close());
+    const consumer = kafka.consumer();
 
-    const backpressure = new BackpressureController(config.backpressure, systemClock);
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
-    const pipeline = new ScoringPipeline({
-      models: mappers,
-      inputs,
-      batching: config.batching,
-      inference: { threads: config.inference.threads, depth: pool.depth },
-      yieldToLoop: { every: ADMISSION_SLICE, yield: () => new Promise<void>((resolve) => setImmediate(resolve)) },
-      maxRecordBytes: config.limits.maxRecordBytes,
-      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic, encoder },
+    const stages = new ScoringStages({
+      config,
+      models: mapped,
+      inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, decoder: codecs.decoderFor(input.format) })),
       pool,
-      transport,
-      control: {
-        pause: (p) => ingest.pause(p),
-        resume: (p) => ingest.resume(p),
-        commit: (offsets) => ingest.commit(offsets),
-      },
-      backpressure,
-      budgets: config.backpressure,
-      senderHighWater: Math.ceil(config.backpressure.globalBudget / 2),
+      consumer,
+      producer,
+      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic, encoder: codecs.encoder },
+      admissionSlice: ADMISSION_SLICE,
       metrics: new PromPipelineMetrics(metrics, pool),
       log,
       clock: systemClock,
       scheduler: systemScheduler,
       wallClock: Date.now,
+      onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);
 
-    const ingest: KafkaIngest = new KafkaIngest(
-      kafka,
-      config.kafka,
+    notReady = 'waiting for partition assignment';
+    const handlers = stages.handlers((error, fatal) => {
+      if (fatal) fail(error);
+      else log.warn({ err: error }, 'Kafka client error; the client retries');
+    });
+    await consumer.start(
       config.inputs.map((i) => i.topic),
       {
-        onBatch: (batch, heartbeat) => pipeline.admitBatch(batch, heartbeat),
-        onRevokeAll: () => pipeline.revokeAll(),
-        onAssigned: (partitions) => {
-          joined = true;
-          pipeline.assign(partitions);
-        },
-        onCrash: (error, willRestart) => {
-          log.error({ err: error, willRestart }, 'consumer crashed');
-          if (!willRestart) fail(error);
+        ...handlers,
+        assigned: (partitions) => {
+          notReady = undefined;
+          handlers.assigned(partitions);
         },
       },
     );
-    await ingest.start();
-    const commitTimer = setInterval(() => void pipeline.commit(), config.commit.intervalMs);
+    closers.push(() => consumer.stop());
     // Resumes happen on acknowledgements too; this tick catches minimum pause times running out.
-    const loadTimer = setInterval(() => pipeline.evaluateBackpressure(), 100);
-    // The share of partition-time spent paused over the last window: a saturation signal for autoscaling.
-    const shareTimer = setInterval(() => metrics.pausedTimeShare.set(backpressure.pausedTimeShare()), 5000);
-    ready = true;
+    const timers = [
+      setInterval(() => stages.intake.evaluateBackpressure(), 100),
+      // The share of partition-time spent paused over the last window: a saturation signal for autoscaling.
+      setInterval(() => metrics.pausedTimeRatio.set(stages.backpressure.pausedTimeRatio()), 5000),
+      setInterval(() => stages.intake.publishLag(), config.commit.intervalMs),
+    ];
     log.info(
       {
-        models: models.map((m) => `${m.config.name}:${m.config.version}`),
+        models: models.map((m) => modelId(m.config.name, m.config.version)),
         inputs: config.inputs.map((i) => i.topic),
         output: config.output.topic,
         threads: config.inference.threads,
+        client: kafka.name,
       },
       'stream-scorer started',
     );
 
     const stop = async (): Promise<boolean> => {
-      ready = false;
-      clearInterval(loadTimer);
-      clearInterval(shareTimer);
-      const drained = await pipeline.drain(Math.max(0, config.shutdown.deadlineMs - CLOSE_RESERVE_MS));
-      clearInterval(commitTimer);
+      notReady = 'stopping';
+      for (const timer of timers) clearInterval(timer);
+      const { emptied, dropped } = await stages.drain(Math.max(0, config.shutdown.deadlineMs - CLOSE_RESERVE_MS));
       log.info(
-        { drained, inSystem: pipeline.inSystem },
-        drained ? 'drained; leaving the group' : 'drain deadline passed; leaving the group with what was committed',
+        { emptied, droppedUnscored: dropped, inSystem: stages.intake.inSystem },
+        emptied ? 'drained; leaving the group' : 'drain deadline passed; leaving the group with what was committed',
       );
-      await ingest.stop();
-      await transport.disconnect();
-      await pool.close();
-      await http?.close();
-      return drained;
+      await closeAll();
+      return emptied;
     };
     return { stop, failed };
   } catch (error) {
-    return closeOnFailure(error);
+    await closeAll();
+    throw error;
   }
 }
 
-function inputDecoder(format: 'avro' | 'json', registry: SchemaRegistry | undefined): InputDecoder {
-  if (format === 'json') return jsonInput();
-  if (!registry) throw new ScorerError('SCORER_ERR_CONFIG', 'schemaRegistry.url is required for Avro inputs');
-  return avroInput(new AvroDecoder(registry));
-}
-
-async function outputEncoder(config: ScorerConfig, registry: SchemaRegistry | undefined): Promise<RecordEncoder> {
-  if (config.output.format === 'json') return jsonOutput();
-  if (!registry) throw new ScorerError('SCORER_ERR_CONFIG', 'schemaRegistry.url is required for Avro output');
-  let schema: object;
+/** Every topic the service reads or writes must exist: a typo fails start-up by name (auto-creation is off). */
+async function assertTopicsExist(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
   try {
-    schema = JSON.parse(await readFile(config.output.schemaFile, 'utf8')) as object;
-  } catch (cause) {
-    throw new ScorerError('SCORER_ERR_CONFIG', `output.schemaFile ${config.output.schemaFile} could not be read as an Avro schema`, { cause });
+    const counts = await admin.partitionCounts(topics);
+    const missing = [...new Set(topics)].filter((t) => !counts.has(t));
+    if (missing.length > 0) {
+      throw new ScorerError('SCORER_ERR_KAFKA', `topics do not exist: ${missing.join(', ')} (create them first; the scorer does not auto-create topics)`, {
+        details: { missing },
+      });
+    }
+  } finally {
+    await admin.close().catch(() => undefined);
   }
-  return AvroEncoder.create(registry, `${config.output.topic}-value`, schema);
 }

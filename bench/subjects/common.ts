@@ -5,16 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { AvroDecoder, AvroEncoder } from '../../src/codecs/avro.ts';
+import type { InputDecoder } from '../../src/codecs/decoder.ts';
 import { avroInput } from '../../src/codecs/input-decoder.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ScorerConfig } from '../../src/config/types.ts';
-import { loadModelRepository } from '../../src/inference/model-repository.ts';
+import type { PredictionValue } from '../../src/delivery/outcomes.ts';
 import type { ModelEntry } from '../../src/inference/types.ts';
-import { createKafka } from '../../src/ingest/kafka-client.ts';
-import type { PredictionValue } from '../../src/pipeline/outcomes.ts';
-import type { InputDecoder } from '../../src/pipeline/routes.ts';
+import { loadModelRepository } from '../../src/models/repository.ts';
 import { parseSubjectArgs, READY_LINE, SUBJECT_USAGE, type SubjectArgs } from './args.ts';
 import { FlagError } from './flags.ts';
 
@@ -28,7 +27,7 @@ export interface SubjectContext {
   readonly model: ModelEntry;
   /** Output subject `<output>-value`, registered at start-up as the scorer does. */
   readonly encoder: AvroEncoder;
-  /** Decodes one record value; a promise only the first time a schema id is seen. */
+  /** Decodes one record value; a promise only the first time a schema id is seen (the fetch). */
   decode(value: Buffer | null | undefined): unknown;
 }
 
@@ -82,11 +81,16 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
     config,
     model,
     encoder,
-    decode(value) {
-      if (value === null || value === undefined) throw new Error('input record has no value (tombstone)');
-      return decoder.decode(value);
-    },
+    decode: (value) => decodeValue(decoder, value),
   };
+}
+
+function decodeValue(decoder: InputDecoder, value: Buffer | null | undefined): unknown {
+  if (value === null || value === undefined) throw new Error('input record has no value (tombstone)');
+  const result = decoder.decode(value);
+  if (result.kind === 'event') return result.event;
+  if (result.kind === 'rejected') throw result.error;
+  return result.load().then(() => decodeValue(decoder, value));
 }
 
 /** schemas/prediction.avsc for one input record; scored_at is now. */
@@ -154,12 +158,21 @@ export interface KafkajsClients {
 }
 
 /**
- * A kafkajs client, consumer and producer built as the scorer builds them (src/ingest/kafka-client.ts,
- * src/ingest/consumer.ts, src/sink/kafka-producer.ts): same timeouts, fetch sizes and producer settings.
+ * A kafkajs client, consumer and producer with the scorer's settings (its configuration's timeouts, fetch
+ * sizes and producer settings), built here: a baseline uses its own small client code, not the scorer's.
  * The consumer announces ready on its first GROUP_JOIN and ends the process if kafkajs gives up.
  */
 export function kafkajsClients(ctx: SubjectContext): KafkajsClients {
-  const kafka = createKafka(ctx.config.kafka, { warn: (obj, msg) => log('warn', obj, msg), error: (obj, msg) => log('error', obj, msg) });
+  const k = ctx.config.kafka;
+  const kafka = new Kafka({
+    clientId: k.clientId,
+    brokers: [...k.brokers],
+    connectionTimeout: k.connectionTimeoutMs,
+    requestTimeout: k.requestTimeoutMs,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => log(entry.level === logLevel.ERROR ? 'error' : 'warn', { kafkajs: entry.log }, entry.log.message),
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+  });
   const { consumer: c } = ctx.config.kafka;
   const consumer = kafka.consumer({
     groupId: ctx.config.kafka.groupId,

@@ -21,6 +21,8 @@ export interface AvroDecoderOptions {
   readonly rejectedIdTtlMs?: number;
   /** Injected clock for the rejected-id memory. @defaultValue Date.now */
   readonly now?: () => number;
+  /** How messages name the registry (e.g. with its URL). @defaultValue 'the schema registry' */
+  readonly registryName?: string;
 }
 
 interface Rejection {
@@ -36,12 +38,51 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Whether avsc refused a long beyond ±2^53 (its default long type decodes to a JS number). */
+function isPrecisionLoss(err: unknown): boolean {
+  return err instanceof Error && err.message.includes('potential precision loss');
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A long that decodes exactly: a number where one is exact, a bigint beyond ±2^53. Slower than avsc's
+ * own (a buffer per value), so it is only used for a record the fast type refused.
+ */
+const EXACT_LONG = avsc.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => {
+    const n = buf.readBigInt64LE();
+    return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+  },
+  toBuffer: (n: number | bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (n: number | string) => BigInt(n),
+  toJSON: (n: number | bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint' || Number.isSafeInteger(n),
+  compare: (a: number | bigint, b: number | bigint) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+/** The same schema with every long decoded by EXACT_LONG. */
+function exactTypeOf(type: Type): Type {
+  const isLong = (schema: unknown) => schema === 'long' || (typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'long');
+  return avsc.Type.forSchema(type.schema() as Parameters<typeof avsc.Type.forSchema>[0], {
+    typeHook: (schema) => (isLong(schema) ? EXACT_LONG : undefined),
+  });
+}
+
 export class AvroDecoder {
   readonly #registry: SchemaRegistry;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #registryName: string;
   /** Schema ids are immutable in a registry, so a cached writer type never goes stale. */
   readonly #types = new Map<number, Type>();
+  /** Built the first time a record of the schema holds a long beyond ±2^53. */
+  readonly #exactTypes = new Map<number, Type>();
   readonly #rejected = new Map<number, Rejection>();
   readonly #loading = new Map<number, Promise<void>>();
 
@@ -49,6 +90,7 @@ export class AvroDecoder {
     this.#registry = registry;
     this.#ttlMs = options.rejectedIdTtlMs ?? 60_000;
     this.#now = options.now ?? Date.now;
+    this.#registryName = options.registryName ?? 'the schema registry';
   }
 
   /** Throws RecordError BAD_MAGIC_BYTE, or AVRO_DECODE when the value is shorter than the header. */
@@ -89,7 +131,9 @@ export class AvroDecoder {
     try {
       decoded = type.decode(value, HEADER_BYTES);
     } catch (err) {
-      throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: corrupt Avro body: ${messageOf(err)}`);
+      // Valid Avro: a long beyond ±2^53. Decoded exactly, a feature that cannot take it says so later.
+      if (isPrecisionLoss(err)) decoded = this.#exactType(schemaId, type).decode(value, HEADER_BYTES);
+      else throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: corrupt Avro body: ${messageOf(err)}`);
     }
     if (decoded.offset < 0) {
       throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: Avro body is truncated`);
@@ -101,6 +145,15 @@ export class AvroDecoder {
     return decoded.value;
   }
 
+  #exactType(schemaId: number, type: Type): Type {
+    let exact = this.#exactTypes.get(schemaId);
+    if (exact === undefined) {
+      exact = exactTypeOf(type);
+      this.#exactTypes.set(schemaId, exact);
+    }
+    return exact;
+  }
+
   async #fetch(schemaId: number): Promise<void> {
     let schema: unknown;
     try {
@@ -110,7 +163,7 @@ export class AvroDecoder {
       if (status === 404) throw this.#reject(schemaId, 'UNKNOWN_SCHEMA_ID', 'is not in the schema registry');
       // No HTTP status: the registry answered but the client could not build a type from the schema.
       if (status === undefined) throw this.#reject(schemaId, 'AVRO_DECODE', `is unusable: ${messageOf(err)}`);
-      throw registryFailure(`fetching schema id ${schemaId}`, err);
+      throw registryFailure(`fetching schema id ${schemaId}`, err, this.#registryName);
     }
     if (!avsc.Type.isType(schema)) throw this.#reject(schemaId, 'AVRO_DECODE', 'is not an Avro schema');
     this.#types.set(schemaId, schema as Type);
@@ -167,14 +220,14 @@ export class AvroEncoder {
    * registry: kafkajs/confluent-schema-registry#129) it falls back to looking the schema up, so a schema
    * registered beforehand by CI still works. Throws ScorerError CONFIG (not Avro) or SCHEMA_REGISTRY.
    */
-  static async create(registry: SchemaRegistry, subject: string, schema: object): Promise<AvroEncoder> {
+  static async create(registry: SchemaRegistry, subject: string, schema: object, registryName = 'the schema registry'): Promise<AvroEncoder> {
     let type: Type;
     try {
       type = avsc.Type.forSchema(schema as Parameters<typeof avsc.Type.forSchema>[0]);
     } catch (err) {
       throw new ScorerError('SCORER_ERR_CONFIG', `output schema is not valid Avro: ${messageOf(err)}`, { cause: err });
     }
-    const schemaId = await registerOrLookUp(registry, subject, JSON.stringify(schema));
+    const schemaId = await registerOrLookUp(registry, subject, JSON.stringify(schema), registryName);
     return new AvroEncoder(subject, schemaId, type);
   }
 
@@ -200,7 +253,7 @@ export class AvroEncoder {
   }
 }
 
-async function registerOrLookUp(registry: SchemaRegistry, subject: string, schema: string): Promise<number> {
+async function registerOrLookUp(registry: SchemaRegistry, subject: string, schema: string, registryName: string): Promise<number> {
   const confluentSchema = { type: SchemaType.AVRO, schema } as const;
   try {
     return (await registry.register(confluentSchema, { subject })).id;
@@ -208,7 +261,7 @@ async function registerOrLookUp(registry: SchemaRegistry, subject: string, schem
     try {
       return await registry.getRegistryIdBySchema(subject, confluentSchema);
     } catch {
-      throw registryFailure(`registering the output schema under subject "${subject}"`, registerErr);
+      throw registryFailure(`registering the output schema under subject "${subject}"`, registerErr, registryName);
     }
   }
 }

@@ -63,6 +63,13 @@ export function toFloat32(f: CompiledField, value: unknown): number {
     return single;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
+  // Only a long beyond ±2^53 decodes to a bigint (codecs/avro.ts); a float32 input would silently round it.
+  if (typeof value === 'bigint') {
+    throw new RecordError(
+      'FEATURE_PRECISION',
+      `feature "${f.field}" (float32 input "${f.input}") is the long ${value}, beyond ±2^53, which float32 cannot hold exactly`,
+    );
+  }
   throw typeError(f, 'a number or a boolean', kindOf(value));
 }
 

@@ -7,6 +7,7 @@
  * model version compiles a new mapper); `pack` checks the row width as a guard.
  */
 
+import { modelId } from '../core/model-id.ts';
 import { RecordError, ScorerError } from '../errors.ts';
 import type { Feeds, ModelConfig, TensorDType, TensorPayload } from '../inference/types.ts';
 import type { CompiledField, FeatureValue } from './feature-fields.ts';
@@ -112,7 +113,7 @@ function compileInputs(config: ModelConfig, limits: FeatureLimits) {
   const layout: FeatureInputLayout[] = [];
   const fields: CompiledField[] = [];
   for (const input of config.inputs) {
-    const where = `model ${config.name} v${config.version}, input "${input.name}"`;
+    const where = `model ${modelId(config.name, config.version)}, input "${input.name}"`;
     if (input.fields.length === 0) throw new ScorerError('SCORER_ERR_FEATURE_SPEC', `${where} has no fields`);
     if (layout.some((seen) => seen.name === input.name)) {
       throw new ScorerError('SCORER_ERR_FEATURE_SPEC', `${where} is declared twice`);
@@ -136,7 +137,7 @@ export function compileFeatureMapper(config: ModelConfig, limits: FeatureLimits)
         if (row.length !== rowWidth) {
           throw new ScorerError(
             'SCORER_ERR_FEATURE_SPEC',
-            `a row of ${row.length} values was packed for model ${config.name} v${config.version}, which takes ${rowWidth}`,
+            `a row of ${row.length} values was packed for model ${modelId(config.name, config.version)}, which takes ${rowWidth}`,
           );
         }
       }

@@ -1,30 +1,42 @@
 /**
- * The codecs behind the pipeline's per-topic decoder and the output encoder, in the shapes it calls.
- *
- * A decoder returns the event synchronously when it can, and a promise only when a cold cache must be
- * filled first (an Avro schema id seen for the first time), so the hot path allocates no promise.
+ * The input decoders (Avro through the registry, JSON) and the JSON output encoder, in the shapes the
+ * service calls. Record errors become `rejected` results here, so nothing above has to catch them.
  */
-
-import type { InputDecoder } from '../pipeline/routes.ts';
+import { RecordError } from '../errors.ts';
 import type { AvroDecoder } from './avro.ts';
+import type { DecodeResult, InputDecoder } from './decoder.ts';
 import { decodeJson, encodeJson } from './json.ts';
 
-/** Rejects with ScorerError SCHEMA_REGISTRY (retryable) while the registry cannot be reached. */
+function attempt(decode: () => unknown): DecodeResult {
+  try {
+    return { kind: 'event', event: decode() };
+  } catch (error) {
+    if (error instanceof RecordError) return { kind: 'rejected', error };
+    throw error;
+  }
+}
+
 export function avroInput(avro: AvroDecoder): InputDecoder {
   return {
     decode(value) {
-      const schemaId = avro.schemaIdOf(value);
-      if (avro.isCached(schemaId)) return avro.decode(value);
-      return avro.load(schemaId).then(() => avro.decode(value));
+      let schemaId: number;
+      try {
+        schemaId = avro.schemaIdOf(value);
+      } catch (error) {
+        if (error instanceof RecordError) return { kind: 'rejected', error };
+        throw error;
+      }
+      if (avro.isCached(schemaId)) return attempt(() => avro.decode(value));
+      return { kind: 'cold', what: `writer schema ${schemaId}`, load: () => avro.load(schemaId) };
     },
   };
 }
 
 export function jsonInput(): InputDecoder {
-  return { decode: decodeJson };
+  return { decode: (value) => attempt(() => decodeJson(value)) };
 }
 
-/** Any object encodes as JSON, so this satisfies the pipeline's RecordEncoder and more. */
+/** Any object encodes as JSON, so this satisfies the RecordEncoder of predictions and more. */
 export function jsonOutput(): { encode(value: object): Buffer } {
   return { encode: encodeJson };
 }

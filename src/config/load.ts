@@ -26,8 +26,12 @@ export interface LoadConfigOptions {
 
 /** The settings that name files or directories; relative values resolve against `baseDir`. */
 const PATH_SETTINGS = [
-  ['models', 'repository'],
-  ['output', 'schemaFile'],
+  'models.repository',
+  'output.schemaFile',
+  'kafka.tls.caFile',
+  'kafka.tls.certFile',
+  'kafka.tls.keyFile',
+  'kafka.sasl.passwordFile',
 ] as const;
 
 /**
@@ -80,9 +84,13 @@ function fileError(file: string, message: string, cause: unknown): ScorerError {
   });
 }
 
+/** Optional settings that are absent stay absent. */
 function resolvePaths(config: Record<string, unknown>, baseDir: string): void {
-  for (const [section, key] of PATH_SETTINGS) {
-    const holder = config[section] as Record<string, string>;
-    holder[key] = resolve(baseDir, holder[key] ?? '');
+  for (const path of PATH_SETTINGS) {
+    const segments = path.split('.');
+    const key = segments.pop() as string;
+    let holder: unknown = config;
+    for (const segment of segments) holder = isMapping(holder) ? holder[segment] : undefined;
+    if (isMapping(holder) && typeof holder[key] === 'string') holder[key] = resolve(baseDir, holder[key]);
   }
 }

@@ -1,14 +1,24 @@
 /** The effective configuration as YAML, for `stream-scorer check` and the startup log. */
 import { stringify } from 'yaml';
+import { isMapping } from './tree.ts';
 import type { ScorerConfig } from './types.ts';
 
 export const REDACTED = '***';
 
-/** The configuration with secrets replaced by `***`, as a plain (unfrozen) object. */
+/** Every setting that holds a secret; `check` output ends up in CI logs. */
+const SECRETS = ['schemaRegistry.password', 'kafka.sasl.password', 'kafka.tls.keyPassword'] as const;
+
+/** The configuration with secrets replaced by `***`, as a plain (unfrozen) copy. */
 export function redactConfig(config: ScorerConfig): ScorerConfig {
-  const { schemaRegistry } = config;
-  if (schemaRegistry?.password === undefined) return config;
-  return { ...config, schemaRegistry: { ...schemaRegistry, password: REDACTED } };
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const path of SECRETS) {
+    const segments = path.split('.');
+    const key = segments.pop() as string;
+    let holder: unknown = copy;
+    for (const segment of segments) holder = isMapping(holder) ? holder[segment] : undefined;
+    if (isMapping(holder) && holder[key] !== undefined) holder[key] = REDACTED;
+  }
+  return copy as unknown as ScorerConfig;
 }
 
 /** YAML text of the effective configuration, secrets redacted. */

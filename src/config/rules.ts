@@ -75,11 +75,32 @@ const credentialsInPairs: Rule = (config, violations) => {
   }
 };
 
+/** Exactly one source for the SASL password; a client key needs its certificate and the other way round. */
+const kafkaSecrets: Rule = (config, violations) => {
+  const sasl = at(config, 'kafka.sasl');
+  if (sasl !== undefined && violations.ok('kafka.sasl')) {
+    const { password, passwordFile } = mapping(sasl);
+    if ((password === undefined) === (passwordFile === undefined)) {
+      const problem = password === undefined ? 'or kafka.sasl.passwordFile is required' : 'and kafka.sasl.passwordFile are mutually exclusive';
+      violations.add('kafka.sasl.password', problem);
+    }
+  }
+  const tls = at(config, 'kafka.tls');
+  if (tls !== undefined && violations.ok('kafka.tls')) {
+    const { certFile, keyFile, keyPassword } = mapping(tls);
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+      violations.add(`kafka.tls.${certFile === undefined ? 'certFile' : 'keyFile'}`, 'is required when the other of certFile and keyFile is set');
+    }
+    if (keyPassword !== undefined && keyFile === undefined) violations.add('kafka.tls.keyPassword', 'needs kafka.tls.keyFile');
+  }
+};
+
 const RULES: readonly Rule[] = [
   avroNeedsRegistry,
   inputModelsAreServed,
   outputsAreNotInputs,
   credentialsInPairs,
+  kafkaSecrets,
   bounded('backpressure.partitionBudget', 'backpressure.globalBudget', false, 'one partition cannot hold more than all'),
   bounded('kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.sessionTimeoutMs', true, 'a healthy member would be evicted'),
 ];

@@ -29,6 +29,10 @@ export const configSchema: ShapeOf<ScorerConfig> = {
     kafka: {
       kind: 'object',
       fields: {
+        client: oneOf(['platformatic', 'kafkajs'], {
+          doc: 'Kafka client library: platformatic (@platformatic/kafka) or kafkajs',
+          default: 'platformatic',
+        }),
         brokers: list(
           str({
             doc: 'A bootstrap broker',
@@ -43,6 +47,30 @@ export const configSchema: ShapeOf<ScorerConfig> = {
         }),
         connectionTimeoutMs: ms('Time to establish a broker connection', 10000),
         requestTimeoutMs: ms('Time to wait for a broker response', 30000),
+        tls: {
+          kind: 'object',
+          optional: true,
+          doc: 'TLS to the brokers (SSL or SASL_SSL listeners); absent: plaintext',
+          fields: {
+            enabled: bool({ doc: 'Use TLS; false keeps the section but connects in plaintext', default: true }),
+            caFile: str({ doc: "PEM file of the CAs that sign the brokers' certificates; absent: the system CAs", optional: true }),
+            certFile: str({ doc: 'PEM client certificate, for mutual TLS', optional: true }),
+            keyFile: str({ doc: 'PEM private key of certFile', optional: true }),
+            keyPassword: str({ doc: 'Passphrase of an encrypted keyFile (shown as *** by `check`)', optional: true }),
+            checkHostname: bool({ doc: "Check that a broker's certificate names the host connected to", default: true }),
+          },
+        },
+        sasl: {
+          kind: 'object',
+          optional: true,
+          doc: 'SASL authentication to the brokers; absent: none',
+          fields: {
+            mechanism: oneOf(['plain', 'scram-sha-256', 'scram-sha-512'], { doc: 'SASL mechanism' }),
+            username: name('SASL user'),
+            password: str({ doc: 'SASL password (shown as *** by `check`); or passwordFile', optional: true }),
+            passwordFile: str({ doc: 'File holding the SASL password, e.g. a mounted secret', optional: true }),
+          },
+        },
         consumer: {
           kind: 'object',
           fields: {
@@ -171,11 +199,6 @@ export const configSchema: ShapeOf<ScorerConfig> = {
           exclusive: true,
         }),
         minPauseMs: ms('A paused partition stays paused at least this long, so it does not flap', 250, 0),
-        maxCommitGap: int({
-          doc: 'Pause a partition whose highest done offset runs this far past its commit watermark',
-          default: 20000,
-          min: 1,
-        }),
       },
     },
     commit: {

@@ -5,7 +5,37 @@
 
 export type Format = 'avro' | 'json';
 
+export type KafkaClientName = 'kafkajs' | 'platformatic';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaTlsConfig {
+  /** @defaultValue true */
+  enabled: boolean;
+  /** PEM file of the CA certificates that sign the brokers'; absent: the system's trusted CAs. */
+  caFile?: string;
+  /** PEM client certificate, for brokers that authenticate clients by certificate (mutual TLS). */
+  certFile?: string;
+  /** PEM private key of certFile. */
+  keyFile?: string;
+  /** Passphrase of an encrypted keyFile. */
+  keyPassword?: string;
+  /** Check that a broker's certificate names the host connected to. @defaultValue true */
+  checkHostname: boolean;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: SaslMechanism;
+  username: string;
+  /** Inline (or from SCORER_KAFKA__SASL__PASSWORD); exactly one of password and passwordFile. */
+  password?: string;
+  /** A file holding the password (a mounted secret); trailing newlines are ignored. */
+  passwordFile?: string;
+}
+
 export interface KafkaConfig {
+  /** Which client library talks to Kafka. @defaultValue 'platformatic' */
+  client: KafkaClientName;
   /** @defaultValue ['localhost:9092'] */
   brokers: readonly string[];
   /** @defaultValue 'stream-scorer' */
@@ -16,6 +46,10 @@ export interface KafkaConfig {
   connectionTimeoutMs: number;
   /** @defaultValue 30000 */
   requestTimeoutMs: number;
+  /** TLS to the brokers; absent: plaintext. */
+  tls?: KafkaTlsConfig;
+  /** SASL authentication; absent: none. */
+  sasl?: KafkaSaslConfig;
   consumer: {
     /** @defaultValue 30000 */
     sessionTimeoutMs: number;
@@ -99,8 +133,6 @@ export interface ScorerConfig {
     resumeRatio: number;
     /** A paused partition stays paused at least this long, so it does not flap. @defaultValue 250 */
     minPauseMs: number;
-    /** Pause a partition whose highest done offset runs this far past its commit watermark. @defaultValue 20000 */
-    maxCommitGap: number;
   };
   commit: {
     /** How often acknowledged watermarks are committed. @defaultValue 1000 */

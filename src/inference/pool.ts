@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
 import type { InferenceWorkerData, RequestedOutputs, WorkerReply, WorkerRequest } from './protocol.ts';
 import type { BatchScores, Feeds, GraphDescription, ModelEntry } from './types.ts';
@@ -143,12 +144,12 @@ export class InferencePool {
   async describe(model: string, version: number): Promise<GraphDescription> {
     const settled = await this.#run({ kind: 'describe', model, version }, []);
     if (!settled.ok) {
-      throw new ScorerError('SCORER_ERR_WORKER_CRASH', `describing ${model}@${version}: ${settled.message}`);
+      throw new ScorerError('SCORER_ERR_WORKER_CRASH', `describing ${modelId(model, version)}: ${settled.message}`);
     }
     const { reply } = settled;
     if (reply.kind === 'described') return { inputs: reply.inputs, outputs: reply.outputs, outputInfo: reply.outputInfo };
     const message = reply.kind === 'failed' ? reply.error.message : `unexpected reply ${reply.kind}`;
-    throw new ScorerError('SCORER_ERR_MODEL_LOAD', `describing ${model}@${version}: ${message}`);
+    throw new ScorerError('SCORER_ERR_MODEL_LOAD', `describing ${modelId(model, version)}: ${message}`);
   }
 
   async score(model: string, version: number, outputs: RequestedOutputs, build: () => BatchInput): Promise<ScoreOutcome> {

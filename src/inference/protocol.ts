@@ -61,11 +61,6 @@ export interface InferenceWorkerData {
   readonly injectDelayMs: number;
 }
 
-/** The key a worker files a session under. */
-export function modelKey(name: string, version: number): string {
-  return `${name}@${version}`;
-}
-
 export function failedReply(err: unknown): FailedReply {
   if (err instanceof Error) return { kind: 'failed', error: { name: err.name, message: err.message } };
   return { kind: 'failed', error: { name: 'Error', message: String(err) } };

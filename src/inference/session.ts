@@ -12,6 +12,9 @@ import type { Feeds, ModelConfig, TensorPayload } from './types.ts';
  * (a spinning pool per session sized to the cores) oversubscribes the CPU (microsoft/onnxruntime#17011).
  */
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  // ORT's own logger writes ANSI-coloured lines straight to stderr, into the middle of the JSON log;
+  // every failure it would describe also comes back as the exception the worker reports.
+  logSeverityLevel: 4,
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   executionMode: 'sequential',

@@ -8,8 +8,9 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { modelId } from '../core/model-id.ts';
 import type { DescribedReply, InferenceWorkerData, ScoredReply, ScoreRequest, WorkerReply, WorkerRequest } from './protocol.ts';
-import { failedReply, modelKey } from './protocol.ts';
+import { failedReply } from './protocol.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import type { GraphInputInfo } from './types.ts';
 
@@ -53,10 +54,10 @@ async function loadSessions(): Promise<Map<string, ort.InferenceSession>> {
   for (const model of config.models) {
     const session = await openSession(model.onnxPath).catch((err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`model ${modelKey(model.name, model.version)} (${model.onnxPath}) failed to load: ${reason}`);
+      throw new Error(`model ${modelId(model.name, model.version)} (${model.onnxPath}) failed to load: ${reason}`);
     });
     await warmUp(session);
-    sessions.set(modelKey(model.name, model.version), session);
+    sessions.set(modelId(model.name, model.version), session);
   }
   return sessions;
 }
@@ -64,8 +65,8 @@ async function loadSessions(): Promise<Map<string, ort.InferenceSession>> {
 const sessions = await loadSessions();
 
 function sessionFor(model: string, version: number): ort.InferenceSession {
-  const session = sessions.get(modelKey(model, version));
-  if (session === undefined) throw new Error(`model ${modelKey(model, version)} is not loaded in this worker`);
+  const session = sessions.get(modelId(model, version));
+  if (session === undefined) throw new Error(`model ${modelId(model, version)} is not loaded in this worker`);
   return session;
 }
 

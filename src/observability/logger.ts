@@ -1,5 +1,5 @@
 /** The service's structured logger. The only module that imports pino. */
-import { type DestinationStream, type Logger as PinoLogger, pino, stdTimeFunctions } from 'pino';
+import { type DestinationStream, type Logger as PinoLogger, pino, stdSerializers, stdTimeFunctions } from 'pino';
 import type { ScorerConfig } from '../config/types.ts';
 
 export type Logger = PinoLogger;
@@ -16,6 +16,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     base: { service: 'stream-scorer' },
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
+    // Causes as nested objects: the default serializer appends every cause's message to the error's
+    // own, so a message that already says what the cause was reads twice.
+    serializers: { err: stdSerializers.errWithCause },
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

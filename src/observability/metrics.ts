@@ -21,7 +21,7 @@ export const BUCKETS = {
 export interface ScorerMetricsOptions {
   /** Reported as scorer_build_info{version}. */
   version: string;
-  /** Process metrics (CPU, memory, event loop lag, GC) with the scorer_ prefix. @defaultValue true */
+  /** Process metrics (CPU, memory, event loop lag, GC), unprefixed as stock dashboards expect them. @defaultValue true */
   processMetrics?: boolean;
 }
 
@@ -42,11 +42,9 @@ export class ScorerMetrics {
   readonly eventsInSystem: Gauge;
   readonly eventsBudget: Gauge;
   readonly pausedPartitions: Gauge;
-  /** Share of recent wall time during which at least one partition was paused (0..1). */
-  readonly pausedTimeShare: Gauge;
+  /** Share of recent partition-time spent paused (0..1). */
+  readonly pausedTimeRatio: Gauge;
   readonly consumerLag: Gauge<PartitionLabels>;
-  /** Highest done offset minus the commit watermark, per partition. */
-  readonly commitGap: Gauge<PartitionLabels>;
   readonly commits: Counter;
   readonly commitFailures: Counter;
   readonly poolBusyRatio: Gauge;
@@ -54,6 +52,8 @@ export class ScorerMetrics {
   readonly batchRetries: Counter;
   /** One producer round trip (send / sendBatch until acknowledged). */
   readonly produceSeconds: Histogram;
+  /** Produce attempts that failed and were retried. */
+  readonly sendFailures: Counter;
   readonly rebalances: Counter;
   readonly buildInfo: Gauge<'version'>;
 
@@ -70,27 +70,27 @@ export class ScorerMetrics {
     this.eventsConsumed = counter('events_consumed_total', 'Records fetched from input topics', ['topic']);
     this.predictionsProduced = counter('predictions_produced_total', 'Predictions acknowledged by the brokers', ['model']);
     this.dlqRecords = counter('dlq_records_total', 'Records sent to the dead-letter topic', ['reason']);
-    this.batchSize = histogram('batch_size', 'Rows per inference batch', BUCKETS.batchSize, ['model']);
+    this.batchSize = histogram('batch_size_rows', 'Rows per inference batch', BUCKETS.batchSize, ['model']);
     this.inferenceSeconds = histogram('inference_seconds', 'Model run time of one batch', BUCKETS.inference, ['model']);
     this.batchWaitSeconds = histogram('batch_wait_seconds', 'Time the oldest row of a batch waited in the batcher', BUCKETS.batchWait, ['model']);
     this.endToEndLatencySeconds = histogram('end_to_end_latency_seconds', 'Event timestamp to prediction acknowledged', BUCKETS.endToEnd);
     this.eventsInSystem = gauge('events_in_system', 'Events buffered, scoring or awaiting acknowledgement');
     this.eventsBudget = gauge('events_budget', 'Global budget of events in the system');
     this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure');
-    this.pausedTimeShare = gauge('paused_time_share', 'Share of recent time with at least one partition paused');
-    this.consumerLag = gauge('consumer_lag', 'Records between the high watermark and the committed offset', partition);
-    this.commitGap = gauge('commit_gap', 'Highest done offset minus the commit watermark', partition);
+    this.pausedTimeRatio = gauge('paused_time_ratio', 'Share of partition-time spent paused over the last 5 s');
+    this.consumerLag = gauge('consumer_lag', 'Records between the log end offset and the acknowledged watermark', partition);
     this.commits = counter('commits_total', 'Offset commits that succeeded');
     this.commitFailures = counter('commit_failures_total', 'Offset commits that failed');
     this.poolBusyRatio = gauge('pool_busy_ratio', 'Share of worker threads running a batch');
     this.workerRestarts = counter('worker_restarts_total', 'Inference worker threads replaced after dying');
     this.batchRetries = counter('batch_retries_total', 'Batches retried after their worker died');
+    this.sendFailures = counter('produce_failures_total', 'Produce attempts that failed; the same records are retried');
     this.produceSeconds = histogram('produce_seconds', 'One producer round trip until acknowledged', BUCKETS.produce);
     this.rebalances = counter('rebalances_total', 'Consumer group rebalances this member took part in');
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Prometheus text exposition of every metric. */
@@ -104,9 +104,7 @@ export class ScorerMetrics {
 
   /** Drops the per-partition series of a revoked partition, so a departed partition stops reporting lag. */
   removePartition(topic: string, partition: number): void {
-    for (const metric of [this.consumerLag, this.commitGap]) {
-      metric.remove({ topic, partition });
-    }
+    this.consumerLag.remove({ topic, partition });
   }
 
   /** Typed shorthand for the DLQ counter: reasons are the closed set of src/errors.ts. */

@@ -1,12 +1,12 @@
 /**
- * PipelineMetrics on prom-client: per-batch and per-send recording, aggregated before it touches a
+ * The stages' metrics on prom-client: per-batch and per-send recording, aggregated before it touches a
  * metric, so the hot path pays one observe per batch rather than one per message. Pool counters are
  * read as deltas (the pool counts; this file publishes).
  */
 import { Gauge } from 'prom-client';
+import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
-import type { PipelineMetrics } from '../pipeline/pipeline-metrics.ts';
-import type { Outgoing } from '../pipeline/work.ts';
+import type { StageMetrics } from '../stages.ts';
 import type { ScorerMetrics } from './metrics.ts';
 
 export interface PoolCounters {
@@ -16,7 +16,7 @@ export interface PoolCounters {
   readonly batchRetries: number;
 }
 
-export class PromPipelineMetrics implements PipelineMetrics {
+export class PromPipelineMetrics implements StageMetrics {
   readonly #m: ScorerMetrics;
   readonly #pool: PoolCounters;
   readonly #uncommitted: Gauge;
@@ -50,7 +50,7 @@ export class PromPipelineMetrics implements PipelineMetrics {
     for (const o of outgoing) {
       const counts = o.kind === 'prediction' ? predictions : dead;
       counts.set(o.tag, (counts.get(o.tag) ?? 0) + 1);
-      this.#m.endToEndLatencySeconds.observe((nowWallMs - o.work.timestamp) / 1000);
+      this.#m.endToEndLatencySeconds.observe((nowWallMs - o.source.timestamp) / 1000);
     }
     for (const [model, n] of predictions) this.#m.predictionsProduced.inc({ model }, n);
     for (const [reason, n] of dead) this.#m.countDlq(reason as DlqReason, n);
@@ -58,7 +58,7 @@ export class PromPipelineMetrics implements PipelineMetrics {
   }
 
   recordSendFailure(): void {
-    // Counted in the log with the error; the stall itself shows in produce latency and events in system.
+    this.#m.sendFailures.inc();
   }
 
   recordLoad(inSystem: number, used: number, pausedPartitions: number): void {
@@ -67,9 +67,8 @@ export class PromPipelineMetrics implements PipelineMetrics {
     this.#m.pausedPartitions.set(pausedPartitions);
   }
 
-  recordLag(topic: string, partition: number, lagRecords: number, commitGap: number): void {
+  recordLag(topic: string, partition: number, lagRecords: number): void {
     this.#m.consumerLag.set({ topic, partition }, Math.max(0, lagRecords));
-    this.#m.commitGap.set({ topic, partition }, commitGap);
   }
 
   recordCommit(ok: boolean): void {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ClientName } from '../../src/kafka/client.ts';
+import { CLIENTS } from '../support/clients.ts';
 import { type Collected, collect, committedOffsets, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
 import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig, sourceId } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
@@ -20,7 +22,7 @@ const SLOW = {
   shutdown: { deadlineMs: 15_000 },
 };
 
-async function setup(t: { after(fn: () => unknown): void }, name: string) {
+async function setup(t: { after(fn: () => unknown): void }, client: ClientName, name: string) {
   const input = uniqueName(`${name}-in`);
   const output = uniqueName(`${name}-out`);
   const dlq = `${output}.dlq`;
@@ -32,6 +34,7 @@ async function setup(t: { after(fn: () => unknown): void }, name: string) {
   t.after(() => deleteTopics([input, output, dlq]));
   await produceEvents(input, jsonMessages(goldenEvents(EVENTS)));
   const config = scorerConfig({
+    client,
     groupId: uniqueName(`${name}-group`),
     inputs: [{ topic: input, format: 'json' }],
     output,
@@ -53,71 +56,73 @@ async function runUntil(t: { after(fn: () => unknown): void }, config: Record<st
   return scorer;
 }
 
-test('kill -9 mid-stream loses nothing and duplicates stay within the budget', async (t) => {
-  const { output, config } = await setup(t, 'crash');
-  config.inference = { injectDelayMs: 20 };
-  const first = await runUntil(t, config, output, 5000);
-  first.child.kill('SIGKILL');
-  await first.exited;
-  const beforeRestart = (await collect(output, () => false, 2000)).length;
-  assert.ok(beforeRestart < EVENTS, `the kill landed mid-stream (${beforeRestart} of ${EVENTS} predicted)`);
+for (const client of CLIENTS) {
+  test(`[${client}] kill -9 mid-stream loses nothing and duplicates stay within the budget`, async (t) => {
+    const { output, config } = await setup(t, client, 'crash');
+    config.inference = { injectDelayMs: 20 };
+    const first = await runUntil(t, config, output, 5000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const beforeRestart = (await collect(output, () => false, 2000)).length;
+    assert.ok(beforeRestart < EVENTS, `the kill landed mid-stream (${beforeRestart} of ${EVENTS} predicted)`);
 
-  const second = await startScorer(config);
-  t.after(() => stopScorer(second, 'SIGKILL', 5000));
-  await second.waitReady();
-  const uniqueSources = (all: readonly Collected[]) =>
-    new Set(
-      all.map((c) =>
-        /"source_partition":(\d+).*"source_offset":(\d+)/
-          .exec((c.value as Buffer).toString())
-          ?.slice(1, 3)
-          .join(':'),
-      ),
-    ).size;
-  const collected = await collect(output, (all) => uniqueSources(all) >= EVENTS, 180_000);
-  await stopScorer(second, 'SIGTERM', 20_000);
+    const second = await startScorer(config);
+    t.after(() => stopScorer(second, 'SIGKILL', 5000));
+    await second.waitReady();
+    const uniqueSources = (all: readonly Collected[]) =>
+      new Set(
+        all.map((c) =>
+          /"source_partition":(\d+).*"source_offset":(\d+)/
+            .exec((c.value as Buffer).toString())
+            ?.slice(1, 3)
+            .join(':'),
+        ),
+      ).size;
+    const collected = await collect(output, (all) => uniqueSources(all) >= EVENTS, 180_000);
+    await stopScorer(second, 'SIGTERM', 20_000);
 
-  const predictions = await decodePredictions(collected);
-  const ids = new Set(predictions.map((p) => sourceId(p.source_partition, p.source_offset)));
-  assert.equal(ids.size, EVENTS, 'every input offset has a prediction');
-  const duplicates = predictions.length - ids.size;
-  t.diagnostic(`duplicates after kill -9: ${duplicates} (budget ${GLOBAL_BUDGET})`);
-  // What a crash replays is the uncommitted window, which admission bounds by the budget (+1 record per
-  // partition: at least one record is admitted per fetched batch).
-  assert.ok(duplicates <= GLOBAL_BUDGET + PARTITIONS, `duplicates ${duplicates} exceed the in-flight budget ${GLOBAL_BUDGET}`);
-});
+    const predictions = await decodePredictions(collected);
+    const ids = new Set(predictions.map((p) => sourceId(p.source_partition, p.source_offset)));
+    assert.equal(ids.size, EVENTS, 'every input offset has a prediction');
+    const duplicates = predictions.length - ids.size;
+    t.diagnostic(`duplicates after kill -9: ${duplicates} (budget ${GLOBAL_BUDGET})`);
+    // What a crash replays is the uncommitted window, which admission bounds by the budget (+1 record per
+    // partition: at least one record is admitted per fetched batch).
+    assert.ok(duplicates <= GLOBAL_BUDGET + PARTITIONS, `duplicates ${duplicates} exceed the in-flight budget ${GLOBAL_BUDGET}`);
+  });
 
-test('SIGTERM mid-stream exits within the deadline, commits what was produced, restart adds no duplicates', async (t) => {
-  const { input, output, config, groupId } = await setup(t, 'sigterm');
-  const first = await runUntil(t, config, output, 4000);
-  const started = Date.now();
-  const { code } = await stopScorer(first, 'SIGTERM', 16_000);
-  t.diagnostic(`SIGTERM to exit: ${Date.now() - started} ms`);
-  assert.equal(code, 0, `clean exit; logs:\n${first.logs().slice(-2000)}`);
+  test(`[${client}] SIGTERM mid-stream exits within the deadline, commits what was produced, restart adds no duplicates`, async (t) => {
+    const { input, output, config, groupId } = await setup(t, client, 'sigterm');
+    const first = await runUntil(t, config, output, 4000);
+    const started = Date.now();
+    const { code } = await stopScorer(first, 'SIGTERM', 16_000);
+    t.diagnostic(`SIGTERM to exit: ${Date.now() - started} ms`);
+    assert.equal(code, 0, `clean exit; logs:\n${first.logs().slice(-2000)}`);
 
-  const afterStop = await decodePredictions(await collect(output, () => false, 3000));
-  const committed = await committedOffsets(groupId, input);
-  for (let p = 0; p < PARTITIONS; p++) {
-    const offsets = afterStop
-      .filter((x) => x.source_partition === p)
-      .map((x) => x.source_offset)
-      .sort((a, b) => a - b);
-    const upTo = committed.get(p) ?? -1;
-    // Exactly [0, committed) was produced: nothing acknowledged is uncommitted, nothing committed is missing.
-    assert.deepEqual(
-      offsets,
-      Array.from({ length: Math.max(0, upTo) }, (_, i) => i),
-      `partition ${p}: produced offsets equal [0, ${upTo})`,
-    );
-  }
-  assert.ok(afterStop.length < EVENTS, 'the signal landed mid-stream');
+    const afterStop = await decodePredictions(await collect(output, () => false, 3000));
+    const committed = await committedOffsets(groupId, input);
+    for (let p = 0; p < PARTITIONS; p++) {
+      const offsets = afterStop
+        .filter((x) => x.source_partition === p)
+        .map((x) => x.source_offset)
+        .sort((a, b) => a - b);
+      const upTo = committed.get(p) ?? -1;
+      // Exactly [0, committed) was produced: nothing acknowledged is uncommitted, nothing committed is missing.
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: Math.max(0, upTo) }, (_, i) => i),
+        `partition ${p}: produced offsets equal [0, ${upTo})`,
+      );
+    }
+    assert.ok(afterStop.length < EVENTS, 'the signal landed mid-stream');
 
-  const second = await startScorer(config);
-  t.after(() => stopScorer(second, 'SIGKILL', 5000));
-  await second.waitReady();
-  const all = await decodePredictions(await collect(output, (c) => c.length >= EVENTS, 180_000));
-  await stopScorer(second, 'SIGTERM', 20_000);
-  const ids = new Set(all.map((x) => sourceId(x.source_partition, x.source_offset)));
-  assert.equal(ids.size, EVENTS, 'every input scored');
-  assert.equal(all.length, EVENTS, 'no duplicates across a graceful restart');
-});
+    const second = await startScorer(config);
+    t.after(() => stopScorer(second, 'SIGKILL', 5000));
+    await second.waitReady();
+    const all = await decodePredictions(await collect(output, (c) => c.length >= EVENTS, 180_000));
+    await stopScorer(second, 'SIGTERM', 20_000);
+    const ids = new Set(all.map((x) => sourceId(x.source_partition, x.source_offset)));
+    assert.equal(ids.size, EVENTS, 'every input scored');
+    assert.equal(all.length, EVENTS, 'no duplicates across a graceful restart');
+  });
+}

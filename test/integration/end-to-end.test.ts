@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CLIENTS } from '../support/clients.ts';
 import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry } from '../support/registry.ts';
 import {
@@ -25,41 +26,43 @@ import { startScorer, stopScorer } from '../support/scorer-process.ts';
 const EVENTS = 20_000;
 const PARTITIONS = 6;
 
-for (const format of ['avro', 'json'] as const) {
-  test(`${format}: ${EVENTS} events over ${PARTITIONS} partitions give exactly one golden prediction each`, async (t) => {
-    const input = uniqueName(`e2e-${format}-in`);
-    const output = uniqueName(`e2e-${format}-out`);
-    const dlq = `${output}.dlq`;
-    const groupId = uniqueName('e2e-group');
-    await createTopics([
-      { topic: input, partitions: PARTITIONS },
-      { topic: output, partitions: PARTITIONS },
-      { topic: dlq, partitions: 1 },
-    ]);
-    t.after(() => deleteTopics([input, output, dlq]));
-    const reg = await startTestRegistry();
-    t.after(() => reg.close());
+for (const client of CLIENTS) {
+  for (const format of ['avro', 'json'] as const) {
+    test(`[${client}] ${format}: ${EVENTS} events over ${PARTITIONS} partitions give exactly one golden prediction each`, async (t) => {
+      const input = uniqueName(`e2e-${format}-in`);
+      const output = uniqueName(`e2e-${format}-out`);
+      const dlq = `${output}.dlq`;
+      const groupId = uniqueName('e2e-group');
+      await createTopics([
+        { topic: input, partitions: PARTITIONS },
+        { topic: output, partitions: PARTITIONS },
+        { topic: dlq, partitions: 1 },
+      ]);
+      t.after(() => deleteTopics([input, output, dlq]));
+      const reg = await startTestRegistry();
+      t.after(() => reg.close());
 
-    const events = goldenEvents(EVENTS);
-    const messages = format === 'avro' ? await avroMessages(reg.registry, await registerPaymentSchema(reg.registry, input), events) : jsonMessages(events);
-    await produceEvents(input, messages);
+      const events = goldenEvents(EVENTS);
+      const messages = format === 'avro' ? await avroMessages(reg.registry, await registerPaymentSchema(reg.registry, input), events) : jsonMessages(events);
+      await produceEvents(input, messages);
 
-    const scorer = await startScorer(
-      scorerConfig({ groupId, registryUrl: reg.url, inputs: [{ topic: input, format }], output, outputFormat: format, deadLetter: dlq }),
-    );
-    t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
-    await scorer.waitReady();
-    const collected = await collect(output, (all) => all.length >= EVENTS, 180_000);
-    const { code } = await stopScorer(scorer, 'SIGTERM', 35_000);
-    assert.equal(code, 0, `scorer exit code; logs:\n${scorer.logs().slice(-3000)}`);
+      const scorer = await startScorer(
+        scorerConfig({ client, groupId, registryUrl: reg.url, inputs: [{ topic: input, format }], output, outputFormat: format, deadLetter: dlq }),
+      );
+      t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
+      await scorer.waitReady();
+      const collected = await collect(output, (all) => all.length >= EVENTS, 180_000);
+      const { code } = await stopScorer(scorer, 'SIGTERM', 35_000);
+      assert.equal(code, 0, `scorer exit code; logs:\n${scorer.logs().slice(-3000)}`);
 
-    const predictions = await decodePredictions(collected, format === 'avro' ? reg.registry : undefined);
-    await assertOnePredictionPerInput(input, predictions, events);
-    assertPerKeyOrder(predictions);
-    assert.deepEqual(await committedOffsets(groupId, input), await endOffsets(input), 'committed offsets reach the end of every partition');
-    const dead = await collect(dlq, () => false, 1500);
-    assert.equal(dead.length, 0, 'no dead letters for good input');
-  });
+      const predictions = await decodePredictions(collected, format === 'avro' ? reg.registry : undefined);
+      await assertOnePredictionPerInput(input, predictions, events);
+      assertPerKeyOrder(predictions);
+      assert.deepEqual(await committedOffsets(groupId, input), await endOffsets(input), 'committed offsets reach the end of every partition');
+      const dead = await collect(dlq, () => false, 1500);
+      assert.equal(dead.length, 0, 'no dead letters for good input');
+    });
+  }
 }
 
 /** Maps each input (partition, offset) back to the event produced there, via the key-hash placement. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
+import { CLIENTS } from '../support/clients.ts';
 import { type Collected, collect, committedOffsets, createTopics, deleteTopics, endOffsets, produce, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry } from '../support/registry.ts';
 import { decodePredictions, goldenEvents, PAYMENT_SCHEMA, registerPaymentSchema, scorerConfig, sourceId } from '../support/scenario.ts';
@@ -15,80 +16,83 @@ import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const GOOD_PER_TOPIC = 1500;
 
-test('poison records go to the DLQ with their reason; good ones are all scored', async (t) => {
-  const avroIn = uniqueName('poison-avro');
-  const jsonIn = uniqueName('poison-json');
-  const output = uniqueName('poison-out');
-  const dlq = `${output}.dlq`;
-  const groupId = uniqueName('poison-group');
-  await createTopics([avroIn, jsonIn, output, dlq].map((topic) => ({ topic, partitions: 3 })));
-  t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
-  const reg = await startTestRegistry();
-  t.after(() => reg.close());
+for (const client of CLIENTS) {
+  test(`[${client}] poison records go to the DLQ with their reason; good ones are all scored`, async (t) => {
+    const avroIn = uniqueName('poison-avro');
+    const jsonIn = uniqueName('poison-json');
+    const output = uniqueName('poison-out');
+    const dlq = `${output}.dlq`;
+    const groupId = uniqueName('poison-group');
+    await createTopics([avroIn, jsonIn, output, dlq].map((topic) => ({ topic, partitions: 3 })));
+    t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
+    const reg = await startTestRegistry();
+    t.after(() => reg.close());
 
-  const schemaId = await registerPaymentSchema(reg.registry, avroIn);
-  const avroBad = await badAvroRecords(reg.registry, avroIn, schemaId);
-  const jsonBad = badJsonRecords();
-  const good = goldenEvents(GOOD_PER_TOPIC * 2);
-  await produce(
-    avroIn,
-    interleave(
-      await Promise.all(good.slice(0, GOOD_PER_TOPIC).map(async (e) => expect('good', { key: e.key, value: await reg.registry.encode(schemaId, e.event) }))),
-      avroBad,
-    ),
-  );
-  await produce(
-    jsonIn,
-    interleave(
-      good.slice(GOOD_PER_TOPIC).map((e) => expect('good', { key: e.key, value: JSON.stringify(e.event) })),
-      jsonBad,
-    ),
-  );
+    const schemaId = await registerPaymentSchema(reg.registry, avroIn);
+    const avroBad = await badAvroRecords(reg.registry, avroIn, schemaId);
+    const jsonBad = badJsonRecords();
+    const good = goldenEvents(GOOD_PER_TOPIC * 2);
+    await produce(
+      avroIn,
+      interleave(
+        await Promise.all(good.slice(0, GOOD_PER_TOPIC).map(async (e) => expect('good', { key: e.key, value: await reg.registry.encode(schemaId, e.event) }))),
+        avroBad,
+      ),
+    );
+    await produce(
+      jsonIn,
+      interleave(
+        good.slice(GOOD_PER_TOPIC).map((e) => expect('good', { key: e.key, value: JSON.stringify(e.event) })),
+        jsonBad,
+      ),
+    );
 
-  const scorer = await startScorer(
-    scorerConfig({
-      groupId,
-      registryUrl: reg.url,
-      inputs: [
-        { topic: avroIn, format: 'avro' },
-        { topic: jsonIn, format: 'json' },
-      ],
-      output,
-      outputFormat: 'avro',
-      deadLetter: dlq,
-      extra: { limits: { maxRecordBytes: 8192, maxStringFeatureLength: 256 } },
-    }),
-  );
-  t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
-  await scorer.waitReady();
+    const scorer = await startScorer(
+      scorerConfig({
+        client,
+        groupId,
+        registryUrl: reg.url,
+        inputs: [
+          { topic: avroIn, format: 'avro' },
+          { topic: jsonIn, format: 'json' },
+        ],
+        output,
+        outputFormat: 'avro',
+        deadLetter: dlq,
+        extra: { limits: { maxRecordBytes: 8192, maxStringFeatureLength: 256 } },
+      }),
+    );
+    t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
+    await scorer.waitReady();
 
-  const badCount = avroBad.length + jsonBad.length;
-  const predictions = await collect(output, (all) => all.length >= GOOD_PER_TOPIC * 2, 120_000);
-  const dead = await collect(dlq, (all) => all.length >= badCount, 60_000);
-  assert.equal(scorer.child.exitCode, null, 'the scorer is still running');
-  const { code } = await stopScorer(scorer, 'SIGTERM', 35_000);
-  assert.equal(code, 0);
+    const badCount = avroBad.length + jsonBad.length;
+    const predictions = await collect(output, (all) => all.length >= GOOD_PER_TOPIC * 2, 120_000);
+    const dead = await collect(dlq, (all) => all.length >= badCount, 60_000);
+    assert.equal(scorer.child.exitCode, null, 'the scorer is still running');
+    const { code } = await stopScorer(scorer, 'SIGTERM', 35_000);
+    assert.equal(code, 0);
 
-  for (const topic of [avroIn, jsonIn]) {
-    const inputs = await collect(topic, (all) => all.length >= GOOD_PER_TOPIC + (topic === avroIn ? avroBad.length : jsonBad.length), 30_000);
-    const expected = new Map(inputs.map((r) => [sourceId(r.partition, r.offset), header(r, 'test-expect')]));
-    const deadHere = dead.filter((d) => header(d, 'scorer.source.topic') === topic);
-    for (const d of deadHere) {
-      const id = sourceId(Number(header(d, 'scorer.source.partition')), Number(header(d, 'scorer.source.offset')));
-      assert.equal(header(d, 'scorer.error.reason'), expected.get(id), `${topic} ${id}: ${header(d, 'scorer.error.message')}`);
-      const original = inputs.find((r) => sourceId(r.partition, r.offset) === id) as Collected;
-      assert.deepEqual(d.value, original.value, 'DLQ keeps the original value bytes');
-      assert.deepEqual(d.key, original.key, 'DLQ keeps the original key');
+    for (const topic of [avroIn, jsonIn]) {
+      const inputs = await collect(topic, (all) => all.length >= GOOD_PER_TOPIC + (topic === avroIn ? avroBad.length : jsonBad.length), 30_000);
+      const expected = new Map(inputs.map((r) => [sourceId(r.partition, r.offset), header(r, 'test-expect')]));
+      const deadHere = dead.filter((d) => header(d, 'scorer.source.topic') === topic);
+      for (const d of deadHere) {
+        const id = sourceId(Number(header(d, 'scorer.source.partition')), Number(header(d, 'scorer.source.offset')));
+        assert.equal(header(d, 'scorer.error.reason'), expected.get(id), `${topic} ${id}: ${header(d, 'scorer.error.message')}`);
+        const original = inputs.find((r) => sourceId(r.partition, r.offset) === id) as Collected;
+        assert.deepEqual(d.value, original.value, 'DLQ keeps the original value bytes');
+        assert.deepEqual(d.key, original.key, 'DLQ keeps the original key');
+      }
+      const expectedBad = [...expected.values()].filter((v) => v !== 'good').length;
+      assert.equal(deadHere.length, expectedBad, `${topic}: one DLQ record per bad input`);
+      const scored = (await decodePredictions(predictions, reg.registry)).filter((p) => p.source_topic === topic);
+      const scoredIds = new Set(scored.map((p) => sourceId(p.source_partition, p.source_offset)));
+      assert.equal(scored.length, scoredIds.size, 'no duplicate predictions');
+      for (const [id, kind] of expected) assert.equal(scoredIds.has(id), kind === 'good', `${topic} ${id} (${kind}) scored iff good`);
+      assert.deepEqual(await committedOffsets(groupId, topic), await endOffsets(topic), `${topic}: commits pass the bad records`);
     }
-    const expectedBad = [...expected.values()].filter((v) => v !== 'good').length;
-    assert.equal(deadHere.length, expectedBad, `${topic}: one DLQ record per bad input`);
-    const scored = (await decodePredictions(predictions, reg.registry)).filter((p) => p.source_topic === topic);
-    const scoredIds = new Set(scored.map((p) => sourceId(p.source_partition, p.source_offset)));
-    assert.equal(scored.length, scoredIds.size, 'no duplicate predictions');
-    for (const [id, kind] of expected) assert.equal(scoredIds.has(id), kind === 'good', `${topic} ${id} (${kind}) scored iff good`);
-    assert.deepEqual(await committedOffsets(groupId, topic), await endOffsets(topic), `${topic}: commits pass the bad records`);
-  }
-});
+  });
+}
 
 function expect(kind: string, message: Message): Message {
   return { ...message, headers: { ...message.headers, 'test-expect': kind } };

@@ -3,7 +3,7 @@
  * and due timers fire in due-time order (ties in the order they were set), each seeing now() equal to its
  * due time. Timers set while advancing fire in the same advance if they fall due within it.
  */
-import type { Clock, Scheduler } from '../../src/pipeline/clock.ts';
+import type { Clock, Scheduler } from '../../src/core/clock.ts';
 
 interface Timer {
   readonly at: number;

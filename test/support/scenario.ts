@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
+import type { ClientName } from '../../src/kafka/client.ts';
 import { type Collected, produce } from './kafka.ts';
 import { REPO_ROOT } from './scorer-process.ts';
 
@@ -86,6 +87,8 @@ export function sourceId(partition: number, offset: number): string {
 }
 
 export interface ScorerConfigOptions {
+  /** Absent: the configuration's default client. */
+  readonly client?: ClientName;
   readonly groupId: string;
   readonly registryUrl?: string;
   readonly inputs: readonly { topic: string; format: 'avro' | 'json' }[];
@@ -97,7 +100,12 @@ export interface ScorerConfigOptions {
 
 export function scorerConfig(o: ScorerConfigOptions): Record<string, unknown> {
   return {
-    kafka: { brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), groupId: o.groupId, clientId: o.groupId },
+    kafka: {
+      ...(o.client === undefined ? {} : { client: o.client }),
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      groupId: o.groupId,
+      clientId: o.groupId,
+    },
     ...(o.registryUrl ? { schemaRegistry: { url: o.registryUrl } } : {}),
     models: { repository: join(REPO_ROOT, 'models'), serve: [{ name: 'fraud' }] },
     inputs: o.inputs.map((i) => ({ topic: i.topic, format: i.format, model: 'fraud' })),

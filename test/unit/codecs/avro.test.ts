@@ -40,6 +40,48 @@ test('decode is synchronous once load has cached the writer schema', async (t) =
   assert.deepEqual({ ...(decoder.decode(bytes) as object) }, { amount: 12.5, merchant: 'acme' });
 });
 
+test('a long beyond ±2^53 is valid Avro: it decodes exactly (a bigint), and longs within range stay numbers', async (t) => {
+  const { registry, close } = await startTestRegistry();
+  t.after(close);
+  const schema = {
+    type: 'record',
+    name: 'Timed',
+    namespace: 'test',
+    fields: [
+      { name: 'amount', type: 'double' },
+      { name: 'event_time', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'n', type: 'long' },
+    ],
+  };
+  const id = await withWriter(registry, schema);
+  // Written with the client's encoder on a schema whose longs take bigints, as a Java producer would write 2^60.
+  const avsc = (await import('avsc')).default;
+  const writer = avsc.Type.forSchema(schema as Parameters<typeof avsc.Type.forSchema>[0], {
+    typeHook: (s: unknown) =>
+      s === 'long' || (typeof s === 'object' && (s as { type?: string }).type === 'long')
+        ? avsc.types.LongType.__with({
+            fromBuffer: (b: Buffer) => b.readBigInt64LE(),
+            toBuffer: (n: bigint) => {
+              const b = Buffer.alloc(8);
+              b.writeBigInt64LE(n);
+              return b;
+            },
+            fromJSON: BigInt,
+            toJSON: Number,
+            isValid: (n: unknown) => typeof n === 'bigint',
+            compare: () => 0,
+          })
+        : undefined,
+  });
+  const body = writer.toBuffer({ amount: 1.5, event_time: 2n ** 60n, n: 7n });
+  const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0, id]), body]);
+  const decoder = new AvroDecoder(registry);
+  await decoder.load(id);
+  assert.deepEqual({ ...(decoder.decode(bytes) as object) }, { amount: 1.5, event_time: 2n ** 60n, n: 7 });
+  const small = await registry.encode(id, { amount: 2, event_time: 1_700_000_000_000, n: 3 });
+  assert.deepEqual({ ...(decoder.decode(small) as object) }, { amount: 2, event_time: 1_700_000_000_000, n: 3 }, 'the fast path is untouched');
+});
+
 test('a value without the magic byte is BAD_MAGIC_BYTE; one shorter than the header is AVRO_DECODE', () => {
   const decoder = new AvroDecoder(registryClient('http://127.0.0.1:9'));
   assert.throws(() => decoder.schemaIdOf(Buffer.from('{"amount":1}')), recordError('BAD_MAGIC_BYTE', /byte 123/));

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadModelRepository } from '../../../src/inference/model-repository.ts';
 import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
+import { loadModelRepository } from '../../../src/models/repository.ts';
 import type { TestEvent } from './batch-feeds.ts';
 import { buildBatch } from './batch-feeds.ts';
 
@@ -29,7 +29,7 @@ for (const name of ['fraud', 'heavy']) {
   const present = name === 'fraud' || existsSync(new URL(`../../../models/${name}/1/model.onnx`, import.meta.url));
   if (!present) continue;
 
-  describe(`golden outputs of ${name}@1 through the worker pool`, () => {
+  describe(`golden outputs of ${name}:1 through the worker pool`, () => {
     let entry: ModelEntry;
     let pool: InferencePool;
     before(async () => {

@@ -6,10 +6,10 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isScorerError } from '../../../src/errors.ts';
-import { loadModelRepository } from '../../../src/inference/model-repository.ts';
 import type { InferencePoolOptions } from '../../../src/inference/pool.ts';
 import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
+import { loadModelRepository } from '../../../src/models/repository.ts';
 import type { TestEvent } from './batch-feeds.ts';
 import { buildBatch } from './batch-feeds.ts';
 
@@ -31,7 +31,7 @@ async function startPool(options: Partial<InferencePoolOptions> & { models: read
   return pool;
 }
 
-/** A private copy of fraud@1, so a test may corrupt its model.onnx. */
+/** A private copy of fraud:1, so a test may corrupt its model.onnx. */
 async function copyOfFraud(): Promise<{ root: string; onnx: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'pool-test-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
@@ -119,7 +119,7 @@ describe('InferencePool', () => {
     const pool = await startPool({ models: [fraud] });
     const outcome = await pool.score('fraud', 2, fraud.config.outputs, () => buildBatch(fraud.config, EVENTS));
     assert.ok(!outcome.ok && outcome.kind === 'model-error');
-    assert.match(outcome.message, /fraud@2 is not loaded/);
+    assert.match(outcome.message, /fraud:2 is not loaded/);
     await assert.rejects(pool.describe('fraud', 2), (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'));
   });
 
@@ -130,7 +130,7 @@ describe('InferencePool', () => {
     assert.ok(entry);
     await assert.rejects(InferencePool.start({ models: [entry], threads: 2, maxAttempts: 3, injectDelayMs: 0 }), (err) => {
       assert.ok(isScorerError(err, 'SCORER_ERR_MODEL_LOAD'));
-      assert.match(err.message, /fraud@1/);
+      assert.match(err.message, /fraud:1/);
       assert.match(err.message, /failed to load/);
       return true;
     });

@@ -6,22 +6,22 @@ const NAMES = [
   'scorer_events_consumed_total',
   'scorer_predictions_produced_total',
   'scorer_dlq_records_total',
-  'scorer_batch_size',
+  'scorer_batch_size_rows',
   'scorer_inference_seconds',
   'scorer_batch_wait_seconds',
   'scorer_end_to_end_latency_seconds',
   'scorer_events_in_system',
   'scorer_events_budget',
   'scorer_paused_partitions',
-  'scorer_paused_time_share',
+  'scorer_paused_time_ratio',
   'scorer_consumer_lag',
-  'scorer_commit_gap',
   'scorer_commits_total',
   'scorer_commit_failures_total',
   'scorer_pool_busy_ratio',
   'scorer_worker_restarts_total',
   'scorer_batch_retries_total',
   'scorer_produce_seconds',
+  'scorer_produce_failures_total',
   'scorer_rebalances_total',
   'scorer_build_info',
 ];
@@ -31,7 +31,10 @@ test('the exposition declares every metric, with build info and process metrics'
   const text = await metrics.metrics();
   for (const name of NAMES) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   assert.match(text, /^scorer_build_info\{version="1\.2\.3"\} 1$/m);
-  assert.match(text, /^# TYPE scorer_process_cpu_user_seconds_total counter$/m);
+  // Stock dashboards expect prom-client's default metrics under their own names.
+  assert.match(text, /^# TYPE process_cpu_user_seconds_total counter$/m);
+  assert.match(text, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
+  assert.doesNotMatch(text, /^# TYPE scorer_(process|nodejs)_/m);
   assert.match(metrics.contentType, /^text\/plain/);
 });
 
@@ -42,24 +45,22 @@ test('recorded values appear with their labels and histogram buckets', async () 
   metrics.countDlq('AVRO_DECODE', 2);
   const text = await metrics.metrics();
   assert.match(text, /^scorer_events_consumed_total\{topic="payments"\} 500$/m);
-  assert.match(text, /^scorer_batch_size_bucket\{le="2",model="fraud"\} 0$/m);
-  assert.match(text, /^scorer_batch_size_bucket\{le="4",model="fraud"\} 1$/m);
-  assert.match(text, /^scorer_batch_size_bucket\{le="2048",model="fraud"\} 1$/m);
+  assert.match(text, /^scorer_batch_size_rows_bucket\{le="2",model="fraud"\} 0$/m);
+  assert.match(text, /^scorer_batch_size_rows_bucket\{le="4",model="fraud"\} 1$/m);
+  assert.match(text, /^scorer_batch_size_rows_bucket\{le="2048",model="fraud"\} 1$/m);
   assert.match(text, /^scorer_dlq_records_total\{reason="AVRO_DECODE"\} 2$/m);
-  assert.doesNotMatch(text, /scorer_process_/);
+  assert.doesNotMatch(text, /^process_/m);
 });
 
 test('removePartition drops only that partition’s series', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   for (const partition of [0, 1]) {
     metrics.consumerLag.set({ topic: 'payments', partition }, 10 + partition);
-    metrics.commitGap.set({ topic: 'payments', partition }, 5);
   }
   metrics.removePartition('payments', 0);
   const text = await metrics.metrics();
   assert.doesNotMatch(text, /partition="0"/);
   assert.match(text, /^scorer_consumer_lag\{topic="payments",partition="1"\} 11$/m);
-  assert.match(text, /^scorer_commit_gap\{topic="payments",partition="1"\} 5$/m);
 });
 
 test('instances have separate registries', async () => {

@@ -1,0 +1,136 @@
+/**
+ * Sends records in the order they were enqueued, with one send in flight at a time, and retries a failed
+ * send (the same records, before anything newer) until the brokers acknowledge it.
+ *
+ * Why one in flight: neither client orders concurrent sends when one of them retries, and per-key order
+ * is a promise of the product. One send carries everything queued, so throughput comes from batching
+ * rather than from concurrent requests. Why retry until acknowledged: dropping a record after N failures
+ * would lose it; instead the queue grows, the backpressure controller pauses intake, and the stall shows
+ * in metrics and logs until the brokers return. Only stop() ends the retrying, at shutdown.
+ */
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
+import type { Clock, Scheduler } from '../core/clock.ts';
+import type { OutgoingRecord } from '../kafka/client.ts';
+
+export interface RecordTransport {
+  /** Resolves once the brokers acknowledged every record. */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+}
+
+export interface OrderedSenderOptions<T> {
+  readonly transport: RecordTransport;
+  readonly recordOf: (item: T) => OutgoingRecord;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  /** Most records in one send. */
+  readonly maxRecordsPerSend: number;
+  readonly retry: BackoffPolicy;
+  readonly onAcked: (items: readonly T[], sendMs: number) => void;
+  readonly onSendError: (error: unknown, attempt: number, records: number) => void;
+}
+
+export class OrderedSender<T> {
+  readonly #o: OrderedSenderOptions<T>;
+  #queue: T[] = [];
+  #head = 0;
+  /** The attempt on the wire, or the wait before the next one. */
+  #inFlight: Promise<void> | undefined;
+  #cancelRetry: (() => void) | undefined;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: OrderedSenderOptions<T>) {
+    this.#o = options;
+  }
+
+  /** Records waiting to be sent or in the send in flight. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  enqueue(items: readonly T[]): void {
+    for (const item of items) this.#queue.push(item);
+    this.#pump();
+  }
+
+  /** Resolves once everything enqueued so far was acknowledged (never, while the brokers are down). */
+  idle(): Promise<void> {
+    if (this.queued === 0 && this.#inFlight === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * No new send and no retry after this; resolves once the attempt on the wire (if any) has settled,
+   * so the producer is never closed under a send in flight.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    await this.#inFlight;
+  }
+
+  #pump(): void {
+    if (this.#inFlight !== undefined || this.queued === 0 || this.#stopped) return;
+    const end = Math.min(this.#queue.length, this.#head + this.#o.maxRecordsPerSend);
+    this.#inFlight = this.#attempt(this.#queue.slice(this.#head, end), 1);
+  }
+
+  async #attempt(items: T[], attempt: number): Promise<void> {
+    // Yield first, so #inFlight is assigned before anything here can reset it (a transport that throws
+    // synchronously would otherwise leave a settled promise in #inFlight and the sender stuck).
+    await undefined;
+    const started = this.#o.clock.now();
+    try {
+      await this.#o.transport.send(items.map(this.#o.recordOf));
+    } catch (error) {
+      this.#o.onSendError(error, attempt, items.length);
+      if (!this.#stopped) this.#retryLater(items, attempt);
+      else this.#settle();
+      return;
+    }
+    this.#head += items.length;
+    this.#compact();
+    this.#settle();
+    this.#o.onAcked(items, this.#o.clock.now() - started);
+    this.#pump();
+    if (this.#inFlight === undefined) this.#wakeIdle();
+  }
+
+  #retryLater(items: T[], attempt: number): void {
+    this.#inFlight = new Promise<void>((resolve) => {
+      this.#cancelRetry = this.#o.scheduler.setTimeout(
+        () => {
+          this.#cancelRetry = undefined;
+          resolve(this.#attempt(items, attempt + 1));
+        },
+        backoffDelay(this.#o.retry, attempt),
+      );
+      // stop() cancels the timer; the promise must still settle for whoever awaits it.
+      const cancel = this.#cancelRetry;
+      this.#cancelRetry = () => {
+        cancel();
+        this.#settle();
+        resolve();
+      };
+    });
+  }
+
+  #settle(): void {
+    this.#inFlight = undefined;
+  }
+
+  /** Drop the acknowledged prefix once it dominates the array, so the queue does not grow forever. */
+  #compact(): void {
+    if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,39 @@
+/** What delivery carries: one finished record, a prediction or a dead letter, bound to its input offset. */
+import type { OutgoingRecord } from '../kafka/client.ts';
+
+/**
+ * One partition's results as delivery sees them: completed in any order, released in offset order,
+ * acknowledged in the order released. Intake's partition ledger implements it; delivery never needs
+ * more of intake than this.
+ */
+export interface Sequenced<T> {
+  /** The partition was revoked or lost: its results are no longer sent. */
+  readonly revoked: boolean;
+  complete(offset: number, value: T): void;
+  /** A result that will never exist: the offset was admitted under a ledger since revoked. */
+  abandon(offset: number): void;
+  /** Appends the completed run that follows what was released before, in offset order; returns the count. */
+  release(out: T[]): number;
+  /** The oldest released, unacknowledged value was acknowledged by the brokers. */
+  acknowledge(offset: number): void;
+}
+
+/** The input record an outcome answers. */
+export interface OutcomeSource {
+  readonly ledger: Sequenced<Outgoing>;
+  /** The partition's key (partitionKey): the batcher's lane. */
+  readonly key: string;
+  readonly offset: number;
+  /** The input record's timestamp (ms): lineage, and where end-to-end latency starts. */
+  readonly timestamp: number;
+}
+
+export type OutcomeKind = 'prediction' | 'dead-letter';
+
+export interface Outgoing {
+  readonly source: OutcomeSource;
+  readonly kind: OutcomeKind;
+  readonly record: OutgoingRecord;
+  /** The model id ("name:version") of a prediction, or the reason code of a dead letter: metric labels. */
+  readonly tag: string;
+}

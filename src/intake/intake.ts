@@ -1,0 +1,256 @@
+/**
+ * The intake stage: takes fetched batches from the consumer, screens and decodes each record, routes it
+ * to its model (or straight to the dead-letter topic), and keeps one ledger per owned partition. It
+ * admits records only while the budgets allow and pauses partitions through the backpressure
+ * controller, so memory stays bounded and the backlog waits in Kafka.
+ */
+import type { DecodeResult, InputDecoder } from '../codecs/decoder.ts';
+import { type BackoffPolicy, retrying } from '../core/backoff.ts';
+import type { Scheduler } from '../core/clock.ts';
+import type { Log } from '../core/log.ts';
+import type { Committer } from '../delivery/committer.ts';
+import type { Delivery } from '../delivery/delivery.ts';
+import { deadLetterOutgoing, type InputOrigin, type OutputTarget } from '../delivery/outcomes.ts';
+import type { Outgoing } from '../delivery/outgoing.ts';
+import { isScorerError, RecordError } from '../errors.ts';
+import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer } from '../kafka/client.ts';
+import type { ModelLane } from '../models/stage.ts';
+import type { BackpressureController } from './backpressure.ts';
+import type { PartitionLedger } from './ledger.ts';
+import type { PartitionTable } from './partition-table.ts';
+import { screen } from './screen.ts';
+
+export interface InputRoute {
+  readonly decoder: InputDecoder;
+  readonly model: ModelLane;
+}
+
+export interface IntakeMetrics {
+  recordConsumed(topic: string, records: number): void;
+  /** inSystem: events held in memory; used: the uncommitted window checked against the budget. */
+  recordLoad(inSystem: number, used: number, pausedPartitions: number): void;
+  recordLag(topic: string, partition: number, lagRecords: number): void;
+  recordRebalance(): void;
+  forgetPartition(topic: string, partition: number): void;
+}
+
+export interface IntakeOptions {
+  /** By input topic. */
+  readonly routes: ReadonlyMap<string, InputRoute>;
+  readonly table: PartitionTable;
+  readonly backpressure: BackpressureController;
+  readonly control: Pick<GroupConsumer, 'pause' | 'resume'>;
+  readonly delivery: Pick<Delivery, 'complete' | 'queued'>;
+  readonly committer: Pick<Committer, 'commitOffsets'>;
+  readonly target: OutputTarget;
+  readonly maxRecordBytes: number;
+  /** The sender counts as saturated when this many records wait for it. */
+  readonly senderHighWater: number;
+  /** Retry of a schema fetch while the registry is unreachable. */
+  readonly registryRetry: BackoffPolicy;
+  /**
+   * Admission hands the event loop back after this many records of one fetch, so that finished
+   * batches are collected and the next dispatched while a large fetch is admitted; without it a
+   * 5,000-record fetch keeps the main thread for tens of milliseconds while the workers sit idle.
+   * Absent: a fetch is admitted in one go (the unit tests' fake scheduler).
+   */
+  readonly yieldToLoop?: { readonly every: number; readonly yield: () => Promise<void> };
+  /** A bug surfaced while admitting (never bad input): the service stops rather than guess. */
+  readonly onFatal: (error: unknown) => void;
+  readonly metrics: IntakeMetrics;
+  readonly log: Log;
+  readonly scheduler: Scheduler;
+  /** Wall-clock milliseconds, for DLQ timestamps. */
+  readonly wallClock: () => number;
+}
+
+/** Stop admitting: stopping while the registry is down leaves the rest unadmitted, for the next owner. */
+const ABANDON = Symbol('abandon');
+
+export class Intake {
+  readonly #o: IntakeOptions;
+  #stopping = false;
+  #admitting: Promise<unknown> = Promise.resolve();
+
+  constructor(options: IntakeOptions) {
+    this.#o = options;
+  }
+
+  get inSystem(): number {
+    return this.#o.table.inSystem;
+  }
+
+  // ---- group membership --------------------------------------------------------------------------
+
+  assigned(partitions: readonly Assignment[]): void {
+    this.#o.table.assign(partitions);
+    this.#o.log.info({ partitions: partitions.map((p) => `${p.topic}[${p.partition}]`) }, 'partitions assigned');
+    this.evaluateBackpressure();
+  }
+
+  /** Commits what was acknowledged for these partitions before they are given up. */
+  revoked(partitions: readonly Assignment[]): Promise<void> {
+    const ledgers = this.#end(partitions);
+    this.#o.log.info({ partitions: ledgers.map((l) => `${l.topic}[${l.partition}]`) }, 'partitions revoked');
+    return this.#o.committer.commitOffsets(this.#o.table.watermarksOf(ledgers));
+  }
+
+  /** Ownership already ended elsewhere: nothing of theirs may be committed any more. */
+  lost(partitions: readonly Assignment[]): void {
+    const ledgers = this.#end(partitions);
+    this.#o.log.warn({ partitions: ledgers.map((l) => `${l.topic}[${l.partition}]`) }, 'partitions lost; their uncommitted work will be replayed');
+  }
+
+  /** The final watermarks are read before the ledgers end, so a revocation still commits them. */
+  #end(partitions: readonly Assignment[]): PartitionLedger[] {
+    const owned = partitions.map((p) => this.#o.table.get(p)).filter((l): l is PartitionLedger => l !== undefined && !l.revoked);
+    const ledgers = this.#o.table.revoke(owned);
+    for (const ledger of ledgers) {
+      this.#o.backpressure.forget(ledger.key);
+      this.#o.metrics.forgetPartition(ledger.topic, ledger.partition);
+    }
+    if (ledgers.length > 0) this.#o.metrics.recordRebalance();
+    return ledgers;
+  }
+
+  // ---- admission ---------------------------------------------------------------------------------
+
+  /**
+   * Admits records of one fetched batch, in order, up to the budgets; resolves with how many were
+   * taken (the rest is fetched again after the partition resumes). At least one record is taken per
+   * batch while running, so every client's position always moves (kafkajs#1599: a partition that never
+   * resolved an offset may not be fetched again after a resume).
+   */
+  batch(batch: FetchedBatch): Promise<number> {
+    const run = this.#admit(batch).catch((error: unknown) => {
+      this.#o.onFatal(error);
+      return 0;
+    });
+    this.#admitting = run;
+    return run;
+  }
+
+  async #admit(batch: FetchedBatch): Promise<number> {
+    const ledger = this.#o.table.get(batch);
+    const route = this.#o.routes.get(batch.topic);
+    if (this.#stopping || ledger === undefined || ledger.epoch !== batch.epoch || route === undefined) return 0;
+    ledger.highWatermark = batch.highWatermark;
+    let taken = 0;
+    for (const record of batch.records) {
+      if (taken > 0 && this.#o.table.overBudget(ledger)) break;
+      const decoded = await this.#decode(route, record);
+      if (decoded === ABANDON || this.#stopping || ledger.revoked) break;
+      this.#o.table.admit(ledger, record.offset);
+      taken++;
+      this.#route(ledger, route, record, decoded);
+      if (this.#o.yieldToLoop && taken % this.#o.yieldToLoop.every === 0) {
+        await this.#o.yieldToLoop.yield();
+        if (this.#stopping || ledger.revoked) break;
+      }
+    }
+    this.#o.metrics.recordConsumed(batch.topic, taken);
+    this.evaluateBackpressure();
+    return taken;
+  }
+
+  #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, decoded: DecodeResult): void {
+    const origin: InputOrigin = {
+      ledger,
+      key: ledger.key,
+      topic: ledger.topic,
+      partition: ledger.partition,
+      offset: record.offset,
+      timestamp: record.timestamp,
+      record,
+    };
+    let error: RecordError;
+    if (decoded.kind === 'event') {
+      try {
+        route.model.push({ ...origin, row: route.model.extract(decoded.event) });
+        return;
+      } catch (thrown) {
+        if (!(thrown instanceof RecordError)) throw thrown;
+        error = thrown;
+      }
+    } else if (decoded.kind === 'rejected') error = decoded.error;
+    else throw new Error(`record ${record.offset} still needs ${decoded.what}`);
+    this.#o.delivery.complete([this.#deadLetter(origin, error, route.model.id)]);
+  }
+
+  #deadLetter(origin: InputOrigin, error: RecordError, model: string): Outgoing {
+    return deadLetterOutgoing(this.#o.target, origin, error.reason, error.message, model, this.#o.wallClock());
+  }
+
+  /** The cold path fetches a schema; an unreachable registry is retried, never dead-lettered. */
+  async #decode(route: InputRoute, record: ConsumedRecord): Promise<DecodeResult | typeof ABANDON> {
+    const rejected = screen(record.value, this.#o.maxRecordBytes);
+    if (rejected !== undefined) return { kind: 'rejected', error: rejected };
+    const value = record.value as Buffer;
+    const decoded = route.decoder.decode(value);
+    if (decoded.kind !== 'cold') return decoded;
+    try {
+      await retrying(() => decoded.load(), {
+        policy: this.#o.registryRetry,
+        scheduler: this.#o.scheduler,
+        retryable: (error) => isScorerError(error) && error.retryable,
+        stopped: () => this.#stopping,
+        onRetry: (error, attempt, delayMs) =>
+          this.#o.log.warn({ reason: (error as Error).message, attempt, retryInMs: Math.round(delayMs) }, `cannot fetch ${decoded.what}; retrying`),
+      });
+    } catch (error) {
+      if (error instanceof RecordError) return { kind: 'rejected', error };
+      if (this.#stopping && isScorerError(error) && error.retryable) return ABANDON;
+      throw error;
+    }
+    return route.decoder.decode(value);
+  }
+
+  // ---- acknowledgements and backpressure -----------------------------------------------------------
+
+  /** The brokers acknowledged these outcomes (their ledgers already know). */
+  acknowledged(outgoing: readonly Outgoing[]): void {
+    for (const o of outgoing) if (!o.source.ledger.revoked) this.#o.table.acknowledgedOne();
+    this.evaluateBackpressure();
+  }
+
+  evaluateBackpressure(): void {
+    if (this.#stopping) return;
+    const { table, backpressure, control } = this.#o;
+    const partitions = [];
+    for (const ledger of table.all()) partitions.push({ key: ledger.key, used: ledger.uncommitted });
+    const { pause, resume } = backpressure.evaluate({
+      partitions,
+      globalUsed: table.used,
+      producerSaturated: this.#o.delivery.queued >= this.#o.senderHighWater,
+    });
+    if (pause.length > 0) control.pause(this.#ledgers(pause));
+    if (resume.length > 0) control.resume(this.#ledgers(resume));
+    this.#o.metrics.recordLoad(table.inSystem, table.used, backpressure.pausedCount);
+  }
+
+  #ledgers(keys: readonly string[]): PartitionLedger[] {
+    const out: PartitionLedger[] = [];
+    for (const key of keys) {
+      const ledger = this.#o.table.byKey(key);
+      if (ledger !== undefined) out.push(ledger);
+    }
+    return out;
+  }
+
+  /** Lag in records per owned partition: the log end offset against the acknowledged watermark. */
+  publishLag(): void {
+    for (const ledger of this.#o.table.all()) {
+      const watermark = ledger.watermark() ?? ledger.highWatermark;
+      this.#o.metrics.recordLag(ledger.topic, ledger.partition, ledger.highWatermark - watermark);
+    }
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------------
+
+  /** Stops admitting at once and pauses every partition; resolves when no admission is running. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#o.control.pause([...this.#o.table.all()]);
+    await this.#admitting;
+  }
+}

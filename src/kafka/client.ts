@@ -1,0 +1,174 @@
+/**
+ * The Kafka client interface: the only view of Kafka the rest of the service has. Neutral types (no
+ * client's shapes), one adapter per client behind it (kafkajs/, platformatic/), chosen by `kafka.client`.
+ * Every adapter passes the same conformance suite (test/integration/kafka-client.test.ts), so what this
+ * file promises is what the service may rely on; where a client cannot keep a promise, its adapter says
+ * so in its own header and the README's client table.
+ */
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Kafka allows a key to repeat, so headers are a list of pairs, in wire order, not a map. */
+export type Header = readonly [key: string, value: Buffer];
+
+/** One shared empty list, so a record without headers costs no allocation. */
+export const NO_HEADERS: readonly Header[] = Object.freeze([]) as readonly Header[];
+
+export interface ConsumedRecord {
+  readonly offset: number;
+  /** Milliseconds since the epoch, as the topic stamps it (CreateTime or LogAppendTime). */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly Header[];
+}
+
+/** Records of one partition from one fetch, in offset order, control records left out; never empty. */
+export interface FetchedBatch extends TopicPartition {
+  /** The partition's log end offset when fetched: lag = highWatermark - committed. */
+  readonly highWatermark: number;
+  /** The ownership this batch was fetched under (see Assignment). */
+  readonly epoch: number;
+  readonly records: readonly ConsumedRecord[];
+}
+
+/**
+ * A partition this member owns. `epoch` identifies one continuous ownership: it is new whenever the
+ * partition is assigned again after being revoked or lost, and commits name it, so that work admitted
+ * under an old ownership can never commit under a new one (tulios/kafkajs#916: a commit after a
+ * rejoin would otherwise be accepted for a partition another member now holds).
+ */
+export interface Assignment extends TopicPartition {
+  readonly epoch: number;
+}
+
+export interface CommitOffset extends Assignment {
+  /** The next offset to read: the last processed offset + 1. */
+  readonly offset: number;
+}
+
+export interface CommitResult {
+  /** Offsets not sent because their epoch no longer owns the partition. */
+  readonly refused: readonly CommitOffset[];
+}
+
+export interface ConsumerHandlers {
+  /** The member now owns these partitions (besides any it kept). A new assignment starts unpaused. */
+  assigned(partitions: readonly Assignment[]): void;
+  /**
+   * An orderly rebalance takes these partitions away. They are no longer fetched from this call on.
+   * Where the client lets the adapter wait (see its header), the partitions are given up only once the
+   * returned promise settles, so work in flight for them can finish and commit first.
+   */
+  revoked(partitions: readonly Assignment[]): Promise<void> | void;
+  /** Ownership ended without a chance to commit (session expired, member fenced): do not commit them. */
+  lost(partitions: readonly Assignment[]): void;
+  /**
+   * Records of one owned, unpaused partition. Resolves with how many leading records were taken
+   * (0 to records.length): the position moves past those only, and the rest is fetched again. The next
+   * batch of the same partition is not delivered before this settles; the adapter keeps the membership
+   * alive (heartbeats) however long it takes. It must not reject.
+   */
+  batch(batch: FetchedBatch): Promise<number>;
+  /** A client error: `fatal` false while the client retries, true once the consumer has stopped. */
+  error(error: Error, fatal: boolean): void;
+}
+
+/** What a transactional producer sends with offsets, so the coordinator can fence zombies (KIP-447). */
+export interface GroupMetadata {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | undefined;
+}
+
+export interface GroupConsumer {
+  /**
+   * Connects, subscribes, joins the group and starts fetching; resolves once the consumer runs (the
+   * first assignment arrives through `assigned`). Rejects with ScorerError SCORER_ERR_KAFKA whose
+   * message names the cause (unreachable brokers, failed authentication, untrusted certificate).
+   */
+  start(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>;
+  /**
+   * Stops fetching these partitions: no batch of theirs is delivered after this call, and records of
+   * a fetch already in flight for them are dropped without moving the position. Idempotent, and only
+   * these partitions: the others keep flowing.
+   */
+  pause(partitions: readonly TopicPartition[]): void;
+  /** Fetches these partitions again from their position. Idempotent. */
+  resume(partitions: readonly TopicPartition[]): void;
+  /**
+   * Commits explicit offsets. An offset whose epoch no longer owns its partition is not sent and comes
+   * back in `refused`; the others are committed. Rejects when the broker refuses the commit.
+   */
+  commit(offsets: readonly CommitOffset[]): Promise<CommitResult>;
+  /** The group's current generation as this member sees it (for transactional offsets). */
+  groupMetadata(): GroupMetadata;
+  /** Leaves the group and disconnects; commit before, since nothing can be committed after. */
+  stop(): Promise<void>;
+}
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly Header[];
+}
+
+export interface Producer {
+  /**
+   * Sends with acks=all on an idempotent producer; resolves once every record is acknowledged. Order
+   * within a partition is array order. Keys are partitioned with murmur2, as the Java client does, so a
+   * key lands where a Java producer would put it.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One open transaction; finish it with commit or abort. */
+export interface Transaction {
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Adds consumed offsets to the transaction; `consumer` must come from the same client. */
+  sendOffsets(offsets: readonly CommitOffset[], consumer: GroupConsumer): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  /** Opens a transaction; one at a time per producer. */
+  begin(): Promise<Transaction>;
+  close(): Promise<void>;
+}
+
+export interface Admin {
+  /** Partition count of each topic that exists; missing topics are absent from the map. */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+/** Where a client's own log lines go; adapters decide the level (routine rebalances are not errors). */
+export interface KafkaLog {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type ClientName = 'kafkajs' | 'platformatic';
+
+export interface KafkaClient {
+  readonly name: ClientName;
+  /** A member of `kafka.groupId`, configured from `kafka.consumer`. */
+  consumer(): GroupConsumer;
+  producer(): Producer;
+  transactionalProducer(transactionalId: string): TransactionalProducer;
+  admin(): Admin;
+}
+
+/** "topic\0partition": a key no topic name can collide with (NUL is not a legal topic character). */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}

@@ -1,0 +1,66 @@
+/** KafkaClient on kafkajs 2.2.4: the client the product was specified with (unmaintained, tulios/kafkajs#1603). */
+import { Kafka, type KafkaConfig as KjsConfig, logLevel, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig } from '../../config/types.ts';
+import type { Admin, GroupConsumer, KafkaClient, KafkaLog, Producer, TransactionalProducer } from '../client.ts';
+import { type KafkaSecurity, resolveSecurity } from '../security.ts';
+import { KafkajsAdmin } from './admin.ts';
+import { KafkajsConsumer } from './consumer.ts';
+import { logCreator } from './log.ts';
+import { KafkajsProducer, KafkajsTransactionalProducer } from './producer.ts';
+
+function sasl(security: KafkaSecurity): { sasl?: SASLOptions } {
+  const { sasl: credentials } = security;
+  if (credentials === undefined) return {};
+  const { username, password } = credentials;
+  // A switch, not a cast: kafkajs types each mechanism as its own literal.
+  switch (credentials.mechanism) {
+    case 'plain':
+      return { sasl: { mechanism: 'plain', username, password } };
+    case 'scram-sha-256':
+      return { sasl: { mechanism: 'scram-sha-256', username, password } };
+    case 'scram-sha-512':
+      return { sasl: { mechanism: 'scram-sha-512', username, password } };
+  }
+}
+
+export class KafkajsClient implements KafkaClient {
+  readonly name = 'kafkajs';
+  readonly #kafka: Kafka;
+  readonly #config: KafkaConfig;
+  readonly #security: KafkaSecurity;
+
+  constructor(config: KafkaConfig, log: KafkaLog) {
+    this.#config = config;
+    this.#security = resolveSecurity(config);
+    const options: KjsConfig = {
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      connectionTimeout: config.connectionTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      logLevel: logLevel.WARN,
+      logCreator: logCreator(log),
+      // Client retries keep a broker restart from surfacing as a crash; the service retries forever
+      // above this, so these only bound a single request.
+      retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+      ...(this.#security.tls === undefined ? {} : { ssl: this.#security.tls }),
+      ...sasl(this.#security),
+    };
+    this.#kafka = new Kafka(options);
+  }
+
+  consumer(): GroupConsumer {
+    return new KafkajsConsumer(this.#kafka, this.#config, this.#security);
+  }
+
+  producer(): Producer {
+    return new KafkajsProducer(this.#kafka, this.#config, this.#security);
+  }
+
+  transactionalProducer(transactionalId: string): TransactionalProducer {
+    return new KafkajsTransactionalProducer(this.#kafka, this.#config, this.#security, transactionalId);
+  }
+
+  admin(): Admin {
+    return new KafkajsAdmin(this.#kafka, this.#config, this.#security);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * GroupConsumer on kafkajs 2.2.4: eachBatch in, explicit commits out, pause and resume per partition.
+ *
+ * What kafkajs does not give, and how this adapter copes (../shared/notes/libraries.md §1):
+ * - No revoke callback and an eager protocol only: a rebalance shows up as REBALANCING, every
+ *   partition is given up at once, and GROUP_JOIN carries the new assignment. `revoked` is reported
+ *   then, but kafkajs does not wait for it; work in flight for revoked partitions cannot commit.
+ * - No generation in its events: ownership epochs are kept here, and a commit for an epoch that no
+ *   longer owns its partition is refused before it is sent (tulios/kafkajs#916).
+ * - Paused partitions stay paused across rebalances (subscriptionState), so each new assignment is
+ *   resumed: the interface promises that a new assignment starts unpaused.
+ * - The fetch position follows resolved offsets, so resolving only what was taken makes kafkajs fetch
+ *   the rest again; resolving the last message also moves past trailing control records (runner.js).
+ * - Heartbeats are not sent while eachBatch runs, so they are sent from here while a batch is taken.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { KafkaConfig } from '../../config/types.ts';
+import type { Assignment, CommitOffset, CommitResult, ConsumerHandlers, GroupConsumer, GroupMetadata, TopicPartition } from '../client.ts';
+import { partitionKey } from '../client.ts';
+import { connectFailure } from '../connect-errors.ts';
+import type { KafkaSecurity } from '../security.ts';
+import { consumedRecord } from './records.ts';
+
+export class KafkajsConsumer implements GroupConsumer {
+  readonly #consumer: Consumer;
+  readonly #config: KafkaConfig;
+  readonly #security: KafkaSecurity;
+  readonly #owned = new Map<string, Assignment>();
+  #handlers: ConsumerHandlers | undefined;
+  #nextEpoch = 1;
+  #memberId = '';
+
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
+    this.#config = config;
+    this.#security = security;
+    const c = config.consumer;
+    this.#consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      rebalanceTimeout: c.rebalanceTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      maxBytes: c.maxBytes,
+      maxWaitTimeInMs: c.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
+    this.#handlers = handlers;
+    this.#wireEvents(handlers);
+    try {
+      await this.#consumer.connect();
+      await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#config.consumer.fromBeginning });
+      await this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+    } catch (error) {
+      throw connectFailure(`joining group "${this.#config.groupId}"`, error, this.#config.brokers, this.#security);
+    }
+  }
+
+  #wireEvents(handlers: ConsumerHandlers): void {
+    const { REBALANCING, GROUP_JOIN, CRASH } = this.#consumer.events;
+    this.#consumer.on(REBALANCING, () => this.#giveUp((parts) => handlers.revoked(parts)));
+    this.#consumer.on(GROUP_JOIN, (event) => {
+      // A join also ends whatever the previous generation held: kafkajs rebalances eagerly.
+      this.#giveUp((parts) => handlers.revoked(parts));
+      this.#memberId = event.payload.memberId;
+      const assignment: Assignment[] = [];
+      for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
+        for (const partition of partitions) assignment.push({ topic, partition, epoch: this.#nextEpoch++ });
+      }
+      for (const a of assignment) this.#owned.set(partitionKey(a.topic, a.partition), a);
+      this.resume(assignment);
+      handlers.assigned(assignment);
+    });
+    this.#consumer.on(CRASH, (event) => {
+      // kafkajs restarts by disconnecting and joining again: nothing held before can be committed.
+      this.#giveUp((parts) => handlers.lost(parts));
+      handlers.error(event.payload.error, !event.payload.restart);
+    });
+  }
+
+  #giveUp(report: (parts: Assignment[]) => unknown): void {
+    if (this.#owned.size === 0) return;
+    const parts = [...this.#owned.values()];
+    this.#owned.clear();
+    // kafkajs will not wait for a revocation, so a returned promise is not awaited here.
+    void Promise.resolve(report(parts)).catch(() => undefined);
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    const owned = this.#owned.get(partitionKey(batch.topic, batch.partition));
+    const handlers = this.#handlers;
+    if (owned === undefined || handlers === undefined || batch.messages.length === 0) return;
+    const records = batch.messages.map(consumedRecord);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), this.#config.consumer.heartbeatIntervalMs);
+    let taken: number;
+    try {
+      taken = await handlers.batch({ topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), epoch: owned.epoch, records });
+    } finally {
+      clearInterval(beat);
+    }
+    const last = batch.messages[Math.min(taken, records.length) - 1];
+    if (last !== undefined) resolveOffset(last.offset);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.#consumer.pause(byTopic(partitions));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.#consumer.resume(byTopic(partitions));
+  }
+
+  async commit(offsets: readonly CommitOffset[]): Promise<CommitResult> {
+    const refused: CommitOffset[] = [];
+    const sent: { topic: string; partition: number; offset: string }[] = [];
+    for (const o of offsets) {
+      if (this.#owned.get(partitionKey(o.topic, o.partition))?.epoch === o.epoch)
+        sent.push({ topic: o.topic, partition: o.partition, offset: String(o.offset) });
+      else refused.push(o);
+    }
+    if (sent.length > 0) await this.#consumer.commitOffsets(sent);
+    return { refused };
+  }
+
+  groupMetadata(): GroupMetadata {
+    // kafkajs keeps the generation to itself, and its TxnOffsetCommit sends none (no KIP-447).
+    return { groupId: this.#config.groupId, generationId: -1, memberId: this.#memberId, groupInstanceId: undefined };
+  }
+
+  async stop(): Promise<void> {
+    this.#owned.clear();
+    await this.#consumer.disconnect();
+  }
+}
+
+function byTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const topics = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    const list = topics.get(topic);
+    if (list) list.push(partition);
+    else topics.set(topic, [partition]);
+  }
+  return [...topics].map(([topic, list]) => ({ topic, partitions: list }));
+}

@@ -1,0 +1,118 @@
+/**
+ * Producer and TransactionalProducer on kafkajs. Idempotent with one request in flight: kafkajs marks
+ * idempotence experimental and it is only safe with maxInFlightRequests 1 (tulios/kafkajs#598, #980);
+ * the ordered sender keeps one send in flight anyway, so nothing is lost by it.
+ */
+import { CompressionTypes, type Kafka, type Producer as KjsProducer, Partitioners, type TopicMessages } from 'kafkajs';
+import type { KafkaConfig } from '../../config/types.ts';
+import type { CommitOffset, GroupConsumer, OutgoingRecord, Producer, Transaction, TransactionalProducer } from '../client.ts';
+import { connectFailure } from '../connect-errors.ts';
+import type { KafkaSecurity } from '../security.ts';
+import { kafkajsMessage } from './records.ts';
+
+/** Keeps each topic's records in the order given; kafkajs keeps that order within a partition. */
+function topicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
+  const topics = new Map<string, TopicMessages['messages']>();
+  for (const r of records) {
+    const list = topics.get(r.topic);
+    if (list) list.push(kafkajsMessage(r));
+    else topics.set(r.topic, [kafkajsMessage(r)]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
+
+class Connected {
+  readonly producer: KjsProducer;
+  readonly compression: CompressionTypes;
+  readonly #config: KafkaConfig;
+  readonly #security: KafkaSecurity;
+  #connecting: Promise<void> | undefined;
+
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId?: string) {
+    this.#config = config;
+    this.#security = security;
+    this.compression = config.producer.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    // Named explicitly: the murmur2 partitioner the Java client uses (it also silences kafkajs's
+    // warning about the v2 change of default).
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...(transactionalId === undefined ? {} : { transactionalId }),
+    });
+  }
+
+  /** Connects on first use; a failed connect is retried by the next call. */
+  ready(): Promise<void> {
+    this.#connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw connectFailure('connecting the producer', error, this.#config.brokers, this.#security);
+    });
+    return this.#connecting;
+  }
+
+  async close(): Promise<void> {
+    if (this.#connecting !== undefined) await this.producer.disconnect();
+  }
+}
+
+export class KafkajsProducer implements Producer {
+  readonly #c: Connected;
+
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
+    this.#c = new Connected(kafka, config, security);
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    await this.#c.ready();
+    await this.#c.producer.sendBatch({ acks: -1, compression: this.#c.compression, topicMessages: topicMessages(records) });
+  }
+
+  close(): Promise<void> {
+    return this.#c.close();
+  }
+}
+
+export class KafkajsTransactionalProducer implements TransactionalProducer {
+  readonly #c: Connected;
+  readonly #groupId: string;
+
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId: string) {
+    this.#c = new Connected(kafka, config, security, transactionalId);
+    this.#groupId = config.groupId;
+  }
+
+  async begin(): Promise<Transaction> {
+    await this.#c.ready();
+    const txn = await this.#c.producer.transaction();
+    const { compression } = this.#c;
+    const groupId = this.#groupId;
+    return {
+      send: async (records) => {
+        await txn.sendBatch({ acks: -1, compression, topicMessages: topicMessages(records) });
+      },
+      // TxnOffsetCommit v0-v1 without the group's generation: no KIP-447 fencing on kafkajs, so
+      // exactly-once needs one transactional id per input partition (Transactions.md).
+      sendOffsets: async (offsets: readonly CommitOffset[], _consumer: GroupConsumer) => {
+        await txn.sendOffsets({ consumerGroupId: groupId, topics: offsetTopics(offsets) });
+      },
+      commit: () => txn.commit(),
+      abort: () => txn.abort(),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#c.close();
+  }
+}
+
+function offsetTopics(offsets: readonly CommitOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const list = topics.get(topic) ?? [];
+    list.push({ partition, offset: String(offset) });
+    topics.set(topic, list);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}

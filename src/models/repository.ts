@@ -1,0 +1,120 @@
+/**
+ * Finds the served models on disk: <repository>/<model>/<version>/{model.onnx, config.yaml}, in the
+ * spirit of Triton's model repository. Several models and several versions of one model may sit side by
+ * side; a reference without a version takes the highest numeric version directory.
+ */
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { ModelRef } from '../config/types.ts';
+import { modelId } from '../core/model-id.ts';
+import { ScorerError } from '../errors.ts';
+import type { ModelEntry } from '../inference/types.ts';
+import type { ModelConfigCheck } from './config-schema.ts';
+import { checkModelConfig } from './config-schema.ts';
+
+const VERSION_DIR = /^[1-9][0-9]*$/;
+
+/** A problem that stops one model from loading; all of them are gathered before failing. */
+class LoadProblem extends Error {}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() === true;
+}
+
+async function listVersions(modelDir: string): Promise<number[]> {
+  const entries = await readdir(modelDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new LoadProblem(`${modelDir}: model directory cannot be read (${err.code ?? err.message})`);
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && VERSION_DIR.test(entry.name))
+    .map((entry) => Number(entry.name))
+    .filter((version) => Number.isSafeInteger(version));
+}
+
+async function resolveVersion(repository: string, ref: ModelRef): Promise<number> {
+  const modelDir = path.join(repository, ref.name);
+  const versions = await listVersions(modelDir);
+  if (ref.version !== undefined) {
+    if (!versions.includes(ref.version)) {
+      throw new LoadProblem(`${path.join(modelDir, String(ref.version))}: version directory does not exist`);
+    }
+    return ref.version;
+  }
+  if (versions.length === 0) throw new LoadProblem(`${modelDir}: has no numeric version directory`);
+  return Math.max(...versions);
+}
+
+/** Reads and checks one config.yaml; its problems do not yet name the file. */
+async function readConfig(file: string, version: number): Promise<ModelConfigCheck> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { ok: false, problems: [`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
+  }
+  try {
+    return checkModelConfig(parse(text), version);
+  } catch (err) {
+    return { ok: false, problems: [`is not valid YAML (${(err as Error).message})`] };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+async function loadOne(repository: string, ref: ModelRef): Promise<ModelEntry> {
+  const version = await resolveVersion(repository, ref);
+  const versionDir = path.join(repository, ref.name, String(version));
+  const configFile = path.join(versionDir, 'config.yaml');
+  const onnxPath = path.join(versionDir, 'model.onnx');
+  const problems: string[] = [];
+  if (!(await isFile(onnxPath))) problems.push(`${onnxPath}: file does not exist`);
+  const checked = await readConfig(configFile, version);
+  if (!checked.ok) problems.push(...checked.problems.map((p) => `${configFile}: ${p}`));
+  else if (checked.config.name !== ref.name) {
+    problems.push(`${configFile}: name "${checked.config.name}" must match its directory "${ref.name}"`);
+  }
+  if (problems.length > 0 || !checked.ok) throw new LoadProblem(problems.join('\n'));
+  return deepFreeze({ config: checked.config, onnxPath: path.resolve(onnxPath) });
+}
+
+/** Checked after version resolution, so `fraud` and `fraud@3` count as one when 3 is the latest. */
+function duplicateEntries(entries: readonly ModelEntry[]): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const { config } of entries) {
+    const key = modelId(config.name, config.version);
+    if (seen.has(key)) problems.push(`models.serve names ${key} more than once`);
+    seen.add(key);
+  }
+  return problems;
+}
+
+/**
+ * Loads and validates every referenced model. Fails with one SCORER_ERR_MODEL_LOAD listing every problem
+ * in every file (details.problems), each prefixed with the file it is about.
+ */
+export async function loadModelRepository(repository: string, refs: readonly ModelRef[]): Promise<ModelEntry[]> {
+  const problems: string[] = [];
+  const results = await Promise.allSettled(refs.map((ref) => loadOne(repository, ref)));
+  const entries: ModelEntry[] = [];
+  for (const result of results) {
+    if (result.status === 'fulfilled') entries.push(result.value);
+    else if (result.reason instanceof LoadProblem) problems.push(...result.reason.message.split('\n'));
+    else throw result.reason;
+  }
+  problems.push(...duplicateEntries(entries));
+  if (problems.length > 0) {
+    throw new ScorerError('SCORER_ERR_MODEL_LOAD', `model repository ${repository}:\n  ${problems.join('\n  ')}`, {
+      details: { repository, problems },
+    });
+  }
+  return entries;
+}

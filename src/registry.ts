@@ -1,0 +1,101 @@
+/**
+ * The schema registry at start-up: wait until it answers (retrying with a visible reason, readiness
+ * saying so), then build the Avro input decoders and register the output schema. A registry that is
+ * down is a wait, not a failure; one that refuses the credentials is a failure, at once.
+ */
+import { readFile } from 'node:fs/promises';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
+import type { InputDecoder } from './codecs/decoder.ts';
+import { avroInput, jsonInput, jsonOutput } from './codecs/input-decoder.ts';
+import type { ScorerConfig } from './config/types.ts';
+import { retrying } from './core/backoff.ts';
+import type { Scheduler } from './core/clock.ts';
+import type { Log } from './core/log.ts';
+import type { RecordEncoder } from './delivery/outcomes.ts';
+import { isScorerError, ScorerError } from './errors.ts';
+
+export interface RegistryStartup {
+  readonly log: Log;
+  readonly scheduler: Scheduler;
+  /** Called with why start-up waits (for /readyz). */
+  readonly waiting: (reason: string) => void;
+  /** Start-up was cancelled (a signal): stop waiting. */
+  readonly cancelled: () => boolean;
+}
+
+export interface Codecs {
+  readonly decoderFor: (format: 'avro' | 'json') => InputDecoder;
+  readonly encoder: RecordEncoder;
+}
+
+const PROBE_TIMEOUT_MS = 5000;
+const RETRY = { initialMs: 500, maxMs: 10_000 };
+
+function authHeader(config: NonNullable<ScorerConfig['schemaRegistry']>): Record<string, string> {
+  if (config.username === undefined) return {};
+  return { authorization: `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}` };
+}
+
+/** Any HTTP answer but a 5xx means it is up; 401 and 403 mean it will not let us in. */
+async function probe(config: NonNullable<ScorerConfig['schemaRegistry']>): Promise<void> {
+  let status: number;
+  try {
+    const response = await fetch(new URL('subjects', config.url.endsWith('/') ? config.url : `${config.url}/`), {
+      headers: authHeader(config),
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    status = response.status;
+    await response.body?.cancel();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `schema registry at ${config.url} is unreachable (${reason})`, { retryable: true });
+  }
+  if (status === 401 || status === 403) {
+    throw new ScorerError(
+      'SCORER_ERR_SCHEMA_REGISTRY',
+      `schema registry at ${config.url} refused the credentials (HTTP ${status}); check schemaRegistry.username and password`,
+    );
+  }
+  if (status >= 500) throw new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `schema registry at ${config.url} is failing (HTTP ${status})`, { retryable: true });
+}
+
+async function outputSchema(file: string): Promise<object> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as object;
+  } catch (cause) {
+    throw new ScorerError('SCORER_ERR_CONFIG', `output.schemaFile ${file} could not be read as an Avro schema`, { cause });
+  }
+}
+
+/** Waits for the registry when anything uses Avro; throws for a configuration the registry refuses. */
+export async function startCodecs(config: ScorerConfig, startup: RegistryStartup): Promise<Codecs> {
+  const registryConfig = config.schemaRegistry;
+  if (registryConfig === undefined) {
+    return { decoderFor: () => jsonInput(), encoder: jsonOutput() };
+  }
+  const registry = new SchemaRegistry({
+    host: registryConfig.url,
+    ...(registryConfig.username === undefined ? {} : { auth: { username: registryConfig.username, password: registryConfig.password ?? '' } }),
+  });
+  const retry = <T>(attempt: () => Promise<T>) =>
+    retrying(attempt, {
+      policy: RETRY,
+      scheduler: startup.scheduler,
+      retryable: (error) => isScorerError(error) && error.retryable,
+      stopped: startup.cancelled,
+      onRetry: (error, attempt, delayMs) => {
+        const reason = (error as Error).message;
+        startup.waiting(`waiting for the schema registry: ${reason}`);
+        startup.log.warn({ reason, attempt, retryInMs: Math.round(delayMs) }, 'schema registry not ready; start-up waits');
+      },
+    });
+  await retry(() => probe(registryConfig));
+  const avro = new AvroDecoder(registry, { registryName: `schema registry at ${registryConfig.url}` });
+  const decoderFor = (format: 'avro' | 'json') => (format === 'json' ? jsonInput() : avroInput(avro));
+  if (config.output.format === 'json') return { decoderFor, encoder: jsonOutput() };
+  const schema = await outputSchema(config.output.schemaFile);
+  const encoder = await retry(() => AvroEncoder.create(registry, `${config.output.topic}-value`, schema, `schema registry at ${registryConfig.url}`));
+  return { decoderFor, encoder };
+}

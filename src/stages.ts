@@ -1,0 +1,167 @@
+/**
+ * Wires the three stages for one consumer: intake -> model stage -> delivery, with the committer
+ * beside delivery. Data flows down; the only way back up is the acknowledgement callback this file
+ * connects. Also the one place that knows the order of a graceful drain.
+ */
+
+import type { InputDecoder } from './codecs/decoder.ts';
+import type { ScorerConfig } from './config/types.ts';
+import type { Clock, Scheduler } from './core/clock.ts';
+import type { Log } from './core/log.ts';
+import { AtLeastOnceCommitter } from './delivery/at-least-once.ts';
+import type { Committer } from './delivery/committer.ts';
+import { Delivery } from './delivery/delivery.ts';
+import type { OutputTarget } from './delivery/outcomes.ts';
+import type { Outgoing } from './delivery/outgoing.ts';
+import { ScorerError } from './errors.ts';
+import { BackpressureController } from './intake/backpressure.ts';
+import { type InputRoute, Intake, type IntakeMetrics } from './intake/intake.ts';
+import { PartitionTable } from './intake/partition-table.ts';
+import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
+import type { ScoringPool } from './models/bisect.ts';
+import { type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
+
+export interface DeliveryMetrics {
+  /** A send was acknowledged: counts predictions and DLQ records, observes end-to-end latency. */
+  recordAcked(outgoing: readonly Outgoing[], sendMs: number, nowWallMs: number): void;
+  recordSendFailure(): void;
+  recordCommit(ok: boolean): void;
+}
+
+export type StageMetrics = IntakeMetrics & ModelMetrics & DeliveryMetrics;
+
+export interface StagesOptions {
+  readonly config: Pick<ScorerConfig, 'batching' | 'backpressure' | 'limits' | 'commit'>;
+  readonly models: ModelStageOptions['models'];
+  readonly inputs: readonly { readonly topic: string; readonly model: string; readonly decoder: InputDecoder }[];
+  readonly pool: ScoringPool & { readonly threads: number; readonly depth: number };
+  readonly consumer: Pick<GroupConsumer, 'pause' | 'resume' | 'commit'>;
+  readonly producer: Pick<Producer, 'send'>;
+  readonly target: OutputTarget;
+  /** Records admitted between hand-backs to the event loop; absent in unit tests (fake scheduler). */
+  readonly admissionSlice?: number;
+  readonly metrics: StageMetrics;
+  readonly log: Log;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly wallClock: () => number;
+  readonly onFatal: (error: unknown) => void;
+}
+
+/** Most records in one produce request. */
+const MAX_RECORDS_PER_SEND = 2000;
+
+export class ScoringStages {
+  readonly table: PartitionTable;
+  readonly backpressure: BackpressureController;
+  readonly delivery: Delivery;
+  readonly committer: Committer;
+  readonly models: ModelStage;
+  readonly intake: Intake;
+  readonly #scheduler: Scheduler;
+
+  constructor(o: StagesOptions) {
+    this.#scheduler = o.scheduler;
+    const { backpressure: budgets, commit, batching, limits } = o.config;
+    this.table = new PartitionTable(budgets);
+    this.backpressure = new BackpressureController(budgets, o.clock);
+    this.committer = new AtLeastOnceCommitter({
+      source: this.table,
+      consumer: o.consumer,
+      intervalMs: commit.intervalMs,
+      scheduler: o.scheduler,
+      log: o.log,
+      recordCommit: (ok) => o.metrics.recordCommit(ok),
+    });
+    this.delivery = new Delivery({
+      transport: o.producer,
+      clock: o.clock,
+      scheduler: o.scheduler,
+      log: o.log,
+      maxRecordsPerSend: MAX_RECORDS_PER_SEND,
+      retry: { initialMs: 100, maxMs: 5000 },
+      onAcknowledged: (outgoing, sendMs) => {
+        o.metrics.recordAcked(outgoing, sendMs, o.wallClock());
+        this.intake.acknowledged(outgoing);
+        this.committer.acknowledged();
+      },
+      onSendFailure: () => o.metrics.recordSendFailure(),
+    });
+    this.models = new ModelStage({
+      models: o.models,
+      batching,
+      inference: { threads: o.pool.threads, depth: o.pool.depth },
+      pool: o.pool,
+      delivery: this.delivery,
+      target: o.target,
+      metrics: o.metrics,
+      log: o.log,
+      clock: o.clock,
+      scheduler: o.scheduler,
+      wallClock: o.wallClock,
+    });
+    this.intake = new Intake({
+      routes: this.#routes(o.inputs),
+      table: this.table,
+      backpressure: this.backpressure,
+      control: o.consumer,
+      delivery: this.delivery,
+      committer: this.committer,
+      target: o.target,
+      maxRecordBytes: limits.maxRecordBytes,
+      senderHighWater: Math.ceil(budgets.globalBudget / 2),
+      registryRetry: { initialMs: 200, maxMs: 5000 },
+      ...(o.admissionSlice === undefined
+        ? {}
+        : { yieldToLoop: { every: o.admissionSlice, yield: () => new Promise<void>((resolve) => setImmediate(resolve)) } }),
+      onFatal: o.onFatal,
+      metrics: o.metrics,
+      log: o.log,
+      scheduler: o.scheduler,
+      wallClock: o.wallClock,
+    });
+  }
+
+  #routes(inputs: StagesOptions['inputs']): Map<string, InputRoute> {
+    const routes = new Map<string, InputRoute>();
+    for (const input of inputs) {
+      const model = this.models.lane(input.model);
+      if (model === undefined) throw new ScorerError('SCORER_ERR_CONFIG', `input ${input.topic} routes to model ${input.model}, which is not served`);
+      routes.set(input.topic, { decoder: input.decoder, model });
+    }
+    return routes;
+  }
+
+  /** What the consumer calls; `error` is the caller's to handle. */
+  handlers(onError: ConsumerHandlers['error']): ConsumerHandlers {
+    return {
+      assigned: (partitions) => this.intake.assigned(partitions),
+      revoked: (partitions) => this.intake.revoked(partitions),
+      lost: (partitions) => this.intake.lost(partitions),
+      batch: (batch) => this.intake.batch(batch),
+      error: onError,
+    };
+  }
+
+  /**
+   * Graceful drain: stop admitting at once, drop rows no worker holds yet, let the workers and the
+   * sender finish what they have, then commit exactly what was acknowledged. Rows dropped here were
+   * never sent, and nothing after them in their partition is sent either (the ledger releases in
+   * offset order), so the commit covers precisely what was produced. Resolves true when the workers
+   * and the sender emptied before the deadline; either way the last commit has been made.
+   */
+  async drain(deadlineMs: number): Promise<{ emptied: boolean; dropped: number }> {
+    await this.intake.stop();
+    const dropped = this.models.discardQueued();
+    const finished = this.models.idle().then(() => this.delivery.idle());
+    let cancel = () => {};
+    const timedOut = new Promise<boolean>((resolve) => {
+      cancel = this.#scheduler.setTimeout(() => resolve(false), deadlineMs);
+    });
+    const emptied = await Promise.race([finished.then(() => true), timedOut]);
+    cancel();
+    await this.delivery.stop();
+    await this.committer.close();
+    return { emptied, dropped };
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The Kafka clients every integration suite runs on: each suite repeats its tests per client, with the
+ * client's name in the test's name. CLIENTS=kafkajs (a comma list) narrows a local run; CI runs both.
+ */
+import type { ClientName } from '../../src/kafka/client.ts';
+
+const ALL: readonly ClientName[] = ['platformatic', 'kafkajs'];
+const only = (process.env['CLIENTS'] ?? '').split(',').filter((name) => name !== '');
+for (const name of only) {
+  if (!ALL.includes(name as ClientName)) throw new Error(`CLIENTS names ${name}; the clients are ${ALL.join(', ')}`);
+}
+
+export const CLIENTS: readonly ClientName[] = ALL.filter((name) => only.length === 0 || only.includes(name));

@@ -1,0 +1,211 @@
+/**
+ * The three stages wired as the service wires them, around doubles of what lies outside: a pool that
+ * scores x/100 (and fails on x = 13, for bisecting), a producer that can fail or hold sends, a consumer
+ * that records pauses and commits, and a fake clock. These are doubles for fault injection and timing,
+ * used only by unit tests; the integration suites run the real broker.
+ */
+import type { FeatureMapper, FeatureRow } from '../../src/codecs/features.ts';
+import { jsonInput } from '../../src/codecs/input-decoder.ts';
+import type { PredictionValue } from '../../src/delivery/outcomes.ts';
+import { RecordError } from '../../src/errors.ts';
+import type { ScoreOutcome } from '../../src/inference/pool.ts';
+import type { Feeds, ModelEntry } from '../../src/inference/types.ts';
+import {
+  type Assignment,
+  type CommitOffset,
+  type CommitResult,
+  type ConsumedRecord,
+  NO_HEADERS,
+  type OutgoingRecord,
+  partitionKey,
+  type TopicPartition,
+} from '../../src/kafka/client.ts';
+import type { ScoringPool } from '../../src/models/bisect.ts';
+import { ScoringStages, type StageMetrics } from '../../src/stages.ts';
+import { FakeClock } from './fake-clock.ts';
+
+export const ENTRY: ModelEntry = {
+  onnxPath: 'model.onnx',
+  config: {
+    name: 'm',
+    version: 3,
+    inputs: [{ name: 'x', dtype: 'float32', fields: [{ field: 'x' }] }],
+    outputs: { score: { output: 'p' } },
+    missingRequired: 'dlq',
+  },
+};
+
+/** x must be a number; x === 13 makes the model itself fail (for bisecting). */
+export const MAPPER: FeatureMapper = {
+  inputs: [{ name: 'x', dtype: 'float32', offset: 0, width: 1 }],
+  rowWidth: 1,
+  extract(event: unknown): FeatureRow {
+    const x = (event as { x?: unknown }).x;
+    if (typeof x !== 'number') throw new RecordError('FEATURE_TYPE', `x is ${typeof x}`);
+    return [x];
+  },
+  pack(rows) {
+    const data = Float32Array.from(rows, (r) => r[0] as number);
+    return { feeds: { x: { dtype: 'float32', dims: [rows.length, 1], data } } as Feeds, transfer: [data.buffer as ArrayBuffer] };
+  },
+};
+
+export class FakePool implements ScoringPool {
+  readonly threads = 2;
+  readonly depth = 1;
+  held: (() => void)[] = [];
+  hold = false;
+  calls = 0;
+  async score(_m: string, _v: number, _o: unknown, build: () => { feeds: Feeds }): Promise<ScoreOutcome> {
+    this.calls++;
+    const data = build().feeds['x']?.data as Float32Array;
+    if (this.hold) await new Promise<void>((r) => this.held.push(r));
+    if (data.includes(13)) return { ok: false, kind: 'model-error', message: 'bad row', attempts: 1 };
+    return { ok: true, attempts: 1, scores: { scores: Float64Array.from(data, (x) => x / 100), inferMs: 1 } };
+  }
+  release(order: 'in-order' | 'reverse' = 'reverse'): void {
+    const held = order === 'reverse' ? this.held.reverse() : this.held;
+    this.held = [];
+    for (const r of held) r();
+  }
+}
+
+export class FakeProducer {
+  sent: OutgoingRecord[] = [];
+  failNext = 0;
+  /** While set, sends wait for releaseSends(). */
+  hold = false;
+  #waiting: (() => void)[] = [];
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.hold) await new Promise<void>((r) => this.#waiting.push(r));
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('broker down');
+    }
+    this.sent.push(...records);
+  }
+  releaseSends(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const r of waiting) r();
+  }
+}
+
+export class FakeConsumer {
+  paused = new Set<string>();
+  commits: CommitOffset[][] = [];
+  /** While set, commits wait for releaseCommits(). */
+  holdCommits = false;
+  #waiting: (() => void)[] = [];
+  pause(p: readonly TopicPartition[]) {
+    for (const x of p) this.paused.add(partitionKey(x.topic, x.partition));
+  }
+  resume(p: readonly TopicPartition[]) {
+    for (const x of p) this.paused.delete(partitionKey(x.topic, x.partition));
+  }
+  async commit(offsets: readonly CommitOffset[]): Promise<CommitResult> {
+    this.commits.push([...offsets]);
+    if (this.holdCommits) await new Promise<void>((r) => this.#waiting.push(r));
+    return { refused: [] };
+  }
+  releaseCommits(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const r of waiting) r();
+  }
+  isPaused(partition: number, topic = 'in'): boolean {
+    return this.paused.has(partitionKey(topic, partition));
+  }
+  /** The last offset committed for a partition. */
+  last(partition: number): number | undefined {
+    for (let i = this.commits.length - 1; i >= 0; i--) {
+      const hit = this.commits[i]?.find((c) => c.partition === partition);
+      if (hit) return hit.offset;
+    }
+    return undefined;
+  }
+}
+
+export const NO_METRICS: StageMetrics = {
+  recordConsumed() {},
+  recordBatch() {},
+  recordAcked() {},
+  recordSendFailure() {},
+  recordLoad() {},
+  recordLag() {},
+  recordCommit() {},
+  recordRebalance() {},
+  forgetPartition() {},
+};
+
+export const QUIET_LOG = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface Budgets {
+  globalBudget: number;
+  partitionBudget: number;
+}
+
+const jsonEncode = (value: PredictionValue) => Buffer.from(JSON.stringify(value));
+
+export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 }, mapper: FeatureMapper = MAPPER, encode = jsonEncode) {
+  const clock = new FakeClock(1000);
+  const pool = new FakePool();
+  const producer = new FakeProducer();
+  const consumer = new FakeConsumer();
+  const fatal: unknown[] = [];
+  const stages = new ScoringStages({
+    config: {
+      batching: { maxBatchSize: 4, maxDelayMs: 1 },
+      backpressure: { ...budgets, resumeRatio: 0.5, minPauseMs: 0 },
+      limits: { maxRecordBytes: 1000, maxStringFeatureLength: 100 },
+      commit: { intervalMs: 1000 },
+    },
+    models: [{ entry: ENTRY, mapper }],
+    inputs: [{ topic: 'in', model: 'm', decoder: jsonInput() }],
+    pool,
+    consumer,
+    producer,
+    target: { topic: 'out', deadLetterTopic: 'dlq', encoder: { encode } },
+    metrics: NO_METRICS,
+    log: QUIET_LOG,
+    clock,
+    scheduler: clock,
+    wallClock: () => 5000,
+    onFatal: (error) => fatal.push(error),
+  });
+  const assignment: Assignment[] = [
+    { topic: 'in', partition: 0, epoch: 1 },
+    { topic: 'in', partition: 1, epoch: 2 },
+  ];
+  stages.intake.assigned(assignment);
+  return { clock, pool, producer, consumer, stages, fatal, assignment };
+}
+
+/** Records with JSON values {x}; null makes a tombstone. Keys cycle over three. */
+export function records(from: number, values: readonly unknown[]): ConsumedRecord[] {
+  return values.map((x, i) => ({
+    offset: from + i,
+    key: Buffer.from(`k${i % 3}`),
+    value: x === null ? null : Buffer.from(JSON.stringify({ x })),
+    timestamp: 4000,
+    headers: NO_HEADERS,
+  }));
+}
+
+export function batch(partition: number, from: number, values: readonly unknown[], epoch = partition + 1, highWatermark = from + values.length) {
+  return { topic: 'in', partition, epoch, highWatermark, records: records(from, values) };
+}
+
+/** Lets promises run and time pass, a little at a time. */
+export async function settle(clock: FakeClock, rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((r) => setImmediate(r));
+    clock.advance(2);
+  }
+}
+
+export const parsed = (r: OutgoingRecord) => JSON.parse((r.value as Buffer).toString()) as { source_partition: number; source_offset: number; score: number };
+
+export function header(r: OutgoingRecord | undefined, key: string): string | undefined {
+  return r?.headers.find(([k]) => k === key)?.[1].toString();
+}
