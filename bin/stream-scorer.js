@@ -9,4 +9,7 @@
 // bin/stream-scorer.js ...). devtools/scorer-process.ts reads the flags
 // from this line, so tests run the scorer exactly as the launcher does. kafkajs sets timers from stale
 // deadlines, which Node 24 reports as TimeoutNegativeWarning on every run; it is harmless.
-import '../src/main.ts';
+import { requireNode } from './node-version.js';
+
+requireNode('stream-scorer');
+await import('../src/main.ts');

@@ -110,13 +110,14 @@ export class InferencePool {
       workerData,
     });
     const pool = new InferencePool(piscina, options);
-    try {
-      for (const { config } of options.models) await pool.describe(config.name, config.version);
-    } catch (err) {
+    for (const { config } of options.models) {
+      // A worker that fails to load a model dies in bootstrap with a message naming the model and the
+      // file ("model fraud:1 (...) failed to load: ..."): that message is the whole story, said once.
+      const settled = await pool.#run({ kind: 'describe', model: config.name, version: config.version }, []);
+      if (settled.ok && settled.reply.kind === 'described') continue;
       await pool.close();
-      throw new ScorerError('SCORER_ERR_MODEL_LOAD', `inference workers could not load the models: ${messageOf(err)}`, {
-        cause: err,
-      });
+      const reason = settled.ok ? (settled.reply.kind === 'failed' ? settled.reply.error.message : `unexpected reply ${settled.reply.kind}`) : settled.message;
+      throw new ScorerError('SCORER_ERR_MODEL_LOAD', `the inference workers could not load the models: ${reason}`);
     }
     return pool;
   }

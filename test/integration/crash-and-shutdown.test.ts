@@ -56,6 +56,25 @@ async function runUntil(t: { after(fn: () => unknown): void }, config: Record<st
   return scorer;
 }
 
+/** Exactly [0, committed) was produced on every partition: nothing acknowledged is uncommitted, nothing committed is missing. */
+async function assertCommittedIsProduced(groupId: string, input: string, output: string): Promise<number> {
+  const produced = await decodePredictions(await collect(output, () => false, 3000));
+  const committed = await committedOffsets(groupId, input);
+  for (let p = 0; p < PARTITIONS; p++) {
+    const offsets = produced
+      .filter((x) => x.source_partition === p)
+      .map((x) => x.source_offset)
+      .sort((a, b) => a - b);
+    const upTo = committed.get(p) ?? -1;
+    assert.deepEqual(
+      offsets,
+      Array.from({ length: Math.max(0, upTo) }, (_, i) => i),
+      `partition ${p}: produced offsets equal [0, ${upTo})`,
+    );
+  }
+  return produced.length;
+}
+
 for (const client of CLIENTS) {
   test(`[${client}] kill -9 mid-stream loses nothing and duplicates stay within the budget`, async (t) => {
     const { output, config } = await setup(t, client, 'crash');
@@ -99,22 +118,8 @@ for (const client of CLIENTS) {
     t.diagnostic(`SIGTERM to exit: ${Date.now() - started} ms`);
     assert.equal(code, 0, `clean exit; logs:\n${first.logs().slice(-2000)}`);
 
-    const afterStop = await decodePredictions(await collect(output, () => false, 3000));
-    const committed = await committedOffsets(groupId, input);
-    for (let p = 0; p < PARTITIONS; p++) {
-      const offsets = afterStop
-        .filter((x) => x.source_partition === p)
-        .map((x) => x.source_offset)
-        .sort((a, b) => a - b);
-      const upTo = committed.get(p) ?? -1;
-      // Exactly [0, committed) was produced: nothing acknowledged is uncommitted, nothing committed is missing.
-      assert.deepEqual(
-        offsets,
-        Array.from({ length: Math.max(0, upTo) }, (_, i) => i),
-        `partition ${p}: produced offsets equal [0, ${upTo})`,
-      );
-    }
-    assert.ok(afterStop.length < EVENTS, 'the signal landed mid-stream');
+    const afterStop = await assertCommittedIsProduced(groupId, input, output);
+    assert.ok(afterStop < EVENTS, 'the signal landed mid-stream');
 
     const second = await startScorer(config);
     t.after(() => stopScorer(second, 'SIGKILL', 5000));
@@ -124,5 +129,24 @@ for (const client of CLIENTS) {
     const ids = new Set(all.map((x) => sourceId(x.source_partition, x.source_offset)));
     assert.equal(ids.size, EVENTS, 'every input scored');
     assert.equal(all.length, EVENTS, 'no duplicates across a graceful restart');
+  });
+
+  test(`[${client}] SIGTERM under overload stops admitting at once, finishes only what the workers hold, and exits 0 in time`, async (t) => {
+    const { input, output, config, groupId } = await setup(t, client, 'overload');
+    // About 640 events/s of capacity against a 20,000-event backlog and the default budget: draining
+    // everything admitted would take half a minute, far past the deadline.
+    config.inference = { injectDelayMs: 100 };
+    config.backpressure = { globalBudget: 20_000, partitionBudget: 5000 };
+    config.shutdown = { deadlineMs: 10_000 };
+    const first = await runUntil(t, config, output, 500);
+    const started = Date.now();
+    const { code } = await stopScorer(first, 'SIGTERM', 12_000);
+    const elapsed = Date.now() - started;
+    t.diagnostic(`SIGTERM to exit under overload: ${elapsed} ms`);
+    assert.equal(code, 0, `clean exit within the deadline; logs:\n${first.logs().slice(-2000)}`);
+    assert.ok(elapsed < 10_000, `exited within the 10 s deadline (${elapsed} ms)`);
+    assert.doesNotMatch(first.logs(), /producer is disconnected|unhandled rejection/i);
+    const produced = await assertCommittedIsProduced(groupId, input, output);
+    assert.ok(produced < EVENTS, 'the signal landed mid-stream');
   });
 }
