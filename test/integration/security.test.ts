@@ -71,7 +71,7 @@ async function refusesToStart(t: { after(fn: () => unknown): void }, scorerConfi
   const fatal = logs.split('\n').find((line) => line.includes('"level":"fatal"')) ?? '';
   assert.match(fatal, reason, `the fatal line says why:\n${fatal}`);
   if (secret !== undefined) assert.ok(!logs.includes(secret), 'the password never appears in the logs');
-  t.diagnostic(`start-up refused: ${/"message":"[^"]*"/.exec(fatal)?.[0] ?? fatal.slice(0, 300)}`);
+  t.diagnostic(`start-up refused: ${(JSON.parse(fatal) as { err?: { message?: string } }).err?.message ?? fatal}`);
   return fatal;
 }
 
