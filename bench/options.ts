@@ -1,15 +1,18 @@
 /**
  * `npm run bench` flags. Full mode follows PROTOCOL.md (3 repetitions, 60 s trials and burst phases)
- * and takes about an hour on 2 cores; --quick is a 10-minute smoke run of the same stages whose numbers
- * are indicative only.
+ * and takes well over an hour on 2 cores; --quick is a smoke run of the same stages (about 8 minutes here) whose
+ * numbers are indicative only. The drain stage runs one rotation per repetition.
  */
 
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDuration, UsageError } from '../loadgen/profile.ts';
 
-export const STAGES = ['ceilings', 'w2', 'kafka', 'w1', 'naive', 'platformatic', 'fixed', 'burst'] as const;
+export const STAGES = ['ceilings', 'drain', 'w2', 'passthrough', 'w1', 'naive', 'fixed', 'burst'] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The issue's drain: 400,000 W1 events, about 5-10 s of work for each subject here. */
+export const DEFAULT_BACKLOG = 400_000;
 
 export interface BenchOptions {
   /** full: PROTOCOL.md's settings; custom: full with a shorter or longer schedule given by flags. */
@@ -24,6 +27,8 @@ export interface BenchOptions {
   readonly partitions: number;
   readonly fixedRates: readonly number[];
   readonly burstBaseRate: number;
+  /** W1 events written before each drain subject starts. */
+  readonly backlogEvents: number;
   readonly stages: readonly Stage[];
   readonly brokers: readonly string[];
   readonly outDir: string;
@@ -32,12 +37,21 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [flags]
 
-Runs PROTOCOL.md's suite against the broker on --brokers: inference ceilings, W2, the Kafka ceiling,
-W1, the naive scorer, the @platformatic/kafka reference, W1 at fixed rates and the burst, repeated and
-interleaved; writes <out>/<date>.json, <out>/<date>.md and charts in <out>/<date>/.
+Runs PROTOCOL.md's suite against the broker on --brokers, each repetition in this order:
+  ceilings     raw onnxruntime-node on fraud and heavy, no Kafka
+  drain        a backlog of W1 events drained by W1 and the pass-through on each client (A, B, C, D),
+               events/s and CPU µs/event over the steady middle; one rotation per repetition
+  w2           W2's highest sustainable rate (default client)
+  passthrough  the pass-through's highest sustainable rate, on kafkajs and on platformatic
+  w1           W1's highest sustainable rate, on kafkajs and on platformatic
+  naive        the naive scorer's highest sustainable rate
+  fixed        W1 (default client) at fixed rates: latency
+  burst        W1 (default client) steady, 10x, steady
+Writes <out>/<date>.json, <out>/<date>.md and charts in <out>/<date>/. Every figure comes with the
+subject's CPU per event (user + system over the predictions it produced).
 
   --quick               1 repetition, 10 s trials and burst phases (indicative only)
-  --repeat N            repetitions (full: 3)
+  --repeat N            repetitions, and drain rotations (full: 3)
   --trial DURATION      length of each trial (full: 60s)
   --burst-phase DUR     length of each burst phase (full: 60s)
   --probe DURATION      as-fast-as-possible run that seeds each search (full: 15s)
@@ -45,10 +59,11 @@ interleaved; writes <out>/<date>.json, <out>/<date>.md and charts in <out>/<date
   --partitions N        input and output partitions (6)
   --rates LIST          W1 fixed rates (200,1000,5000,20000)
   --burst-base N        steady rate of the burst; the burst is 10x (5000)
+  --backlog N           W1 events each drain subject empties (400000)
   --only LIST           stages to run, of ${STAGES.join(',')}
   --brokers LIST        (127.0.0.1:9092)
   --out DIR             (bench/results)
-  --update-readme       replace the README's benchmark table with this run's
+  --update-readme       replace the README's benchmark tables with this run's (the drain's, the rest's, or both)
   --help`;
 
 function positiveInt(value: string, flag: string): number {
@@ -67,6 +82,7 @@ const OPTIONS = {
   partitions: { type: 'string', default: '6' },
   rates: { type: 'string', default: '200,1000,5000,20000' },
   'burst-base': { type: 'string', default: '5000' },
+  backlog: { type: 'string' },
   only: { type: 'string', default: STAGES.join(',') },
   brokers: { type: 'string', default: '127.0.0.1:9092' },
   out: { type: 'string', default: 'bench/results' },
@@ -96,7 +112,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     if (!(STAGES as readonly string[]).includes(stage)) throw new UsageError('--only', `unknown stage "${stage}"; stages are ${STAGES.join(', ')}`);
   }
   return {
-    mode: quick ? 'quick' : [v.repeat, v.trial, v['burst-phase'], v.probe].some((f) => f !== undefined) ? 'custom' : 'full',
+    mode: quick ? 'quick' : [v.repeat, v.trial, v['burst-phase'], v.probe, v.backlog].some((f) => f !== undefined) ? 'custom' : 'full',
     repeat: v.repeat === undefined ? (quick ? 1 : 3) : positiveInt(v.repeat, '--repeat'),
     trialMs: parseDuration(v.trial ?? (quick ? '10s' : '60s'), '--trial'),
     burstPhaseMs: parseDuration(v['burst-phase'] ?? (quick ? '10s' : '60s'), '--burst-phase'),
@@ -106,6 +122,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     partitions: positiveInt(v.partitions, '--partitions'),
     fixedRates: v.rates.split(',').map((r) => positiveInt(r.trim(), '--rates')),
     burstBaseRate: positiveInt(v['burst-base'], '--burst-base'),
+    backlogEvents: v.backlog === undefined ? DEFAULT_BACKLOG : positiveInt(v.backlog, '--backlog'),
     stages: stages as Stage[],
     brokers: v.brokers
       .split(',')

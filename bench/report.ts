@@ -1,43 +1,29 @@
 /**
  * Turns the suite's runs into what PROTOCOL.md asks for: medians over repetitions, ratios measured side
  * by side within each repetition (then the median of those), the issue's targets with met or missed,
- * and the Markdown the README and bench/results/<date>.md show. Pure.
+ * CPU per event next to every rate, and the Markdown the README and bench/results/<date>.md show: the
+ * drain's part (bench/drain-report.ts) and the open-loop part here. Pure.
  */
+import { DEFAULT_CLIENT, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { renderDrainMarkdown, W1_SHARE_TARGET } from './drain-report.ts';
+import { atLeast, atMost, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { BurstRun, SubjectId, SuiteResults } from './results.ts';
+import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
+
+export type { Target } from './markdown.ts';
+export { formatSpread, type Spread, spread } from './spread.ts';
 
 /** 350 MB, the memory target, in the MiB that RSS is reported in. */
 export const RSS_TARGET_MIB = 350e6 / 2 ** 20;
 /** "Flat through the burst": once steady load is back, RSS grows by at most this share of its peak. */
 export const RSS_FLAT_SHARE = 0.05;
 
-export interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly n: number;
-}
-
-export function spread(values: readonly number[]): Spread | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number, n: sorted.length };
-}
-
-export interface Target {
-  readonly name: string;
-  readonly goal: string;
-  readonly measured: Spread | null;
-  readonly unit: string;
-  /** null when not measured in this run. */
-  readonly met: boolean | null;
-}
-
 export interface Row {
   readonly label: string;
   readonly value: Spread | null;
   readonly unit: string;
+  /** CPU µs per event at that rate; undefined for rows without a subject process (the ceilings). */
+  readonly cpu?: Spread | null;
 }
 
 export interface LatencyRow {
@@ -48,19 +34,16 @@ export interface LatencyRow {
   readonly p999: Spread | null;
   readonly max: Spread | null;
   readonly peakRssMiB: Spread | null;
+  readonly cpuUsPerEvent: Spread | null;
 }
 
 export interface Summary {
   readonly targets: readonly Target[];
-  /** Highest sustainable rates and ceilings. */
+  /** Highest sustainable rates (with CPU per event at them) and ceilings. */
   readonly throughput: readonly Row[];
   /** W1 at each fixed rate. */
   readonly latency: readonly LatencyRow[];
   readonly burst: readonly Row[];
-}
-
-function reps(results: SuiteResults): number[] {
-  return Array.from({ length: results.settings.repeat }, (_, i) => i + 1);
 }
 
 function sustainedRate(results: SuiteResults, subject: SubjectId, rep: number): number | undefined {
@@ -71,52 +54,51 @@ function ceiling(results: SuiteResults, model: 'fraud' | 'heavy', rep: number): 
   return results.ceilings.find((c) => c.model === model && c.rep === rep)?.best.rowsPerSec;
 }
 
-/** Per repetition a / b, only where both were measured and b > 0: ratios never mix repetitions. */
-function ratios(results: SuiteResults, a: (rep: number) => number | undefined, b: (rep: number) => number | undefined): number[] {
-  const out: number[] = [];
-  for (const rep of reps(results)) {
-    const x = a(rep);
-    const y = b(rep);
-    if (x !== undefined && y !== undefined && y > 0) out.push(x / y);
-  }
-  return out;
-}
-
-function defined(values: readonly (number | null | undefined)[]): number[] {
-  return values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-}
-
-function atLeast(measured: Spread | null, goal: number): boolean | null {
-  return measured === null ? null : measured.median >= goal;
-}
-
-function atMost(measured: Spread | null, goal: number): boolean | null {
-  return measured === null ? null : measured.median <= goal;
-}
-
 function burstFlat(b: BurstRun): boolean {
   return b.rss !== null && b.settledGrowthMiB !== null && b.rss.peakMiB <= RSS_TARGET_MIB && b.settledGrowthMiB <= b.rss.peakMiB * RSS_FLAT_SHARE;
 }
 
+/** The subjects of the sustainable-rate table, in the order shown. */
+const SUSTAINED_ROWS: readonly SubjectId[] = ['w1-platformatic', 'w1-kafkajs', 'w2', 'passthrough-platformatic', 'passthrough-kafkajs', 'naive'];
+
+function burstRows(bursts: readonly BurstRun[]): Row[] {
+  const rss = (pick: (r: NonNullable<BurstRun['rss']>) => number) => spread(defined(bursts.map((b) => (b.rss ? pick(b.rss) : undefined))));
+  const rows: Row[] = [
+    { label: 'Peak lag (events sent, not yet predicted)', value: spread(bursts.map((b) => b.peakOutstanding)), unit: 'events' },
+    { label: 'Time to recover after the 10x phase', value: spread(defined(bursts.map((b) => b.recoverMs))), unit: 'ms' },
+    { label: 'Scorer RSS at start', value: rss((r) => r.startMiB), unit: 'MiB' },
+    { label: 'Scorer RSS peak', value: rss((r) => r.peakMiB), unit: 'MiB' },
+    { label: 'Scorer RSS after the drain', value: rss((r) => r.endMiB), unit: 'MiB' },
+    { label: 'Scorer RSS growth during the last steady phase', value: spread(defined(bursts.map((b) => b.settledGrowthMiB))), unit: 'MiB' },
+    { label: 'Scorer CPU per event over the three phases', value: spread(defined(bursts.map((b) => b.cpuUsPerEvent))), unit: 'µs/event' },
+  ];
+  for (const [i, phase] of ['steady', '10x', 'steady again'].entries()) {
+    rows.push({ label: `p99 end to end, ${phase}`, value: spread(defined(bursts.map((b) => b.p99ByPhaseMs[i]))), unit: 'ms' });
+  }
+  return rows;
+}
+
 export function summarize(results: SuiteResults): Summary {
-  const sustained = (subject: SubjectId) => spread(defined(results.sustainable.filter((s) => s.subject === subject).map((s) => s.rate)));
+  const reps = repetitions(results.settings.repeat);
+  const ofSubject = (subject: SubjectId) => results.sustainable.filter((s) => s.subject === subject);
+  const sustained = (subject: SubjectId) => spread(defined(ofSubject(subject).map((s) => s.rate)));
   const fixed = (rate: number) => results.fixed.filter((f) => f.rate === rate);
+  const ratio = (a: (rep: number) => number | undefined, b: (rep: number) => number | undefined) => spread(ratiosWithin(reps, a, b));
+  const rateOf = (subject: SubjectId) => (rep: number) => sustainedRate(results, subject, rep);
+  const ceilingRow = (model: 'fraud' | 'heavy'): Row => ({
+    label: `Inference ceiling, ${model} (raw onnxruntime-node, no Kafka)`,
+    value: spread(defined(results.ceilings.filter((c) => c.model === model).map((c) => c.best.rowsPerSec))),
+    unit: 'rows/s',
+  });
   const throughput: Row[] = [
-    { label: 'W1 scorer (fraud, Avro in and out)', value: sustained('w1'), unit: 'events/s' },
-    { label: 'W2 scorer (heavy MLP)', value: sustained('w2'), unit: 'events/s' },
-    { label: 'Kafka ceiling: pass-through on kafkajs', value: sustained('kafka-kafkajs'), unit: 'events/s' },
-    { label: 'Reference: pass-through on @platformatic/kafka', value: sustained('kafka-platformatic'), unit: 'events/s' },
-    { label: 'Naive scorer (eachMessage, one run and one send per event)', value: sustained('naive'), unit: 'events/s' },
-    {
-      label: 'Inference ceiling, fraud (raw onnxruntime-node, no Kafka)',
-      value: spread(defined(results.ceilings.filter((c) => c.model === 'fraud').map((c) => c.best.rowsPerSec))),
-      unit: 'rows/s',
-    },
-    {
-      label: 'Inference ceiling, heavy (raw onnxruntime-node, no Kafka)',
-      value: spread(defined(results.ceilings.filter((c) => c.model === 'heavy').map((c) => c.best.rowsPerSec))),
-      unit: 'rows/s',
-    },
+    ...SUSTAINED_ROWS.map((subject) => ({
+      label: SUBJECTS[subject].title,
+      value: sustained(subject),
+      unit: 'events/s',
+      cpu: spread(defined(ofSubject(subject).map((s) => s.cpuUsPerEvent))),
+    })),
+    ceilingRow('fraud'),
+    ceilingRow('heavy'),
   ];
   const latency: LatencyRow[] = results.settings.fixedRates.map((rate) => {
     const runs = fixed(rate);
@@ -129,112 +111,101 @@ export function summarize(results: SuiteResults): Summary {
       p999: of('p999'),
       max: of('max'),
       peakRssMiB: spread(defined(runs.map((r) => r.peakRssMiB))),
+      cpuUsPerEvent: spread(defined(runs.map((r) => r.cpuUsPerEvent))),
     };
   });
-  const bursts = results.bursts;
-  const burst: Row[] = [
-    { label: 'Peak lag (events sent, not yet predicted)', value: spread(bursts.map((b) => b.peakOutstanding)), unit: 'events' },
-    { label: 'Time to recover after the 10x phase', value: spread(defined(bursts.map((b) => b.recoverMs))), unit: 'ms' },
-  ];
-  const rss = (pick: (r: NonNullable<BurstRun['rss']>) => number) => spread(defined(bursts.map((b) => (b.rss ? pick(b.rss) : undefined))));
-  burst.push(
-    { label: 'Scorer RSS at start', value: rss((r) => r.startMiB), unit: 'MiB' },
-    { label: 'Scorer RSS peak', value: rss((r) => r.peakMiB), unit: 'MiB' },
-    { label: 'Scorer RSS after the drain', value: rss((r) => r.endMiB), unit: 'MiB' },
-    { label: 'Scorer RSS growth during the last steady phase', value: spread(defined(bursts.map((b) => b.settledGrowthMiB))), unit: 'MiB' },
-  );
-  for (const [i, phase] of ['steady', '10x', 'steady again'].entries()) {
-    burst.push({ label: `p99 end to end, ${phase}`, value: spread(defined(bursts.map((b) => b.p99ByPhaseMs[i]))), unit: 'ms' });
-  }
 
-  const w1 = (rep: number) => sustainedRate(results, 'w1', rep);
-  const w1Rate = sustained('w1');
+  const w1 = w1Of(DEFAULT_CLIENT);
+  const w1Rate = sustained(w1);
   const p99At5k = spread(fixed(5000).map((r) => r.latency.p99));
-  const w1VsKafka = spread(ratios(results, w1, (rep) => sustainedRate(results, 'kafka-kafkajs', rep)));
-  const w2VsInference = spread(
-    ratios(
-      results,
-      (rep) => sustainedRate(results, 'w2', rep),
-      (rep) => ceiling(results, 'heavy', rep),
-    ),
-  );
-  const w1VsNaive = spread(ratios(results, w1, (rep) => sustainedRate(results, 'naive', rep)));
-  const platformatic = spread(
-    ratios(
-      results,
-      (rep) => sustainedRate(results, 'kafka-platformatic', rep),
-      (rep) => sustainedRate(results, 'kafka-kafkajs', rep),
-    ),
-  );
-  const peakRss = spread(defined(bursts.map((b) => b.rss?.peakMiB)));
+  const w1Share = ratio(rateOf(w1), rateOf(passthroughOf(DEFAULT_CLIENT)));
+  const kafkajsShare = ratio(rateOf('w1-kafkajs'), rateOf('passthrough-kafkajs'));
+  const w2VsInference = ratio(rateOf('w2'), (rep) => ceiling(results, 'heavy', rep));
+  const w1VsNaive = ratio(rateOf(w1), rateOf('naive'));
+  const passthroughClients = ratio(rateOf('passthrough-platformatic'), rateOf('passthrough-kafkajs'));
+  const w1Clients = ratio(rateOf('w1-platformatic'), rateOf('w1-kafkajs'));
+  const peakRss = spread(defined(results.bursts.map((b) => b.rss?.peakMiB)));
   const targets: Target[] = [
-    { name: 'W1 highest sustainable rate', goal: '≥ 50,000 events/s', measured: w1Rate, unit: 'events/s', met: atLeast(w1Rate, 50_000) },
-    { name: 'W1 p99 end to end at 5,000 events/s', goal: '≤ 25 ms', measured: p99At5k, unit: 'ms', met: atMost(p99At5k, 25) },
-    { name: 'W1 / Kafka ceiling (kafkajs pass-through)', goal: '≥ 0.8', measured: w1VsKafka, unit: '×', met: atLeast(w1VsKafka, 0.8) },
+    { name: `W1 highest sustainable rate (${DEFAULT_CLIENT})`, goal: '≥ 50,000 events/s', measured: w1Rate, unit: 'events/s', met: atLeast(w1Rate, 50_000) },
+    { name: `W1 p99 end to end at 5,000 events/s (${DEFAULT_CLIENT})`, goal: '≤ 25 ms', measured: p99At5k, unit: 'ms', met: atMost(p99At5k, 25) },
+    {
+      name: `W1 / pass-through on ${DEFAULT_CLIENT}, sustainable rate`,
+      goal: `≥ ${W1_SHARE_TARGET}`,
+      measured: w1Share,
+      unit: '×',
+      met: atLeast(w1Share, W1_SHARE_TARGET),
+    },
     { name: 'W2 / inference ceiling (heavy)', goal: '≥ 0.85', measured: w2VsInference, unit: '×', met: atLeast(w2VsInference, 0.85) },
-    { name: 'W1 / naive scorer', goal: '≥ 20', measured: w1VsNaive, unit: '×', met: atLeast(w1VsNaive, 20) },
+    { name: `W1 (${DEFAULT_CLIENT}) / naive scorer`, goal: '≥ 20', measured: w1VsNaive, unit: '×', met: atLeast(w1VsNaive, 20) },
     {
       name: 'Scorer RSS through the burst',
       goal: `peak ≤ 350 MB (${RSS_TARGET_MIB.toFixed(1)} MiB); growth ≤ ${RSS_FLAT_SHARE * 100}% of the peak once steady load is back`,
       measured: peakRss,
       unit: 'MiB',
-      met: bursts.length === 0 ? null : bursts.every(burstFlat),
+      met: results.bursts.length === 0 ? null : results.bursts.every(burstFlat),
     },
-    { name: 'Reference: @platformatic/kafka / kafkajs pass-through', goal: 'none (what the client costs)', measured: platformatic, unit: '×', met: null },
+    {
+      name: 'Reference: W1 / pass-through on kafkajs, sustainable rate',
+      goal: 'none (the target is the default client’s)',
+      measured: kafkajsShare,
+      unit: '×',
+      met: null,
+    },
+    { name: 'Reference: platformatic / kafkajs, pass-through', goal: 'none (what the client costs)', measured: passthroughClients, unit: '×', met: null },
+    { name: 'Reference: platformatic / kafkajs, W1', goal: 'none', measured: w1Clients, unit: '×', met: null },
   ];
-  return { targets, throughput, latency, burst };
+  return { targets, throughput, latency, burst: burstRows(results.bursts) };
 }
 
-function formatNumber(value: number, unit: string): string {
-  if (unit === '×') return value.toFixed(2);
-  if (unit === 'ms') return value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
-  return Math.round(value).toLocaleString('en-US');
+/** Whether the run measured anything besides the drain. */
+function hasOpenLoop(results: SuiteResults): boolean {
+  return results.ceilings.length + results.sustainable.length + results.fixed.length + results.bursts.length > 0;
 }
 
-export function formatSpread(value: Spread | null, unit: string): string {
-  if (value === null) return 'not measured';
-  const median = formatNumber(value.median, unit);
-  const suffix = unit === '×' ? '×' : ` ${unit}`;
-  if (value.n === 1 || value.min === value.max) return `${median}${suffix}`;
-  return `${median}${suffix} (${formatNumber(value.min, unit)}–${formatNumber(value.max, unit)})`;
-}
-
-function machineLine(results: SuiteResults): string {
-  const m = results.machine;
-  const s = results.settings;
-  return [
-    `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Kafka ${m.kafka}`,
-    m.brokerColocated ? 'broker, scorer and load generator on the same machine' : 'broker on another machine',
-    `${s.threads} inference thread${s.threads === 1 ? '' : 's'}, ${s.partitions} partitions`,
-    `${s.mode} mode: ${s.repeat} repetition${s.repeat === 1 ? '' : 's'}, ${s.trialSeconds} s trials, ${s.burstPhaseSeconds} s burst phases`,
-  ].join('; ');
-}
-
-export function renderMarkdown(results: SuiteResults): string {
+/** The open-loop part: targets, sustainable rates, W1 latency at fixed rates, the burst; null when not run. */
+export function renderSuiteMarkdown(results: SuiteResults): string | null {
+  if (!hasOpenLoop(results)) return null;
   const { targets, throughput, latency, burst } = summarize(results);
-  const runs = results.settings.repeat === 1 ? 'one run' : `median (min–max) over ${results.settings.repeat} runs`;
+  const s = results.settings;
+  const runs = runsLabel(s.repeat);
   const ms = (v: Spread | null) => formatSpread(v, 'ms');
+  const cpu = (v: Spread | null | undefined) => (v === undefined ? '–' : formatSpread(v, 'µs/event'));
   return [
-    `Benchmark of ${results.startedAt.slice(0, 10)}: ${machineLine(results)}.`,
+    `Benchmark of ${results.startedAt.slice(0, 10)}: ${machineLine(results)}; ${s.mode} mode: ${s.repeat} repetition${s.repeat === 1 ? '' : 's'}, ${s.trialSeconds} s trials, ${s.burstPhaseSeconds} s burst phases. CPU per event: the subject process's user + system time (all threads) from the end of the warmup to the end of the phase, over the predictions it produced.`,
     '',
-    `| Target | Goal | Measured, ${runs} | Met |`,
-    '|---|---|---|---|',
-    ...targets.map((t) => `| ${t.name} | ${t.goal} | ${formatSpread(t.measured, t.unit)} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`),
+    ...targetTable(targets, runs),
     '',
-    `| Highest sustainable rate | ${runs} |`,
-    '|---|---|',
-    ...throughput.map((r) => `| ${r.label} | ${formatSpread(r.value, r.unit)} |`),
+    `| Highest sustainable rate | ${runs} | CPU at that rate |`,
+    '|---|---|---|',
+    ...throughput.map((r) => `| ${r.label} | ${formatSpread(r.value, r.unit)} | ${cpu(r.cpu)} |`),
     '',
-    `| W1 offered rate | p50 | p90 | p99 | p99.9 | max | peak scorer RSS |`,
-    '|---|---|---|---|---|---|---|',
+    `| ${SUBJECTS[w1Of(DEFAULT_CLIENT)].title}, offered rate | p50 | p90 | p99 | p99.9 | max | peak scorer RSS | CPU |`,
+    '|---|---|---|---|---|---|---|---|',
     ...latency.map(
       (r) =>
-        `| ${r.rate.toLocaleString('en-US')}/s | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${formatSpread(r.peakRssMiB, 'MiB')} |`,
+        `| ${r.rate.toLocaleString('en-US')}/s | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${formatSpread(r.peakRssMiB, 'MiB')} | ${cpu(r.cpuUsPerEvent)} |`,
     ),
     '',
-    `| Burst: ${results.settings.burstBaseRate.toLocaleString('en-US')}/s, 10x, then steady | ${runs} |`,
+    `| Burst: ${s.burstBaseRate.toLocaleString('en-US')}/s, 10x, then steady | ${runs} |`,
     '|---|---|',
     ...burst.map((r) => `| ${r.label} | ${formatSpread(r.value, r.unit)} |`),
     '',
   ].join('\n');
+}
+
+/** The two parts of a run's report; a part is null when its stages did not run. */
+export interface ReportParts {
+  readonly drain: string | null;
+  readonly suite: string | null;
+}
+
+export function renderParts(results: SuiteResults): ReportParts {
+  return { drain: renderDrainMarkdown(results), suite: renderSuiteMarkdown(results) };
+}
+
+/** bench/results/<date>.md: both parts, the drain first (the issue's figure). */
+export function renderMarkdown(results: SuiteResults): string {
+  const { drain, suite } = renderParts(results);
+  const parts = [drain, suite].filter((p): p is string => p !== null);
+  return parts.length === 0 ? `Benchmark of ${results.startedAt.slice(0, 10)}: nothing measured yet.\n` : parts.join('\n');
 }

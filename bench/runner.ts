@@ -1,30 +1,32 @@
 /**
- * One measured run: fresh topics, a fresh subject process, the load generator against it, then the
- * subject stopped and the topics deleted. Fresh everything, so no run inherits another's backlog,
+ * One measured open-loop run: fresh topics, a fresh subject process, the load generator against it, then
+ * the subject stopped and the topics deleted. Fresh everything, so no run inherits another's backlog,
  * warmed caches or committed offsets; and deleted topics keep a long suite from filling the disk.
+ * The subject's CPU is read with each progress tick (about once a second), next to the predictions
+ * counted so far, so stages can take CPU per event over the measured part of the run.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { createTopicsReady } from '../devtools/topics.ts';
 import { createProgressWriter } from '../loadgen/progress.ts';
 import { runLoad } from '../loadgen/run.ts';
 import type { LoadProfile, LoadResult } from '../loadgen/types.ts';
+import { SUBJECTS } from './catalog.ts';
+import type { CpuSample } from './cpu.ts';
 import type { SubjectId } from './results.ts';
-import { type SubjectKind, startSubject } from './subject.ts';
-
-export const SUBJECTS: Record<SubjectId, { readonly kind: SubjectKind; readonly model: 'fraud' | 'heavy'; readonly title: string }> = {
-  w1: { kind: 'scorer', model: 'fraud', title: 'W1 scorer (fraud)' },
-  w2: { kind: 'scorer', model: 'heavy', title: 'W2 scorer (heavy MLP)' },
-  'kafka-kafkajs': { kind: 'passthrough-kafkajs', model: 'fraud', title: 'Kafka ceiling (kafkajs pass-through)' },
-  'kafka-platformatic': { kind: 'passthrough-platformatic', model: 'fraud', title: 'pass-through on @platformatic/kafka' },
-  naive: { kind: 'naive', model: 'fraud', title: 'naive scorer' },
-};
+import { type SubjectHandle, startSubject } from './subject.ts';
 
 export interface RunContext {
   readonly brokers: readonly string[];
   readonly registryUrl: string;
   readonly partitions: number;
   readonly threads: number;
+}
+
+export interface RunTopics {
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  readonly group: string;
 }
 
 export interface RunRequest {
@@ -34,34 +36,53 @@ export interface RunRequest {
   readonly drainTimeoutMs: number;
 }
 
-export async function measuredRun(ctx: RunContext, request: RunRequest): Promise<LoadResult> {
-  const { kind, model } = SUBJECTS[request.subject];
+export interface MeasuredRun {
+  readonly result: LoadResult;
+  /** One per progress tick: ms since the first event, predictions so far, the subject's CPU ticks. */
+  readonly cpu: readonly CpuSample[];
+}
+
+/** Creates an input and an output topic of their own for `body`, and deletes them after it, whatever happens. */
+export async function withFreshTopics<T>(ctx: RunContext, subject: SubjectId, body: (topics: RunTopics, admin: Admin) => Promise<T>): Promise<T> {
   const id = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
-  const inputTopic = `bench-${request.subject}-in-${id}`;
-  const outputTopic = `bench-${request.subject}-out-${id}`;
-  const group = `bench-${request.subject}-${id}`;
+  const topics: RunTopics = { inputTopic: `bench-${subject}-in-${id}`, outputTopic: `bench-${subject}-out-${id}`, group: `bench-${subject}-${id}` };
   const admin = new Kafka({ clientId: 'stream-scorer-bench', brokers: [...ctx.brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await createTopicsReady(
       admin,
-      [inputTopic, outputTopic].map((topic) => ({ topic, partitions: ctx.partitions })),
+      [topics.inputTopic, topics.outputTopic].map((topic) => ({ topic, partitions: ctx.partitions })),
     );
-    const subject = await startSubject(kind, {
-      brokers: [...ctx.brokers],
-      registryUrl: ctx.registryUrl,
-      inputTopic,
-      outputTopic,
-      group,
-      model,
-      threads: ctx.threads,
-    });
+    return await body(topics, admin);
+  } finally {
+    await admin.deleteTopics({ topics: [topics.inputTopic, topics.outputTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** Starts `subject` as bench/catalog.ts describes it, on `topics`. */
+export function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics: RunTopics): Promise<SubjectHandle> {
+  const { kind, model, client } = SUBJECTS[subject];
+  return startSubject(kind, {
+    brokers: [...ctx.brokers],
+    registryUrl: ctx.registryUrl,
+    ...topics,
+    model,
+    ...(client === undefined ? {} : { client }),
+    threads: ctx.threads,
+  });
+}
+
+export async function measuredRun(ctx: RunContext, request: RunRequest): Promise<MeasuredRun> {
+  return withFreshTopics(ctx, request.subject, async (topics) => {
+    const subject = await startCatalogSubject(ctx, request.subject, topics);
     const progress = createProgressWriter(process.stderr, request.profile.phases.length);
+    const cpu: CpuSample[] = [];
     try {
-      return await runLoad({
+      const result = await runLoad({
         brokers: ctx.brokers,
-        inputTopic,
-        outputTopic,
+        inputTopic: topics.inputTopic,
+        outputTopic: topics.outputTopic,
         format: 'avro',
         registryUrl: ctx.registryUrl,
         profile: request.profile,
@@ -70,18 +91,19 @@ export async function measuredRun(ctx: RunContext, request: RunRequest): Promise
         seed: 1,
         drainTimeoutMs: request.drainTimeoutMs,
         warmupMs: request.warmupMs,
-        consumerGroup: group,
+        consumerGroup: topics.group,
         sampleRssMiB: () => subject.rssMiB(),
-        onProgress: (p) => progress.update(p),
+        onProgress: (p) => {
+          cpu.push({ tMs: p.elapsedMs, events: p.predicted, cpuTicks: subject.cpuTicks() });
+          progress.update(p);
+        },
       });
+      return { result, cpu };
     } catch (error) {
       throw new Error(`${request.subject} run failed; subject logs:\n${subject.logs().slice(-3000)}`, { cause: error });
     } finally {
       progress.done();
       await subject.stop();
     }
-  } finally {
-    await admin.deleteTopics({ topics: [inputTopic, outputTopic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  });
 }

@@ -1,13 +1,21 @@
 /**
- * The suite's kinds of measurement, each turning runs into the records of bench/results.ts: the
- * inference ceiling, the highest sustainable rate of a subject, W1 at a fixed rate, and the burst.
+ * The suite's open-loop kinds of measurement, each turning runs into the records of bench/results.ts:
+ * the inference ceiling, the highest sustainable rate of a subject, W1 at a fixed rate, and the burst
+ * (the drain is bench/drain.ts). Each run's CPU per event is taken over its measured part: from the end
+ * of the warmup to the end of the phases.
  */
 import type { LoadResult } from '../loadgen/types.ts';
+import { DEFAULT_CLIENT, SUBJECTS, w1Of } from './catalog.ts';
+import { clockTicksPerSecond } from './cpu.ts';
 import { measureInferenceCeiling } from './inference-ceiling.ts';
 import type { BenchOptions } from './options.ts';
 import type { BurstRun, CeilingRun, FixedRun, SubjectId, SustainRun, TrialRecord } from './results.ts';
-import { measuredRun, type RunContext, SUBJECTS } from './runner.ts';
+import { type MeasuredRun, measuredRun, type RunContext } from './runner.ts';
 import { DEFAULT_PLAN, judgeTrial, searchSustainable } from './sustainable.ts';
+import { trialWindow, windowFigures } from './windows.ts';
+
+/** The W1 subject of the fixed-rate and burst stages: the scorer as it ships, on its default client. */
+const W1_DEFAULT = w1Of(DEFAULT_CLIENT);
 
 /** Where the suite reports what it is doing; the live progress line of each run goes to stderr too. */
 export type Say = (line: string) => void;
@@ -35,22 +43,40 @@ function peakRss(result: LoadResult): number | null {
   return result.memory?.peakMiB ?? null;
 }
 
+/** Subject CPU per prediction from the end of the warmup to the end of the phases; null without readings. */
+export function measuredCpu({ result, cpu }: MeasuredRun): number | null {
+  const runMs = result.options.profile.phases.reduce((sum, p) => sum + p.durationMs, 0);
+  const window = trialWindow(cpu, result.options.warmupMs, runMs);
+  return window === null ? null : windowFigures(window, clockTicksPerSecond()).cpuUsPerEvent;
+}
+
+function cpuText(us: number | null): string {
+  return us === null ? 'CPU not measured' : `${us.toFixed(1)} µs CPU/event`;
+}
+
 export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: number, subject: SubjectId, say: Say): Promise<SustainRun> {
   const title = SUBJECTS[subject].title;
   say(`${title}: probe, as fast as the generator can for ${options.probeMs / 1000} s`);
-  const probe = await measuredRun(ctx, { subject, profile: { phases: [{ rate: 'max', durationMs: options.probeMs }] }, warmupMs: 0, drainTimeoutMs: 2_000 });
+  const { result: probe } = await measuredRun(ctx, {
+    subject,
+    profile: { phases: [{ rate: 'max', durationMs: options.probeMs }] },
+    warmupMs: 0,
+    drainTimeoutMs: 2_000,
+  });
   const guess = probeRate(probe);
   say(`  probe: ${guess.toLocaleString('en-US')} predictions/s`);
   const trials: TrialRecord[] = [];
   const search = await searchSustainable(Math.max(guess, 100), DEFAULT_PLAN, async (rate) => {
     say(`${title}: ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
-    const result = await measuredRun(ctx, {
+    const run = await measuredRun(ctx, {
       subject,
       profile: { phases: [{ rate, durationMs: options.trialMs }] },
       warmupMs: options.warmupMs,
       drainTimeoutMs: 15_000,
     });
+    const { result } = run;
     const verdict = judgeTrial(result, rate);
+    const cpuUsPerEvent = measuredCpu(run);
     trials.push({
       rate,
       sustained: verdict.sustained,
@@ -59,12 +85,17 @@ export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: 
       p99Ms: result.latency.p99,
       peakOutstanding: result.lag.peakOutstanding,
       peakRssMiB: peakRss(result),
+      cpuUsPerEvent,
     });
-    say(`  ${verdict.sustained ? 'sustained' : `not sustained: ${verdict.reasons.join('; ')}`}; p99 ${result.latency.p99.toFixed(1)} ms`);
+    say(
+      `  ${verdict.sustained ? 'sustained' : `not sustained: ${verdict.reasons.join('; ')}`}; p99 ${result.latency.p99.toFixed(1)} ms; ${cpuText(cpuUsPerEvent)}`,
+    );
     return verdict;
   });
-  say(`${title}: highest sustainable rate ${search.rate.toLocaleString('en-US')}/s`);
-  return { rep, subject, guess, rate: search.rate, trials };
+  const best = trials.find((t) => t.sustained && t.rate === search.rate);
+  const cpuUsPerEvent = best?.cpuUsPerEvent ?? null;
+  say(`${title}: highest sustainable rate ${search.rate.toLocaleString('en-US')}/s, ${cpuText(cpuUsPerEvent)}`);
+  return { rep, subject, guess, rate: search.rate, cpuUsPerEvent, trials };
 }
 
 export async function fixedStage(
@@ -74,17 +105,19 @@ export async function fixedStage(
   rate: number,
   say: Say,
 ): Promise<{ record: FixedRun; result: LoadResult }> {
-  say(`W1 at ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
-  const result = await measuredRun(ctx, {
-    subject: 'w1',
+  say(`${SUBJECTS[W1_DEFAULT].title} at ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);
+  const run = await measuredRun(ctx, {
+    subject: W1_DEFAULT,
     profile: { phases: [{ rate, durationMs: options.trialMs }] },
     warmupMs: options.warmupMs,
     drainTimeoutMs: 30_000,
   });
+  const { result } = run;
   const verdict = judgeTrial(result, rate);
   const l = result.latency;
+  const cpuUsPerEvent = measuredCpu(run);
   say(
-    `  p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, p99.9 ${l.p999.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; missing ${result.missing}, duplicates ${result.duplicates}`,
+    `  p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, p99.9 ${l.p999.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; missing ${result.missing}, duplicates ${result.duplicates}; ${cpuText(cpuUsPerEvent)}`,
   );
   const record: FixedRun = {
     rep,
@@ -95,6 +128,7 @@ export async function fixedStage(
     missing: result.missing,
     duplicates: result.duplicates,
     peakRssMiB: peakRss(result),
+    cpuUsPerEvent,
   };
   return { record, result };
 }
@@ -122,9 +156,11 @@ export async function burstStage(
 ): Promise<{ record: BurstRun; result: LoadResult }> {
   const base = options.burstBaseRate;
   const phaseMs = options.burstPhaseMs;
-  say(`burst: W1 at ${base.toLocaleString('en-US')}/s, ${(base * 10).toLocaleString('en-US')}/s, ${base.toLocaleString('en-US')}/s, ${phaseMs / 1000} s each`);
-  const result = await measuredRun(ctx, {
-    subject: 'w1',
+  say(
+    `burst: ${SUBJECTS[W1_DEFAULT].title} at ${base.toLocaleString('en-US')}/s, ${(base * 10).toLocaleString('en-US')}/s, ${base.toLocaleString('en-US')}/s, ${phaseMs / 1000} s each`,
+  );
+  const run = await measuredRun(ctx, {
+    subject: W1_DEFAULT,
     profile: {
       phases: [
         { rate: base, durationMs: phaseMs },
@@ -135,6 +171,7 @@ export async function burstStage(
     warmupMs: options.warmupMs,
     drainTimeoutMs: 120_000,
   });
+  const { result } = run;
   // Recovered: lag back to what steady load leaves (half a second of it, at least 1,000 events).
   const recovered = recoverySeconds(result, (2 * phaseMs) / 1000, Math.max(1_000, base / 2));
   const record: BurstRun = {
@@ -148,6 +185,7 @@ export async function burstStage(
     p99ByPhaseMs: result.phases.map((p) => p.latency.p99),
     missing: result.missing,
     duplicates: result.duplicates,
+    cpuUsPerEvent: measuredCpu(run),
     chart,
   };
   say(

@@ -1,7 +1,8 @@
 /**
- * Starts what the benchmark measures, each as its own process so its memory is its own: the scorer
- * (bin/stream-scorer.js with a generated config) or one of the baselines in bench/subjects/. Resolves once
- * the subject's consumer holds its partitions, so load sent afterwards is not spent waiting for a join.
+ * Starts what the benchmark measures, each as its own process so its memory and CPU are its own: the
+ * scorer (bin/stream-scorer.js with a generated config, `kafka.client` as asked) or one of the baselines
+ * in bench/subjects/. Resolves once the subject's consumer holds its partitions, so load sent afterwards
+ * is not spent waiting for a join.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,9 +10,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type ExitStatus, exitOf, keepLogs, launcherFlags, REPO_ROOT, readRssMiB, startScorer, stopChild } from '../devtools/scorer-process.ts';
 import { createTopicsReady } from '../devtools/topics.ts';
 import { deepMerge } from '../src/config/tree.ts';
+import type { ClientName } from '../src/kafka/client.ts';
+import { readCpuTicks } from './cpu.ts';
 import { type BenchModel, READY_LINE, subjectFlags } from './subjects/args.ts';
 
-export type SubjectKind = 'scorer' | 'passthrough-kafkajs' | 'passthrough-platformatic' | 'naive';
+export type SubjectKind = 'scorer' | 'passthrough' | 'naive';
 
 export interface SubjectOptions {
   brokers: string[];
@@ -20,6 +23,11 @@ export interface SubjectOptions {
   outputTopic: string;
   group: string;
   model: BenchModel;
+  /**
+   * The Kafka client: the scorer's kafka.client, the pass-through's --client. Omitted: the scorer's
+   * default. The naive scorer always runs its own kafkajs code.
+   */
+  client?: ClientName;
   /** Scorer inference threads (inference.threads); the scorer's default when omitted. Scorer only. */
   threads?: number;
   /** Laid over the scorer's generated config (deep merge). Scorer only. */
@@ -35,6 +43,8 @@ export interface SubjectHandle {
   readonly exited: Promise<ExitStatus>;
   /** Resident memory of the whole process in MiB; undefined once it has exited. */
   rssMiB(): number | undefined;
+  /** utime + stime of the whole process (every thread) in clock ticks; undefined once it has exited. */
+  cpuTicks(): number | undefined;
   /** SIGTERM, then SIGKILL if it has not exited within STOP_TIMEOUT_MS. Never rejects. */
   stop(): Promise<void>;
   /** The tail of its stdout and stderr. */
@@ -46,8 +56,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const LOG_TAIL_CHARS = 5000;
 
 const SCRIPTS: Record<Exclude<SubjectKind, 'scorer'>, string> = {
-  'passthrough-kafkajs': 'passthrough-kafkajs.ts',
-  'passthrough-platformatic': 'passthrough-platformatic.ts',
+  passthrough: 'passthrough.ts',
   naive: 'naive-scorer.ts',
 };
 
@@ -74,6 +83,7 @@ async function startBaseline(kind: Exclude<SubjectKind, 'scorer'>, options: Subj
     group: options.group,
     model: options.model,
     modelsDir: options.modelsDir ?? join(REPO_ROOT, 'models'),
+    ...(kind === 'passthrough' && options.client !== undefined ? { client: options.client } : {}),
   });
   const child = spawn(process.execPath, [...launcherFlags(), script, ...flags], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
@@ -94,6 +104,7 @@ async function startBaseline(kind: Exclude<SubjectKind, 'scorer'>, options: Subj
     pid,
     exited,
     rssMiB: () => readRssMiB(pid),
+    cpuTicks: () => readCpuTicks(pid),
     stop: () => stopProcess(child, exited),
     logs,
   };
@@ -131,7 +142,12 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
   const createdDeadLetter = await ensureTopic(options.brokers, deadLetter);
   const config = deepMerge(
     {
-      kafka: { brokers: options.brokers, groupId: options.group, clientId: options.group },
+      kafka: {
+        brokers: options.brokers,
+        groupId: options.group,
+        clientId: options.group,
+        ...(options.client === undefined ? {} : { client: options.client }),
+      },
       schemaRegistry: { url: options.registryUrl },
       models: { repository: options.modelsDir ?? join(REPO_ROOT, 'models'), serve: [{ name: options.model }] },
       inputs: [{ topic: options.inputTopic, format: 'avro', model: options.model }],
@@ -163,6 +179,7 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
     pid,
     exited: scorer.exited,
     rssMiB: () => readRssMiB(pid),
+    cpuTicks: () => readCpuTicks(pid),
     stop: async () => {
       await stopProcess(scorer.child, scorer.exited);
       await cleanUp();

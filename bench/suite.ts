@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: PROTOCOL.md's suite against a running broker. Each repetition runs every stage once,
- * in the same order, so each subject and its baseline are measured side by side (A, B, A, B ...).
- * Writes <out>/<date>.json (every run), <out>/<date>.md (the table) and charts in <out>/<date>/.
+ * in the same order, so each subject and its baseline are measured side by side (A, B, A, B ...): the
+ * drain as one rotation of its four subjects, the sustainable-rate searches each client's pass-through
+ * next to its W1. Writes <out>/<date>.json (every run), <out>/<date>.md (the tables) and charts in
+ * <out>/<date>/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -10,11 +12,14 @@ import { startRegistryDouble } from '../devtools/schema-registry-double.ts';
 import { renderChart } from '../loadgen/chart.ts';
 import { UsageError } from '../loadgen/profile.ts';
 import type { LoadResult } from '../loadgen/types.ts';
+import { CLIENTS, passthroughOf, w1Of } from './catalog.ts';
+import { clockTicksPerSecond } from './cpu.ts';
+import { drainStage } from './drain.ts';
 import { describeMachine } from './machine.ts';
 import { type BenchOptions, parseBenchArgs, USAGE } from './options.ts';
 import { replaceBenchSection } from './readme.ts';
-import { renderMarkdown } from './report.ts';
-import type { BurstRun, CeilingRun, FixedRun, SuiteResults, SustainRun } from './results.ts';
+import { renderMarkdown, renderParts } from './report.ts';
+import type { BurstRun, CeilingRun, DrainRun, FixedRun, SubjectId, SuiteResults, SustainRun } from './results.ts';
 import type { RunContext } from './runner.ts';
 import { burstStage, ceilingStage, fixedStage, type Say, sustainStage } from './stages.ts';
 
@@ -47,6 +52,7 @@ const say: Say = (line) => process.stderr.write(`[${((performance.now() - t0) / 
 const registry = await startRegistryDouble({ port: 0 });
 const ctx: RunContext = { brokers: options.brokers, registryUrl: registry.url, partitions: options.partitions, threads: options.threads };
 const ceilings: CeilingRun[] = [];
+const drains: DrainRun[] = [];
 const sustainable: SustainRun[] = [];
 const fixed: FixedRun[] = [];
 const bursts: BurstRun[] = [];
@@ -72,8 +78,11 @@ function results(): SuiteResults {
       partitions: options.partitions,
       fixedRates: options.fixedRates,
       burstBaseRate: options.burstBaseRate,
+      backlogEvents: options.backlogEvents,
+      clockTicksPerSecond: clockTicksPerSecond(),
     },
     ceilings,
+    drains,
     sustainable,
     fixed,
     bursts,
@@ -81,12 +90,23 @@ function results(): SuiteResults {
 }
 
 /** Written after every stage, so an interrupted suite still leaves what it measured. */
-function save(): string {
+function save(): SuiteResults {
   const all = results();
   writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(all, null, 2)}\n`);
-  const table = renderMarkdown(all);
-  writeFileSync(join(outDir, `${stamp}.md`), table);
-  return table;
+  writeFileSync(join(outDir, `${stamp}.md`), renderMarkdown(all));
+  return all;
+}
+
+/** The sustainable-rate searches of one repetition: W2, each client's pass-through then its W1, the naive scorer. */
+function sustainOrder(): SubjectId[] {
+  const order: SubjectId[] = [];
+  if (has('w2')) order.push('w2');
+  for (const client of CLIENTS) {
+    if (has('passthrough')) order.push(passthroughOf(client));
+    if (has('w1')) order.push(w1Of(client));
+  }
+  if (has('naive')) order.push('naive');
+  return order;
 }
 
 say(
@@ -99,14 +119,11 @@ try {
       ceilings.push(await ceilingStage(rep, 'fraud', options, say), await ceilingStage(rep, 'heavy', options, say));
       save();
     }
-    for (const [stage, subject] of [
-      ['w2', 'w2'],
-      ['kafka', 'kafka-kafkajs'],
-      ['w1', 'w1'],
-      ['naive', 'naive'],
-      ['platformatic', 'kafka-platformatic'],
-    ] as const) {
-      if (!has(stage)) continue;
+    if (has('drain')) {
+      drains.push(...(await drainStage(ctx, rep, options.backlogEvents, say)));
+      save();
+    }
+    for (const subject of sustainOrder()) {
       sustainable.push(await sustainStage(ctx, options, rep, subject, say));
       save();
     }
@@ -114,7 +131,7 @@ try {
       for (const rate of options.fixedRates) {
         const { record, result } = await fixedStage(ctx, options, rep, rate, say);
         fixed.push(record);
-        saveChart(`w1-${rate}-rep${rep}`, result, `W1 fraud scorer at ${rate.toLocaleString('en-US')} events/s (repetition ${rep})`);
+        saveChart(`w1-${rate}-rep${rep}`, result, `W1 fraud scorer (default client) at ${rate.toLocaleString('en-US')} events/s (repetition ${rep})`);
         save();
       }
     }
@@ -129,11 +146,14 @@ try {
 } finally {
   await registry.close();
 }
-const table = save();
-process.stdout.write(`\n${table}\n`);
+const final = save();
+process.stdout.write(`\n${renderMarkdown(final)}\n`);
 if (options.updateReadme) {
   const readmePath = join(REPO_ROOT, 'README.md');
-  writeFileSync(readmePath, replaceBenchSection(readFileSync(readmePath, 'utf8'), table, relative(REPO_ROOT, join(outDir, `${stamp}.md`))));
-  say('README benchmark section updated');
+  const parts = renderParts(final);
+  writeFileSync(readmePath, replaceBenchSection(readFileSync(readmePath, 'utf8'), parts, relative(REPO_ROOT, join(outDir, `${stamp}.md`))));
+  say(
+    `README benchmark section updated (${[parts.drain === null ? '' : 'drain', parts.suite === null ? '' : 'open-loop suite'].filter(Boolean).join(' and ')})`,
+  );
 }
 say(`done in ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${relative(REPO_ROOT, join(outDir, `${stamp}.json`))}`);

@@ -1,11 +1,11 @@
 /**
  * What the baseline subjects share: flags, the scorer's own configuration defaults (so every client
- * setting matches the scorer's), the product's codecs, the prediction record, the `ready` line and a
- * clean exit on SIGTERM. Each subject script only adds its consume-process-produce loop.
+ * setting matches the scorer's, kafka.client from --client), the product's codecs, the prediction
+ * record, the `ready` line and a clean exit on SIGTERM. Each subject script only adds its
+ * consume-process-produce loop, on the product's Kafka interface or on client code of its own.
  */
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { AvroDecoder, AvroEncoder } from '../../src/codecs/avro.ts';
 import type { InputDecoder } from '../../src/codecs/decoder.ts';
 import { avroInput } from '../../src/codecs/input-decoder.ts';
@@ -31,7 +31,7 @@ export interface SubjectContext {
   decode(value: Buffer | null | undefined): unknown;
 }
 
-function log(level: 'warn' | 'error', obj: object, msg: string): void {
+export function log(level: 'warn' | 'error', obj: object, msg: string): void {
   process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...obj, msg })}\n`);
 }
 
@@ -62,7 +62,7 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
   const config = loadConfig({
     env: {},
     overrides: {
-      kafka: { brokers: args.brokers, groupId: args.group, clientId: `bench-${name}` },
+      kafka: { brokers: args.brokers, groupId: args.group, clientId: `bench-${name}`, ...(args.client === undefined ? {} : { client: args.client }) },
       schemaRegistry: { url: args.registryUrl },
       models: { repository: args.modelsDir, serve: [{ name: args.model }] },
       inputs: [{ topic: args.inputTopic, format: 'avro', model: args.model }],
@@ -149,53 +149,4 @@ export function exitOnSignal(name: string, stop: () => Promise<void>): void {
 export function exitOnFailure(name: string, error: unknown): never {
   logError(`${name}: failed`, error);
   process.exit(1);
-}
-
-export interface KafkajsClients {
-  readonly kafka: Kafka;
-  readonly consumer: Consumer;
-  readonly producer: Producer;
-}
-
-/**
- * A kafkajs client, consumer and producer with the scorer's settings (its configuration's timeouts, fetch
- * sizes and producer settings), built here: a baseline uses its own small client code, not the scorer's.
- * The consumer announces ready on its first GROUP_JOIN and ends the process if kafkajs gives up.
- */
-export function kafkajsClients(ctx: SubjectContext): KafkajsClients {
-  const k = ctx.config.kafka;
-  const kafka = new Kafka({
-    clientId: k.clientId,
-    brokers: [...k.brokers],
-    connectionTimeout: k.connectionTimeoutMs,
-    requestTimeout: k.requestTimeoutMs,
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry) => log(entry.level === logLevel.ERROR ? 'error' : 'warn', { kafkajs: entry.log }, entry.log.message),
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
-  });
-  const { consumer: c } = ctx.config.kafka;
-  const consumer = kafka.consumer({
-    groupId: ctx.config.kafka.groupId,
-    sessionTimeout: c.sessionTimeoutMs,
-    rebalanceTimeout: c.rebalanceTimeoutMs,
-    heartbeatInterval: c.heartbeatIntervalMs,
-    maxBytesPerPartition: c.maxBytesPerPartition,
-    maxBytes: c.maxBytes,
-    maxWaitTimeInMs: c.maxWaitTimeMs,
-    allowAutoTopicCreation: false,
-  });
-  consumer.on(consumer.events.GROUP_JOIN, announceReady);
-  consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) exitOnFailure(ctx.name, event.payload.error);
-    logError(`${ctx.name}: consumer crashed; kafkajs restarts it`, event.payload.error);
-  });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
-  return { kafka, consumer, producer };
-}
-
-/** Connects, subscribes to the input topic from the earliest offset (for a new group) as the scorer does. */
-export async function connectKafkajs(ctx: SubjectContext, { consumer, producer }: KafkajsClients): Promise<void> {
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [ctx.args.inputTopic], fromBeginning: ctx.config.kafka.consumer.fromBeginning });
 }

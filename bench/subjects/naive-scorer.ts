@@ -6,7 +6,8 @@
  *   node bench/subjects/naive-scorer.ts --brokers ... --registry ... --input ... --output ... --group ... --model fraud
  */
 import { compileFeatureMapper } from '../../src/codecs/features.ts';
-import { connectKafkajs, exitOnFailure, exitOnSignal, kafkajsClients, prediction, setUp } from './common.ts';
+import { exitOnFailure, exitOnSignal, prediction, setUp } from './common.ts';
+import { connectKafkajs, kafkajsClients } from './kafkajs-clients.ts';
 import { openSession, scoreRows, toTensors } from './ort-session.ts';
 
 const NAME = 'naive';

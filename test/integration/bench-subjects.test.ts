@@ -1,13 +1,15 @@
 /**
- * The benchmark's baselines as the suite runs them (bench/subject.ts): each program drains 3,000 Avro
- * events from 6 partitions into exactly one prediction per input offset, in the product's prediction
- * format, commits the whole input and exits 0 on SIGTERM. The naive scorer's scores are the model's.
- * Also a smoke test of the inference ceiling (no timing thresholds).
+ * The benchmark's subjects as the suite runs them (bench/subject.ts): the pass-through on each client of
+ * the product's Kafka interface, the naive scorer, and the scorer itself on each client. Each drains
+ * 3,000 Avro events from 6 partitions into exactly one prediction per input offset, in the product's
+ * prediction format, commits the whole input and exits 0 on SIGTERM; its memory and CPU are readable
+ * while it runs. The naive scorer's and the scorer's scores are the model's. Also a smoke test of the
+ * inference ceiling (no timing thresholds).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { measureInferenceCeiling } from '../../bench/inference-ceiling.ts';
-import { type SubjectKind, startSubject } from '../../bench/subject.ts';
+import { type SubjectKind, type SubjectOptions, startSubject } from '../../bench/subject.ts';
 import { BROKERS, collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry, type TestRegistry } from '../support/registry.ts';
 import {
@@ -61,21 +63,50 @@ after(async () => {
   await reg.close();
 });
 
-for (const kind of ['passthrough-kafkajs', 'passthrough-platformatic', 'naive'] as const satisfies readonly SubjectKind[]) {
-  test(`${kind}: one prediction per input offset, whole input committed, exit 0 on SIGTERM`, async (t) => {
-    const output = uniqueName(`bench-${kind}-out`);
-    const group = uniqueName(`bench-${kind}`);
+interface Case {
+  readonly name: string;
+  readonly kind: SubjectKind;
+  readonly client?: SubjectOptions['client'];
+  /** Scores are the model's (else 0 with no label: the pass-through). */
+  readonly scored: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { name: 'pass-through (kafkajs)', kind: 'passthrough', client: 'kafkajs', scored: false },
+  { name: 'pass-through (platformatic)', kind: 'passthrough', client: 'platformatic', scored: false },
+  { name: 'naive scorer', kind: 'naive', scored: true },
+  { name: 'W1 scorer (kafkajs)', kind: 'scorer', client: 'kafkajs', scored: true },
+  { name: 'W1 scorer (platformatic)', kind: 'scorer', client: 'platformatic', scored: true },
+];
+
+for (const { name, kind, client, scored } of CASES) {
+  test(`${name}: one prediction per input offset, whole input committed, exit 0 on SIGTERM`, async (t) => {
+    const slug = `${kind}-${client ?? 'own'}`;
+    const output = uniqueName(`bench-${slug}-out`);
+    const group = uniqueName(`bench-${slug}`);
     await createTopics([{ topic: output, partitions: PARTITIONS }]);
     t.after(() => deleteTopics([output]));
 
-    const subject = await startSubject(kind, { brokers: BROKERS, registryUrl: reg.url, inputTopic: input, outputTopic: output, group, model: 'fraud' });
+    const subject = await startSubject(kind, {
+      brokers: BROKERS,
+      registryUrl: reg.url,
+      inputTopic: input,
+      outputTopic: output,
+      group,
+      model: 'fraud',
+      threads: 1,
+      ...(client === undefined ? {} : { client }),
+    });
     t.after(() => subject.stop());
     assert.ok((subject.rssMiB() ?? 0) > 0, 'resident memory is readable while the subject runs');
     const collected = await collect(output, (all) => all.length >= EVENTS, 30_000);
+    // Starting node and loading the product's modules alone takes more than one 10 ms tick.
+    assert.ok((subject.cpuTicks() ?? 0) > 0, 'CPU time is readable while the subject runs');
     await subject.stop();
     const status = await subject.exited;
     assert.deepEqual(status, { code: 0, signal: null }, `exit status; logs:\n${subject.logs().slice(-3000)}`);
     assert.equal(subject.rssMiB(), undefined, 'no memory reading once the process is gone');
+    assert.equal(subject.cpuTicks(), undefined, 'no CPU reading once the process is gone');
 
     const predictions = await decodePredictions(collected, reg.registry);
     assert.equal(predictions.length, EVENTS, 'as many predictions as input records');
@@ -93,7 +124,7 @@ for (const kind of ['passthrough-kafkajs', 'passthrough-platformatic', 'naive'] 
       // The input record's timestamp (set when produced), not the event's own event_time field.
       assert.ok(p.event_timestamp >= producedFrom - 1000 && p.event_timestamp <= producedTo + 1000, `event_timestamp ${p.event_timestamp} of ${id}`);
       assert.ok(p.scored_at >= p.event_timestamp, `scored_at after event_timestamp for ${id}`);
-      if (kind === 'naive') {
+      if (scored) {
         assert.ok(p.score >= 0 && p.score <= 1, `score ${p.score} of ${id} is a probability`);
         assert.ok(
           Math.abs(p.score - source.golden.score) <= Math.max(FRAUD_GOLDEN.tolerance, 1e-4),

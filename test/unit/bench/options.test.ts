@@ -12,7 +12,19 @@ test('full mode follows PROTOCOL.md: 3 repetitions of 60 s trials', () => {
   assert.equal(options.trialMs, 60_000);
   assert.equal(options.burstPhaseMs, 60_000);
   assert.deepEqual(options.fixedRates, [200, 1000, 5000, 20000]);
+  assert.equal(options.backlogEvents, 400_000);
   assert.deepEqual(options.stages, STAGES);
+});
+
+test('the drain stage and its backlog', () => {
+  const options = parseBenchArgs(['--only', 'drain', '--repeat', '1', '--backlog', '20000']);
+  if (options === 'help') return assert.fail('expected options');
+  assert.deepEqual(options.stages, ['drain']);
+  assert.equal(options.backlogEvents, 20_000);
+  assert.equal(options.mode, 'custom');
+  const changed = parseBenchArgs(['--backlog', '50000']);
+  if (changed === 'help') return assert.fail('expected options');
+  assert.equal(changed.mode, 'custom', 'a smaller backlog is not the protocol');
 });
 
 test('--quick shortens everything unless a flag says otherwise', () => {
@@ -45,6 +57,11 @@ test('bad flags are usage errors that name the flag', () => {
     () => parseBenchArgs(['--trial', 'soon']),
     (e: unknown) => e instanceof UsageError && /--trial/.test(e.message),
   );
+  assert.throws(
+    () => parseBenchArgs(['--backlog', '-5']),
+    (e: unknown) => e instanceof UsageError && /--backlog/.test(e.message),
+  );
+  assert.throws(() => parseBenchArgs(['--only', 'kafka']), /unknown stage "kafka"/);
   assert.throws(() => parseBenchArgs(['--bogus']), UsageError);
   assert.equal(parseBenchArgs(['--help']), 'help');
 });

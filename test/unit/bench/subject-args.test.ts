@@ -32,6 +32,13 @@ test('subjectFlags and parseSubjectArgs round-trip', () => {
   assert.deepEqual(parseSubjectArgs(subjectFlags(ARGS)), ARGS);
 });
 
+test('--client is optional, round-trips, and must name a client of the interface', () => {
+  const withClient: SubjectArgs = { ...ARGS, client: 'platformatic' };
+  assert.deepEqual(parseSubjectArgs(subjectFlags(withClient)), withClient);
+  assert.equal(parseSubjectArgs(subjectFlags(ARGS)).client, undefined);
+  rejects([...subjectFlags(ARGS), '--client', 'rdkafka'], /^--client must be one of kafkajs, platformatic, got "rdkafka"$/);
+});
+
 test('--models-dir defaults to models', () => {
   assert.equal(parseSubjectArgs(withFlag('models-dir', undefined)).modelsDir, 'models');
 });

@@ -1,0 +1,167 @@
+/**
+ * The drain's report: per client, the pass-through's and W1's steady events/s and CPU per event, W1 as
+ * a share of its client's pass-through against the issue's target, and platformatic against kafkajs.
+ * Every ratio is taken within one rotation (the four drains run back to back), then the median over
+ * rotations. Pure.
+ */
+import { CLIENTS, DEFAULT_CLIENT, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { atLeast, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
+import type { DrainRun, DrainSubjectId, SuiteResults } from './results.ts';
+import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
+
+/** The issue's target: W1 on the default client drains at least this share of that client's pass-through. */
+export const W1_SHARE_TARGET = 0.85;
+
+export type DrainMetric = 'eventsPerSec' | 'cpuUsPerEvent';
+
+/** One row of the client table: a figure on kafkajs, on platformatic, and their ratio within rotations. */
+export interface ClientRow {
+  readonly label: string;
+  readonly unit: string;
+  readonly kafkajs: Spread | null;
+  readonly platformatic: Spread | null;
+  /** platformatic / kafkajs; null for rows that are ratios already. */
+  readonly ratio: Spread | null;
+}
+
+export interface SubjectRow {
+  readonly subject: DrainSubjectId;
+  readonly title: string;
+  readonly steadyRate: Spread | null;
+  readonly steadyCpu: Spread | null;
+  readonly wholeCpu: Spread | null;
+  readonly drainMs: Spread | null;
+  readonly startCpuMs: Spread | null;
+  readonly peakRssMiB: Spread | null;
+  /** Drains of this subject that did not complete. */
+  readonly incomplete: number;
+}
+
+export interface DrainSummary {
+  readonly rotations: number;
+  readonly targets: readonly Target[];
+  readonly clients: readonly ClientRow[];
+  readonly subjects: readonly SubjectRow[];
+}
+
+/** The steady figure of `subject` in rotation `rep`; null when that drain has none. */
+export function steadyOf(drains: readonly DrainRun[], subject: DrainSubjectId, rep: number, metric: DrainMetric): number | null {
+  return drains.find((d) => d.subject === subject && d.rep === rep)?.steady?.[metric] ?? null;
+}
+
+function rotationsOf(drains: readonly DrainRun[]): number[] {
+  return repetitions(Math.max(0, ...drains.map((d) => d.rep)));
+}
+
+/** Median over rotations of one subject's steady figure. */
+function figure(drains: readonly DrainRun[], subject: DrainSubjectId, metric: DrainMetric): Spread | null {
+  return spread(defined(drains.filter((d) => d.subject === subject).map((d) => d.steady?.[metric])));
+}
+
+/** Per rotation a / b of a steady figure. */
+export function rotationRatio(drains: readonly DrainRun[], a: DrainSubjectId, b: DrainSubjectId, metric: DrainMetric): Spread | null {
+  return spread(
+    ratiosWithin(
+      rotationsOf(drains),
+      (rep) => steadyOf(drains, a, rep, metric),
+      (rep) => steadyOf(drains, b, rep, metric),
+    ),
+  );
+}
+
+function clientRow(
+  label: string,
+  unit: string,
+  drains: readonly DrainRun[],
+  of: (client: 'kafkajs' | 'platformatic') => DrainSubjectId,
+  metric: DrainMetric,
+): ClientRow {
+  return {
+    label,
+    unit,
+    kafkajs: figure(drains, of('kafkajs'), metric),
+    platformatic: figure(drains, of('platformatic'), metric),
+    ratio: rotationRatio(drains, of('platformatic'), of('kafkajs'), metric),
+  };
+}
+
+function shareRow(label: string, drains: readonly DrainRun[], metric: DrainMetric): ClientRow {
+  const share = (client: 'kafkajs' | 'platformatic') => rotationRatio(drains, w1Of(client), passthroughOf(client), metric);
+  return { label, unit: '×', kafkajs: share('kafkajs'), platformatic: share('platformatic'), ratio: null };
+}
+
+function subjectRow(drains: readonly DrainRun[], subject: DrainSubjectId): SubjectRow {
+  const runs = drains.filter((d) => d.subject === subject);
+  const of = (pick: (d: DrainRun) => number | null | undefined) => spread(defined(runs.map(pick)));
+  return {
+    subject,
+    title: SUBJECTS[subject].title,
+    steadyRate: of((d) => d.steady?.eventsPerSec),
+    steadyCpu: of((d) => d.steady?.cpuUsPerEvent),
+    wholeCpu: of((d) => d.whole?.cpuUsPerEvent),
+    drainMs: of((d) => d.drainMs),
+    startCpuMs: of((d) => d.startCpuMs),
+    peakRssMiB: of((d) => d.peakRssMiB),
+    incomplete: runs.filter((d) => d.drainMs === null).length,
+  };
+}
+
+export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
+  const w1Share = rotationRatio(drains, w1Of(DEFAULT_CLIENT), passthroughOf(DEFAULT_CLIENT), 'eventsPerSec');
+  const other = CLIENTS.find((c) => c !== DEFAULT_CLIENT) ?? 'kafkajs';
+  const otherShare = rotationRatio(drains, w1Of(other), passthroughOf(other), 'eventsPerSec');
+  const targets: Target[] = [
+    {
+      name: `W1 / pass-through on the default client (${DEFAULT_CLIENT}), drain events/s`,
+      goal: `≥ ${W1_SHARE_TARGET}`,
+      measured: w1Share,
+      unit: '×',
+      met: atLeast(w1Share, W1_SHARE_TARGET),
+    },
+    {
+      name: `Reference: W1 / pass-through on ${other}, drain events/s`,
+      goal: 'none (the target is the default client’s)',
+      measured: otherShare,
+      unit: '×',
+      met: null,
+    },
+  ];
+  const clients: ClientRow[] = [
+    clientRow('pass-through, events/s', 'events/s', drains, passthroughOf, 'eventsPerSec'),
+    clientRow('pass-through, CPU per event', 'µs/event', drains, passthroughOf, 'cpuUsPerEvent'),
+    clientRow('W1 scorer, events/s', 'events/s', drains, w1Of, 'eventsPerSec'),
+    clientRow('W1 scorer, CPU per event', 'µs/event', drains, w1Of, 'cpuUsPerEvent'),
+    shareRow(`W1 / pass-through, events/s (target ≥ ${W1_SHARE_TARGET} on ${DEFAULT_CLIENT})`, drains, 'eventsPerSec'),
+    shareRow('W1 / pass-through, CPU per event', drains, 'cpuUsPerEvent'),
+  ];
+  const subjects = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]).map((s) => subjectRow(drains, s));
+  return { rotations: rotationsOf(drains).length, targets, clients, subjects };
+}
+
+/** The drain's Markdown, or null when the run made no drain. */
+export function renderDrainMarkdown(results: SuiteResults): string | null {
+  if (results.drains.length === 0) return null;
+  const { rotations, targets, clients, subjects } = summarizeDrains(results.drains);
+  const runs = runsLabel(rotations, 'rotations');
+  const events = results.settings.backlogEvents.toLocaleString('en-US');
+  const cell = (v: Spread | null, unit: string) => (v === null ? '–' : formatSpread(v, unit));
+  return [
+    `Drain of ${events} W1 events, ${rotations} rotation${rotations === 1 ? '' : 's'} (W1 and pass-through on kafkajs, then on platformatic), ${results.startedAt.slice(0, 10)}: ${machineLine(results)}. Steady part: the middle 80% of the predictions by count; CPU is the subject process's user + system time (all threads) over the predictions it produced; ratios are taken within each rotation.`,
+    '',
+    ...targetTable(targets, runs),
+    '',
+    `| Drain, steady part, ${runs} | kafkajs | platformatic | platformatic / kafkajs |`,
+    '|---|---|---|---|',
+    ...clients.map(
+      (r) => `| ${r.label} | ${cell(r.kafkajs, r.unit)} | ${cell(r.platformatic, r.unit)} | ${r.ratio === null ? '–' : formatSpread(r.ratio, '×')} |`,
+    ),
+    '',
+    '| Subject | steady events/s | steady CPU | whole-drain CPU | time to drain (ready → last prediction) | start-up CPU | peak RSS |',
+    '|---|---|---|---|---|---|---|',
+    ...subjects.map(
+      (s) =>
+        `| ${s.title}${s.incomplete > 0 ? ` (**${s.incomplete} incomplete**)` : ''} | ${formatSpread(s.steadyRate, 'events/s')} | ${formatSpread(s.steadyCpu, 'µs/event')} | ${formatSpread(s.wholeCpu, 'µs/event')} | ${formatSpread(s.drainMs, 'ms')} | ${formatSpread(s.startCpuMs, 'ms')} | ${formatSpread(s.peakRssMiB, 'MiB')} |`,
+    ),
+    '',
+  ].join('\n');
+}
