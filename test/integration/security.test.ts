@@ -55,7 +55,12 @@ async function scoresEverything(t: { after(fn: () => unknown): void }, scorerCon
 }
 
 /** The scorer must exit non-zero on its own, and its fatal line must match `reason`. */
-async function refusesToStart(t: { after(fn: () => unknown): void }, scorerConfig: Record<string, unknown>, reason: RegExp, secret?: string): Promise<string> {
+async function refusesToStart(
+  t: { after(fn: () => unknown): void; diagnostic(message: string): void },
+  scorerConfig: Record<string, unknown>,
+  reason: RegExp,
+  secret?: string,
+): Promise<string> {
   const scorer: ScorerHandle = await startScorer(scorerConfig);
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   let timer: NodeJS.Timeout | undefined;
