@@ -11,7 +11,8 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-/** Kafka allows a key to repeat, so headers are a list of pairs, in wire order, not a map. */
+/** Kafka allows a key to repeat, so headers are a list of pairs, in wire order, not a map. A null header
+ * value arrives as an empty Buffer. */
 export type Header = readonly [key: string, value: Buffer];
 
 /** One shared empty list, so a record without headers costs no allocation. */
@@ -59,9 +60,11 @@ export interface ConsumerHandlers {
   /** The member now owns these partitions (besides any it kept). A new assignment starts unpaused. */
   assigned(partitions: readonly Assignment[]): void;
   /**
-   * An orderly rebalance takes these partitions away. They are no longer fetched from this call on.
-   * Where the client lets the adapter wait (see its header), the partitions are given up only once the
-   * returned promise settles, so work in flight for them can finish and commit first.
+   * An orderly rebalance takes these partitions away. They are no longer fetched from this call on,
+   * but still count as owned while this call runs, so a commit it makes at once is sent. Where the
+   * client lets the adapter wait (see its header), the partitions are given up only once the returned
+   * promise settles, so work in flight for them can finish and commit first; an adapter stops waiting
+   * before the member's session would expire.
    */
   revoked(partitions: readonly Assignment[]): Promise<void> | void;
   /** Ownership ended without a chance to commit (session expired, member fenced): do not commit them. */
@@ -73,7 +76,8 @@ export interface ConsumerHandlers {
    * alive (heartbeats) however long it takes. It must not reject.
    */
   batch(batch: FetchedBatch): Promise<number>;
-  /** A client error: `fatal` false while the client retries, true once the consumer has stopped. */
+  /** A client error: `fatal` false while the client retries, true once the consumer has stopped (an
+   * adapter whose client retries forever never reports a fatal one). */
   error(error: Error, fatal: boolean): void;
 }
 
@@ -98,11 +102,13 @@ export interface GroupConsumer {
    * these partitions: the others keep flowing.
    */
   pause(partitions: readonly TopicPartition[]): void;
-  /** Fetches these partitions again from their position. Idempotent. */
+  /** Fetches these partitions again from their position, from the next fetch to their broker (up to
+   * `kafka.consumer.maxWaitTimeMs` later). Idempotent. */
   resume(partitions: readonly TopicPartition[]): void;
   /**
    * Commits explicit offsets. An offset whose epoch no longer owns its partition is not sent and comes
-   * back in `refused`; the others are committed. Rejects when the broker refuses the commit.
+   * back in `refused`; the others are committed. Rejects when the broker refuses the commit. The
+   * committed leader epoch is left unknown (-1): the interface does not track it.
    */
   commit(offsets: readonly CommitOffset[]): Promise<CommitResult>;
   /** The group's current generation as this member sees it (for transactional offsets). */
@@ -120,9 +126,10 @@ export interface OutgoingRecord {
 
 export interface Producer {
   /**
-   * Sends with acks=all on an idempotent producer; resolves once every record is acknowledged. Order
-   * within a partition is array order. Keys are partitioned with murmur2, as the Java client does, so a
-   * key lands where a Java producer would put it.
+   * Sends with acks=all, idempotent where the client's idempotence is sound (see the adapter's header);
+   * resolves once every record is acknowledged. Order within a partition is array order. Keys are
+   * partitioned with murmur2, as the Java client does, so a key lands where a Java producer would put
+   * it; records without a key are spread round-robin.
    */
   send(records: readonly OutgoingRecord[]): Promise<void>;
   close(): Promise<void>;
@@ -131,7 +138,10 @@ export interface Producer {
 /** One open transaction; finish it with commit or abort. */
 export interface Transaction {
   send(records: readonly OutgoingRecord[]): Promise<void>;
-  /** Adds consumed offsets to the transaction; `consumer` must come from the same client. */
+  /**
+   * Adds consumed offsets to the transaction; `consumer` must come from the same client. Rejects when an
+   * offset's epoch no longer owns its partition: the transaction must then be aborted.
+   */
   sendOffsets(offsets: readonly CommitOffset[], consumer: GroupConsumer): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;

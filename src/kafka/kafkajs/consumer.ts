@@ -4,7 +4,11 @@
  * What kafkajs does not give, and how this adapter copes (../shared/notes/libraries.md §1):
  * - No revoke callback and an eager protocol only: a rebalance shows up as REBALANCING, every
  *   partition is given up at once, and GROUP_JOIN carries the new assignment. `revoked` is reported
- *   then, but kafkajs does not wait for it; work in flight for revoked partitions cannot commit.
+ *   then, while the partitions still count as owned, so a commit it issues at once is sent (the
+ *   coordinator accepts the current generation's commits while it prepares the rebalance,
+ *   tulios/kafkajs#751); kafkajs does not wait for the promise, so later work cannot commit.
+ * - A session that expired shows no REBALANCING: kafkajs learns UNKNOWN_MEMBER_ID from a heartbeat and
+ *   joins again. Partitions still held when that GROUP_JOIN arrives are therefore lost, not revoked.
  * - No generation in its events: ownership epochs are kept here, and a commit for an epoch that no
  *   longer owns its partition is refused before it is sent (tulios/kafkajs#916).
  * - Paused partitions stay paused across rebalances (subscriptionState), so each new assignment is
@@ -67,8 +71,8 @@ export class KafkajsConsumer implements GroupConsumer {
     const { REBALANCING, GROUP_JOIN, CRASH } = this.#consumer.events;
     this.#consumer.on(REBALANCING, () => this.#giveUp((parts) => handlers.revoked(parts)));
     this.#consumer.on(GROUP_JOIN, (event) => {
-      // A join also ends whatever the previous generation held: kafkajs rebalances eagerly.
-      this.#giveUp((parts) => handlers.revoked(parts));
+      // An orderly rebalance gave everything up at REBALANCING; anything still held was lost.
+      this.#giveUp((parts) => handlers.lost(parts));
       this.#memberId = event.payload.memberId;
       const assignment: Assignment[] = [];
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
@@ -85,12 +89,13 @@ export class KafkajsConsumer implements GroupConsumer {
     });
   }
 
+  /** Reports first, so what the handler commits at once still passes the ownership check. */
   #giveUp(report: (parts: Assignment[]) => unknown): void {
     if (this.#owned.size === 0) return;
     const parts = [...this.#owned.values()];
-    this.#owned.clear();
     // kafkajs will not wait for a revocation, so a returned promise is not awaited here.
     void Promise.resolve(report(parts)).catch(() => undefined);
+    this.#owned.clear();
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
@@ -118,15 +123,15 @@ export class KafkajsConsumer implements GroupConsumer {
   }
 
   async commit(offsets: readonly CommitOffset[]): Promise<CommitResult> {
-    const refused: CommitOffset[] = [];
-    const sent: { topic: string; partition: number; offset: string }[] = [];
-    for (const o of offsets) {
-      if (this.#owned.get(partitionKey(o.topic, o.partition))?.epoch === o.epoch)
-        sent.push({ topic: o.topic, partition: o.partition, offset: String(o.offset) });
-      else refused.push(o);
-    }
+    const refused = this.notOwned(offsets);
+    const sent = offsets.filter((o) => !refused.includes(o)).map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }));
     if (sent.length > 0) await this.#consumer.commitOffsets(sent);
     return { refused };
+  }
+
+  /** The offsets whose epoch no longer owns their partition. */
+  notOwned(offsets: readonly CommitOffset[]): CommitOffset[] {
+    return offsets.filter((o) => this.#owned.get(partitionKey(o.topic, o.partition))?.epoch !== o.epoch);
   }
 
   groupMetadata(): GroupMetadata {

@@ -1,13 +1,18 @@
 /**
- * Producer and TransactionalProducer on kafkajs. Idempotent with one request in flight: kafkajs marks
- * idempotence experimental and it is only safe with maxInFlightRequests 1 (tulios/kafkajs#598, #980);
- * the ordered sender keeps one send in flight anyway, so nothing is lost by it.
+ * Producer and TransactionalProducer on kafkajs, with one request in flight. The plain producer is not
+ * idempotent: kafkajs marks idempotence experimental (tulios/kafkajs#598, #980), and in the conformance
+ * suite it rejected a send mixing two topics with OUT_OF_ORDER_SEQUENCE_NUMBER in 1 run of 6, after
+ * which its sequence numbers stay wrong. Without it a send retried after a lost acknowledgement may write
+ * a record twice, a duplicate like any other at-least-once one (lineage identifies it). Transactions
+ * need idempotence, so the transactional producer keeps it.
  */
 import { CompressionTypes, type Kafka, type Producer as KjsProducer, Partitioners, type TopicMessages } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
+import { ScorerError } from '../../errors.ts';
 import type { CommitOffset, GroupConsumer, OutgoingRecord, Producer, Transaction, TransactionalProducer } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
+import { KafkajsConsumer } from './consumer.ts';
 import { kafkajsMessage } from './records.ts';
 
 /** Keeps each topic's records in the order given; kafkajs keeps that order within a partition. */
@@ -36,7 +41,7 @@ class Connected {
     // warning about the v2 change of default).
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
-      idempotent: true,
+      idempotent: transactionalId !== undefined,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(transactionalId === undefined ? {} : { transactionalId }),
@@ -94,7 +99,18 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
       },
       // TxnOffsetCommit v0-v1 without the group's generation: no KIP-447 fencing on kafkajs, so
       // exactly-once needs one transactional id per input partition (Transactions.md).
-      sendOffsets: async (offsets: readonly CommitOffset[], _consumer: GroupConsumer) => {
+      sendOffsets: async (offsets: readonly CommitOffset[], consumer: GroupConsumer) => {
+        if (!(consumer instanceof KafkajsConsumer))
+          throw new ScorerError('SCORER_ERR_INVARIANT', 'sendOffsets needs a consumer of the same Kafka client (kafkajs)');
+        // The coordinator cannot tell a zombie from the owner here (no generation is sent), so the
+        // ownership check is this member's own: the transaction must be aborted.
+        const stale = consumer.notOwned(offsets);
+        if (stale.length > 0) {
+          throw new ScorerError(
+            'SCORER_ERR_KAFKA',
+            `offsets of partitions this member no longer owns: ${stale.map((o) => `${o.topic}[${o.partition}]`).join(', ')}`,
+          );
+        }
         await txn.sendOffsets({ consumerGroupId: groupId, topics: offsetTopics(offsets) });
       },
       commit: () => txn.commit(),

@@ -9,7 +9,7 @@ function recorder() {
   return { lines, sink: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
-test('kafkajs reports routine rebalances at error level; they are logged as information', () => {
+test('kafkajs reports routine rebalances and retried connections at error level; they are information and warnings', () => {
   const { lines, sink } = recorder();
   const log = logCreator(sink)();
   const entry = (level: logLevel, message: string, extra: object = {}) =>
@@ -19,10 +19,12 @@ test('kafkajs reports routine rebalances at error level; they are logged as info
   entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   entry(logLevel.WARN, 'Something slow');
   entry(logLevel.INFO, 'Consumer has joined the group');
+  entry(logLevel.ERROR, 'Crash: KafkaJSProtocolError: Not authorized to access group');
   assert.deepEqual(lines, [
     ['info', 'The group is rebalancing, re-joining'],
     ['info', 'Response Heartbeat(key: 12, version: 3)'],
-    ['error', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
+    ['warn', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
     ['warn', 'Something slow'],
+    ['error', 'Crash: KafkaJSProtocolError: Not authorized to access group'],
   ]);
 });
