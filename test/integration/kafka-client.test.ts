@@ -31,6 +31,13 @@ import { BROKERS, type Collected, collect, committedOffsets, createTopics, delet
 
 /** Whether the adapter waits for the promise `revoked` returns (each adapter's header says so). */
 const WAITS_FOR_REVOKE: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
+/**
+ * Whose plain producer is idempotent. kafkajs's is not (see its producer.ts): when a request for several
+ * partitions fails for some of them (a leader not elected yet), kafkajs resends all of them, so the others
+ * are written twice; with its experimental idempotence on, the same resend fails with
+ * OUT_OF_ORDER_SEQUENCE_NUMBER instead. A duplicate is the lesser harm: lineage identifies it.
+ */
+const IDEMPOTENT: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
 
 const WAIT_MS = 30_000;
 const TEST = { timeout: 120_000 };
@@ -506,8 +513,8 @@ for (const client of CLIENTS) {
     records.push({ topic: one, key: null, value: null, headers: NO_HEADERS });
     await producer.send(records);
     const [gotOne, gotTwo] = await Promise.all([
-      collect(one, (all) => all.length === records.filter((r) => r.topic === one).length, WAIT_MS),
-      collect(two, (all) => all.length === records.filter((r) => r.topic === two).length, WAIT_MS),
+      collect(one, (all) => all.length >= records.filter((r) => r.topic === one).length, WAIT_MS),
+      collect(two, (all) => all.length >= records.filter((r) => r.topic === two).length, WAIT_MS),
     ]);
     for (const [name, got, count] of [
       [one, gotOne, 6],
@@ -521,15 +528,18 @@ for (const client of CLIENTS) {
         assert.equal(c.partition, expected, `key ${c.key} of ${name} in kafkajs's partition`);
       }
       const sent = records.filter((r) => r.topic === name && r.value !== null).map((r) => r.value?.toString());
-      assert.deepEqual(
-        values(got)
-          .filter((v) => v !== '<null>')
-          .sort(),
-        [...sent].sort(),
-        `every record of ${name} once`,
-      );
+      const received = values(got).filter((v) => v !== '<null>');
+      if (IDEMPOTENT[client]) assert.deepEqual([...received].sort(), [...sent].sort(), `every record of ${name} once`);
+      else {
+        assert.deepEqual([...new Set(received)].sort(), [...sent].sort(), `every record of ${name} at least once`);
+        t.diagnostic(`${name}: ${received.length - sent.length} records written twice by a resend`);
+      }
       for (const partition of range(0, count)) {
-        const order = got.filter((c) => c.partition === partition && c.value !== null).map((c) => Number(c.value?.toString()));
+        // Order is kept by the first copy of each record (a resend appends copies after it).
+        const firsts = new Set<string>();
+        const order = got
+          .filter((c) => c.partition === partition && c.value !== null && !firsts.has(String(c.value)) && firsts.add(String(c.value)))
+          .map((c) => Number(c.value?.toString()));
         assert.deepEqual(
           order,
           [...order].sort((x, y) => x - y),
