@@ -16,6 +16,7 @@ import type { Outgoing } from '../delivery/outgoing.ts';
 import { isScorerError, RecordError } from '../errors.ts';
 import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer } from '../kafka/client.ts';
 import type { ModelLane } from '../models/stage.ts';
+import type { Work } from '../models/work.ts';
 import type { BackpressureController } from './backpressure.ts';
 import type { PartitionLedger } from './ledger.ts';
 import type { PartitionTable } from './partition-table.ts';
@@ -63,6 +64,14 @@ export interface IntakeOptions {
   readonly scheduler: Scheduler;
   /** Wall-clock milliseconds, for DLQ timestamps. */
   readonly wallClock: () => number;
+}
+
+/** A dead letter's origin carries no features. */
+const NO_ROW: FeatureRow = Object.freeze([]);
+
+/** The one allocation per admitted record (a spread of an origin would be a second). */
+function admitted(ledger: PartitionLedger, record: ConsumedRecord, row: FeatureRow): Work {
+  return { ledger, key: ledger.key, topic: ledger.topic, partition: ledger.partition, offset: record.offset, timestamp: record.timestamp, record, row };
 }
 
 /** Stop admitting: stopping while the registry is down leaves the rest unadmitted, for the next owner. */
@@ -160,17 +169,7 @@ export class Intake {
   #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, decoded: DecodeResult): void {
     if (decoded.kind === 'cold') throw new Error(`record ${record.offset} still needs ${decoded.what}`);
     const error = decoded.kind === 'event' ? this.#push(ledger, route, record, decoded.event) : decoded.error;
-    if (error === undefined) return;
-    const origin: InputOrigin = {
-      ledger,
-      key: ledger.key,
-      topic: ledger.topic,
-      partition: ledger.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      record,
-    };
-    this.#o.delivery.complete([this.#deadLetter(origin, error, route.model.id)]);
+    if (error !== undefined) this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, NO_ROW), error, route.model.id)]);
   }
 
   /** Hands the event's features to its model; returns why not when the event cannot feed it. */
@@ -182,16 +181,7 @@ export class Intake {
       if (thrown instanceof RecordError) return thrown;
       throw thrown;
     }
-    route.model.push({
-      ledger,
-      key: ledger.key,
-      topic: ledger.topic,
-      partition: ledger.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      record,
-      row,
-    });
+    route.model.push(admitted(ledger, record, row));
     return undefined;
   }
 

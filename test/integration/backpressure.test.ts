@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENTS } from '../support/clients.ts';
-import { collect, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
-import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig, sourceId } from '../support/scenario.ts';
+import { collect, uniqueName } from '../support/kafka.ts';
+import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig, sourceId } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const GLOBAL_BUDGET = 2000;
@@ -23,15 +23,7 @@ function gauge(metrics: string, name: string): number {
 
 for (const client of CLIENTS) {
   test(`[${client}] slow inference: partitions pause, memory stays bounded, every event is scored`, async (t) => {
-    const input = uniqueName('bp-in');
-    const output = uniqueName('bp-out');
-    const dlq = `${output}.dlq`;
-    await createTopics([
-      { topic: input, partitions: 6 },
-      { topic: output, partitions: 6 },
-      { topic: dlq, partitions: 1 },
-    ]);
-    t.after(() => deleteTopics([input, output, dlq]));
+    const { input, output, dlq } = await scenarioTopics(t, 'bp', 6);
     await produceEvents(input, jsonMessages(goldenEvents(EVENTS)));
 
     const scorer = await startScorer(

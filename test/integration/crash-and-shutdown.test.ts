@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClientName } from '../../src/kafka/client.ts';
 import { CLIENTS } from '../support/clients.ts';
-import { type Collected, collect, committedOffsets, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
-import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig, sourceId } from '../support/scenario.ts';
+import { collect, committedOffsets, uniqueName } from '../support/kafka.ts';
+import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig, sourceId, uniqueSources } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const EVENTS = 20_000;
@@ -23,15 +23,7 @@ const SLOW = {
 };
 
 async function setup(t: { after(fn: () => unknown): void }, client: ClientName, name: string) {
-  const input = uniqueName(`${name}-in`);
-  const output = uniqueName(`${name}-out`);
-  const dlq = `${output}.dlq`;
-  await createTopics([
-    { topic: input, partitions: PARTITIONS },
-    { topic: output, partitions: PARTITIONS },
-    { topic: dlq, partitions: 1 },
-  ]);
-  t.after(() => deleteTopics([input, output, dlq]));
+  const { input, output, dlq } = await scenarioTopics(t, name, PARTITIONS);
   await produceEvents(input, jsonMessages(goldenEvents(EVENTS)));
   const config = scorerConfig({
     client,
@@ -88,15 +80,6 @@ for (const client of CLIENTS) {
     const second = await startScorer(config);
     t.after(() => stopScorer(second, 'SIGKILL', 5000));
     await second.waitReady();
-    const uniqueSources = (all: readonly Collected[]) =>
-      new Set(
-        all.map((c) =>
-          /"source_partition":(\d+).*"source_offset":(\d+)/
-            .exec((c.value as Buffer).toString())
-            ?.slice(1, 3)
-            .join(':'),
-        ),
-      ).size;
     const collected = await collect(output, (all) => uniqueSources(all) >= EVENTS, 180_000);
     await stopScorer(second, 'SIGTERM', 20_000);
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENTS } from '../support/clients.ts';
-import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig, sourceId } from '../support/scenario.ts';
+import { collect, committedOffsets, endOffsets, uniqueName } from '../support/kafka.ts';
+import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig, sourceId, uniqueSources } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const EVENTS = 24_000;
@@ -17,15 +17,7 @@ const GLOBAL_BUDGET = 3000;
 
 for (const client of CLIENTS) {
   test(`[${client}] a member joining and one leaving under load lose nothing`, async (t) => {
-    const input = uniqueName('rebalance-in');
-    const output = uniqueName('rebalance-out');
-    const dlq = `${output}.dlq`;
-    await createTopics([
-      { topic: input, partitions: PARTITIONS },
-      { topic: output, partitions: PARTITIONS },
-      { topic: dlq, partitions: 1 },
-    ]);
-    t.after(() => deleteTopics([input, output, dlq]));
+    const { input, output, dlq } = await scenarioTopics(t, 'rebalance', PARTITIONS);
     const messages = jsonMessages(goldenEvents(EVENTS));
     await produceEvents(input, messages.slice(0, EVENTS / 2));
     const groupId = uniqueName('rebalance-group');
@@ -58,15 +50,6 @@ for (const client of CLIENTS) {
     assert.equal(firstExit.code, 0, `the leaving member exits cleanly; logs:\n${first.logs().slice(-2000)}`);
     await producing;
 
-    const uniqueSources = (all: readonly { value: Buffer | null }[]) =>
-      new Set(
-        all.map((c) =>
-          /"source_partition":(\d+).*"source_offset":(\d+)/
-            .exec((c.value as Buffer).toString())
-            ?.slice(1, 3)
-            .join(':'),
-        ),
-      ).size;
     const collected = await collect(output, (all) => uniqueSources(all) >= EVENTS, 180_000);
     const secondExit = await stopScorer(second, 'SIGTERM', 30_000);
     assert.equal(secondExit.code, 0, `the remaining member exits cleanly; logs:\n${second.logs().slice(-2000)}`);

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startRegistryDouble } from '../../devtools/schema-registry-double.ts';
-import { collect, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
+import { collect, uniqueName } from '../support/kafka.ts';
 import { registryClient } from '../support/registry.ts';
-import { avroMessages, decodePredictions, goldenEvents, produceEvents, registerPaymentSchema, scorerConfig } from '../support/scenario.ts';
+import { avroMessages, decodePredictions, goldenEvents, produceEvents, registerPaymentSchema, scenarioTopics, scorerConfig } from '../support/scenario.ts';
 import { freePort, type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const EVENTS = 200;
@@ -36,11 +36,7 @@ async function waitForReadiness(scorer: ScorerHandle, until: (r: { status: numbe
 }
 
 async function setup(t: { after(fn: () => unknown): void }, name: string) {
-  const input = uniqueName(`${name}-in`);
-  const output = uniqueName(`${name}-out`);
-  const dlq = `${output}.dlq`;
-  await createTopics([input, output, dlq].map((topic) => ({ topic, partitions: 2 })));
-  t.after(() => deleteTopics([input, output, dlq]));
+  const { input, output, dlq } = await scenarioTopics(t, name, 2);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = scorerConfig({

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLIENTS } from '../support/clients.ts';
-import { collect, createTopics, deleteTopics, uniqueName } from '../support/kafka.ts';
-import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scorerConfig } from '../support/scenario.ts';
+import { collect, uniqueName } from '../support/kafka.ts';
+import { decodePredictions, goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
 import { type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 import { type SaslMechanismName, secureBroker } from '../support/secure-broker.ts';
 
@@ -20,15 +20,8 @@ const MECHANISMS: readonly SaslMechanismName[] = ['plain', 'scram-sha-256', 'scr
 /** Start-up against a refusing broker ends after the client's own retries. */
 const FAILURE_TIMEOUT_MS = 90_000;
 
-async function topics(t: { after(fn: () => unknown): void }, name: string) {
-  const input = uniqueName(`${name}-in`);
-  const output = uniqueName(`${name}-out`);
-  const dlq = `${output}.dlq`;
-  // Topics and test traffic go through the PLAINTEXT listener: only the scorer uses the secure one.
-  await createTopics([input, output, dlq].map((topic) => ({ topic, partitions: 2 })));
-  t.after(() => deleteTopics([input, output, dlq]));
-  return { input, output, dlq };
-}
+/** Topics and test traffic go through the PLAINTEXT listener: only the scorer uses the secure one. */
+const topics = (t: { after(fn: () => unknown): void }, name: string) => scenarioTopics(t, name, 2);
 
 function config(client: (typeof CLIENTS)[number], name: string, t: { input: string; output: string; dlq: string }, kafka: Record<string, unknown>) {
   const base = scorerConfig({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
 import type { ClientName } from '../../src/kafka/client.ts';
-import { type Collected, produce } from './kafka.ts';
+import { type Collected, createTopics, deleteTopics, produce, uniqueName } from './kafka.ts';
 import { REPO_ROOT } from './scorer-process.ts';
 
 export interface GoldenRow {
@@ -114,4 +114,36 @@ export function scorerConfig(o: ScorerConfigOptions): Record<string, unknown> {
     log: { level: 'info' },
     ...o.extra,
   };
+}
+
+export interface ScenarioTopics {
+  readonly input: string;
+  readonly output: string;
+  readonly dlq: string;
+}
+
+/** Fresh input, output and dead-letter topics named after the scenario, deleted when the test ends. */
+export async function scenarioTopics(t: { after(fn: () => unknown): void }, name: string, partitions: number): Promise<ScenarioTopics> {
+  const input = uniqueName(`${name}-in`);
+  const output = uniqueName(`${name}-out`);
+  const dlq = `${output}.dlq`;
+  await createTopics([
+    { topic: input, partitions },
+    { topic: output, partitions },
+    { topic: dlq, partitions: 1 },
+  ]);
+  t.after(() => deleteTopics([input, output, dlq]));
+  return { input, output, dlq };
+}
+
+/** Distinct input records ("partition:offset") that JSON predictions answer, read without decoding. */
+export function uniqueSources(collected: readonly { value: Buffer | null }[]): number {
+  return new Set(
+    collected.map((c) =>
+      /"source_partition":(\d+).*"source_offset":(\d+)/
+        .exec((c.value as Buffer).toString())
+        ?.slice(1, 3)
+        .join(':'),
+    ),
+  ).size;
 }
