@@ -20,16 +20,14 @@ import {
   type SASLOptions,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
+import { backoffDelay } from '../../core/backoff.ts';
 import type { KafkaSecurity, SaslCredentials } from '../security.ts';
 
 /** Attempts per library operation; the adapter retries above this where it must go on (fetch, join). */
 export const LIBRARY_RETRIES = 5;
 
-/** 100, 200, 400 ... ms, capped at 2 s, with up to 20 % jitter so a restarted broker is not hit in step. */
-export const retryDelay: RetryDelayGetter = (_client, _operation, attempt) => {
-  const base = Math.min(100 * 2 ** Math.max(0, attempt - 1), 2000);
-  return Math.round(base * (1 + Math.random() * 0.2));
-};
+/** 100, 200, 400 ... ms, capped at 2 s, with jitter (core/backoff.ts) so a restarted broker is not hit in step. */
+export const retryDelay: RetryDelayGetter = (_client, _operation, attempt) => backoffDelay({ initialMs: 100, maxMs: 2000 }, attempt);
 
 function sasl(credentials: SaslCredentials): SASLOptions {
   const { username, password } = credentials;

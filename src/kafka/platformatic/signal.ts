@@ -5,6 +5,7 @@
  * checks its work and calls wait() in the same synchronous step cannot miss a notify().
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay } from '../../core/backoff.ts';
 
 export class Signal {
   #waiters: (() => void)[] = [];
@@ -28,8 +29,9 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
-/** 100 ms doubling to 5 s, with jitter: the pause before attempt `failures + 1` of a loop. */
+const LOOP_BACKOFF = { initialMs: 100, maxMs: 5000 };
+
+/** 100 ms doubling to 5 s, with jitter (core/backoff.ts): the pause before attempt `failures + 1` of a loop. */
 export function backoffMs(failures: number): number {
-  const base = Math.min(100 * 2 ** Math.min(failures, 10), 5000);
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  return backoffDelay(LOOP_BACKOFF, failures + 1);
 }

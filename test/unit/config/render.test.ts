@@ -20,3 +20,21 @@ test('a configuration without a password renders unchanged', () => {
   const config = loadConfig({ overrides: minimal() });
   assert.deepEqual(parse(renderConfig(config)), config);
 });
+
+test('every secret is hidden: the SASL password and the TLS key passphrase too', () => {
+  const config = loadConfig({
+    overrides: {
+      ...minimal(),
+      kafka: {
+        tls: { keyFile: '/k.pem', certFile: '/c.pem', keyPassword: 'tls-secret' },
+        sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'sasl-secret' },
+      },
+    },
+  });
+  const text = renderConfig(config);
+  for (const secret of ['tls-secret', 'sasl-secret']) assert.ok(!text.includes(secret), secret);
+  const parsed = parse(text);
+  assert.equal(parsed.kafka.sasl.password, REDACTED);
+  assert.equal(parsed.kafka.tls.keyPassword, REDACTED);
+  assert.equal(parsed.kafka.sasl.username, 'u');
+});

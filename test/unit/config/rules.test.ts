@@ -103,3 +103,16 @@ test('a rule stays quiet about a setting that already failed its own check', () 
   const violations = reject({ inputs: [{ topic: 'payments', format: 'json', model: '' }] });
   assert.deepEqual(violations, [{ path: 'inputs[0].model', message: 'must be a non-empty string (got "")' }]);
 });
+
+test('a SASL password comes from exactly one place; a client key needs its certificate', () => {
+  const sasl = (extra: object) => ({ kafka: { sasl: { mechanism: 'plain', username: 'u', ...extra } } });
+  assert.equal(violationAt(reject(sasl({})), 'kafka.sasl.password'), 'or kafka.sasl.passwordFile is required');
+  assert.equal(violationAt(reject(sasl({ password: 'p', passwordFile: '/p' })), 'kafka.sasl.password'), 'and kafka.sasl.passwordFile are mutually exclusive');
+  assert.equal(
+    violationAt(reject({ kafka: { tls: { keyFile: '/k.pem' } } }), 'kafka.tls.certFile'),
+    'is required when the other of certFile and keyFile is set',
+  );
+  assert.equal(violationAt(reject({ kafka: { tls: { keyPassword: 'x' } } }), 'kafka.tls.keyPassword'), 'needs kafka.tls.keyFile');
+  const config = loadConfig({ overrides: { ...minimal(), ...sasl({ passwordFile: 'secret/p' }) } });
+  assert.match(config.kafka.sasl?.passwordFile ?? '', /^\/.*secret\/p$/, 'file settings resolve to absolute paths');
+});
