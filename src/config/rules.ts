@@ -95,7 +95,49 @@ const kafkaSecrets: Rule = (config, violations) => {
   }
 };
 
+/**
+ * What each Kafka client can do about group membership (the README's client table): a setting the chosen
+ * client lacks stops start-up naming the client, rather than being silently ignored.
+ */
+const clientSupportsMembership: Rule = (config, violations) => {
+  if (!violations.ok('kafka.client') || at(config, 'kafka.client') !== 'kafkajs') return;
+  if (violations.ok('kafka.groupProtocol') && at(config, 'kafka.groupProtocol') === 'cooperative') {
+    violations.addValue(
+      'kafka.groupProtocol',
+      'is not supported by kafka.client kafkajs: kafkajs 2.2.4 has only the classic eager protocol; set kafka.groupProtocol: classic, or use kafka.client: platformatic',
+      'cooperative',
+    );
+  }
+  if (violations.ok('kafka.groupInstanceId') && at(config, 'kafka.groupInstanceId') !== undefined) {
+    violations.addValue(
+      'kafka.groupInstanceId',
+      'is not supported by kafka.client kafkajs: kafkajs 2.2.4 has no static membership (its consumer sends no group.instance.id); remove it, or use kafka.client: platformatic',
+      at(config, 'kafka.groupInstanceId'),
+    );
+  }
+};
+
+/**
+ * The revocation budget must end well before the group gives up on the member: the platformatic adapter
+ * sends no heartbeats while a revocation runs, so it stops waiting at sessionTimeoutMs - heartbeatIntervalMs,
+ * and the coordinator waits for a rejoin at most rebalanceTimeoutMs.
+ */
+const revocationWithinGroupTimeouts: Rule = (config, violations) => {
+  const path = 'kafka.consumer.revocationBudgetMs';
+  const paths = [path, 'kafka.consumer.sessionTimeoutMs', 'kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.rebalanceTimeoutMs'];
+  if (!paths.every((p) => violations.ok(p))) return;
+  const [budget, session, heartbeat, rebalance] = paths.map((p) => at(config, p));
+  if (typeof budget !== 'number' || typeof session !== 'number' || typeof heartbeat !== 'number' || typeof rebalance !== 'number') return;
+  const bound = Math.min(session - heartbeat, rebalance);
+  if (budget >= bound) {
+    const which = bound === rebalance ? `kafka.consumer.rebalanceTimeoutMs (${rebalance})` : `sessionTimeoutMs - heartbeatIntervalMs (${session - heartbeat})`;
+    violations.addValue(path, `must be below ${which}`, budget, 'the group would give up on the member before its revocation ends');
+  }
+};
+
 const RULES: readonly Rule[] = [
+  clientSupportsMembership,
+  revocationWithinGroupTimeouts,
   avroNeedsRegistry,
   inputModelsAreServed,
   outputsAreNotInputs,

@@ -18,6 +18,14 @@ const name = (doc: string, extra: Partial<StringNode> = {}): StringNode => str({
 
 const ms = (doc: string, dflt: number, min = 1) => int({ doc, default: dflt, min });
 
+// Kafka's rule for group.instance.id is the topic rule (JoinGroupRequest.validateGroupInstanceId).
+const GROUP_INSTANCE_ID = TOPIC;
+
+const kafkaClient = (root: Readonly<Record<string, unknown>>): unknown => {
+  const kafka = root['kafka'];
+  return typeof kafka === 'object' && kafka !== null ? (kafka as Record<string, unknown>)['client'] : undefined;
+};
+
 const output = (root: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined => {
   const value = root['output'];
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
@@ -44,6 +52,17 @@ export const configSchema: ShapeOf<ScorerConfig> = {
         clientId: name('Kafka client id, shown in broker logs and quotas', { default: 'stream-scorer' }),
         groupId: name('Consumer group id; replicas that share it share the partitions', {
           default: 'stream-scorer',
+        }),
+        groupProtocol: oneOf(['classic', 'cooperative'], {
+          doc: 'Rebalance protocol: cooperative (only moved partitions are revoked; platformatic) or classic (eager)',
+          derive: (root) => (kafkaClient(root) === 'kafkajs' ? 'classic' : 'cooperative'),
+          defaultDoc: 'cooperative on platformatic, classic on kafkajs',
+        }),
+        groupInstanceId: str({
+          doc: 'Static membership (KIP-345): a stable id per replica, e.g. the pod name; absent: dynamic (platformatic only)',
+          optional: true,
+          pattern: GROUP_INSTANCE_ID,
+          hint: "must be a group instance id (letters, digits, '.', '_', '-'; 1 to 249 characters)",
         }),
         connectionTimeoutMs: ms('Time to establish a broker connection', 10000),
         requestTimeoutMs: ms('Time to wait for a broker response', 30000),
@@ -77,6 +96,7 @@ export const configSchema: ShapeOf<ScorerConfig> = {
             sessionTimeoutMs: ms('The group evicts a member silent for this long', 30000),
             rebalanceTimeoutMs: ms('Time members get to rejoin during a rebalance', 60000),
             heartbeatIntervalMs: ms('Target interval between heartbeats', 3000),
+            revocationBudgetMs: ms('Planned rebalance: time to finish and commit the work of partitions given up', 10000),
             maxBytesPerPartition: int({
               doc: "Caps one partition's fetch; sets the headroom above the partition budget",
               default: 1048576,

@@ -9,6 +9,13 @@ export type KafkaClientName = 'kafkajs' | 'platformatic';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
+/**
+ * How the group hands partitions over on the classic protocol: `classic` is eager (every member gives up
+ * everything, then partitions are dealt out again); `cooperative` is incremental (KIP-429, the
+ * cooperative-sticky assignor: only partitions that move are revoked). See the README's client table.
+ */
+export type GroupProtocol = 'classic' | 'cooperative';
+
 export interface KafkaTlsConfig {
   /** @defaultValue true */
   enabled: boolean;
@@ -42,6 +49,13 @@ export interface KafkaConfig {
   clientId: string;
   /** Consumer group id; replicas that share it share the partitions. @defaultValue 'stream-scorer' */
   groupId: string;
+  /** Rebalance protocol. @defaultValue 'cooperative' on platformatic, 'classic' on kafkajs */
+  groupProtocol: GroupProtocol;
+  /**
+   * Static membership (KIP-345): a stable id per replica (e.g. its pod name), so a restarted replica
+   * takes its partitions back without a rebalance. Absent: dynamic membership. platformatic only.
+   */
+  groupInstanceId?: string;
   /** @defaultValue 10000 */
   connectionTimeoutMs: number;
   /** @defaultValue 30000 */
@@ -57,6 +71,11 @@ export interface KafkaConfig {
     rebalanceTimeoutMs: number;
     /** @defaultValue 3000 */
     heartbeatIntervalMs: number;
+    /**
+     * On a planned rebalance, how long work in flight for the partitions given up may take to finish
+     * and commit before they are released anyway (what is unfinished then is replayed). @defaultValue 10000
+     */
+    revocationBudgetMs: number;
     /** Caps one partition's fetch; sets the headroom above the partition budget. @defaultValue 1048576 */
     maxBytesPerPartition: number;
     /** @defaultValue 10485760 */

@@ -116,3 +116,29 @@ test('a SASL password comes from exactly one place; a client key needs its certi
   const config = loadConfig({ overrides: { ...minimal(), ...sasl({ passwordFile: 'secret/p' }) } });
   assert.match(config.kafka.sasl?.passwordFile ?? '', /^\/.*secret\/p$/, 'file settings resolve to absolute paths');
 });
+
+test('the group protocol defaults to the best the client has; kafkajs refuses cooperative and static membership, naming itself', () => {
+  assert.equal(loadConfig({ overrides: minimal() }).kafka.groupProtocol, 'cooperative');
+  assert.equal(loadConfig({ overrides: { ...minimal(), kafka: { client: 'kafkajs' } } }).kafka.groupProtocol, 'classic');
+  assert.equal(loadConfig({ overrides: { ...minimal(), kafka: { groupProtocol: 'classic' } } }).kafka.groupProtocol, 'classic');
+  const cooperative = reject({ kafka: { client: 'kafkajs', groupProtocol: 'cooperative' } });
+  assert.match(violationAt(cooperative, 'kafka.groupProtocol'), /^is not supported by kafka\.client kafkajs: .*classic eager/);
+  const instance = reject({ kafka: { client: 'kafkajs', groupInstanceId: 'scorer-0' } });
+  assert.match(violationAt(instance, 'kafka.groupInstanceId'), /^is not supported by kafka\.client kafkajs: .*no static membership/);
+  assert.equal(loadConfig({ overrides: { ...minimal(), kafka: { groupInstanceId: 'scorer-0' } } }).kafka.groupInstanceId, 'scorer-0');
+  assert.equal(loadConfig({ overrides: minimal() }).kafka.groupInstanceId, undefined);
+  assert.match(violationAt(reject({ kafka: { groupInstanceId: 'pod 0' } }), 'kafka.groupInstanceId'), /^must be a group instance id/);
+});
+
+test('the group instance id comes from SCORER_KAFKA__GROUP_INSTANCE_ID, e.g. the pod name', () => {
+  const config = loadConfig({ overrides: minimal(), env: { SCORER_KAFKA__GROUP_INSTANCE_ID: 'stream-scorer-2' } });
+  assert.equal(config.kafka.groupInstanceId, 'stream-scorer-2');
+});
+
+test('the revocation budget ends before the group would give up on the member', () => {
+  assert.equal(loadConfig({ overrides: minimal() }).kafka.consumer.revocationBudgetMs, 10_000);
+  const session = reject({ kafka: { consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, revocationBudgetMs: 9000 } } });
+  assert.match(violationAt(session, 'kafka.consumer.revocationBudgetMs'), /^must be below sessionTimeoutMs - heartbeatIntervalMs \(9000\)/);
+  const rebalance = reject({ kafka: { consumer: { rebalanceTimeoutMs: 8000, revocationBudgetMs: 8000 } } });
+  assert.match(violationAt(rebalance, 'kafka.consumer.revocationBudgetMs'), /^must be below kafka\.consumer\.rebalanceTimeoutMs \(8000\)/);
+});
