@@ -87,6 +87,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       producer,
       target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic, encoder: codecs.encoder },
       admissionSlice: ADMISSION_SLICE,
+      revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
       metrics: new PromPipelineMetrics(metrics, pool),
       log,
       clock: systemClock,

@@ -40,6 +40,8 @@ export interface StagesOptions {
   readonly target: OutputTarget;
   /** Records admitted between hand-backs to the event loop; absent in unit tests (fake scheduler). */
   readonly admissionSlice?: number;
+  /** How a planned revocation ends (IntakeOptions.revocation); absent: at once, acknowledged work committed. */
+  readonly revocation?: { readonly awaited: boolean; readonly budgetMs: number };
   readonly metrics: StageMetrics;
   readonly log: Log;
   readonly clock: Clock;
@@ -114,6 +116,7 @@ export class ScoringStages {
       ...(o.admissionSlice === undefined
         ? {}
         : { yieldToLoop: { every: o.admissionSlice, yield: () => new Promise<void>((resolve) => setImmediate(resolve)) } }),
+      ...(o.revocation === undefined ? {} : { revocation: o.revocation }),
       onFatal: o.onFatal,
       metrics: o.metrics,
       log: o.log,

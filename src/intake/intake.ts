@@ -57,6 +57,12 @@ export interface IntakeOptions {
    * Absent: a fetch is admitted in one go (the unit tests' fake scheduler).
    */
   readonly yieldToLoop?: { readonly every: number; readonly yield: () => Promise<void> };
+  /**
+   * How a planned revocation ends. `awaited`: the consumer gives the partitions up only once revoked()
+   * settles (GroupConsumer.awaitsRevocation), so their work in flight may finish first, for at most
+   * `budgetMs`. Absent or not awaited: what was acknowledged is committed at once and the rest dropped.
+   */
+  readonly revocation?: { readonly awaited: boolean; readonly budgetMs: number };
   /** A bug surfaced while admitting (never bad input): the service stops rather than guess. */
   readonly onFatal: (error: unknown) => void;
   readonly metrics: IntakeMetrics;
@@ -74,13 +80,23 @@ function admitted(ledger: PartitionLedger, record: ConsumedRecord, row: FeatureR
   return { ledger, key: ledger.key, topic: ledger.topic, partition: ledger.partition, offset: record.offset, timestamp: record.timestamp, record, row };
 }
 
+/** Nothing of this ledger awaits acknowledgement, or it ended: a revocation need not wait for it. */
+const settled = (ledger: PartitionLedger): boolean => ledger.revoked || ledger.inFlight === 0;
+
 /** Stop admitting: stopping while the registry is down leaves the rest unadmitted, for the next owner. */
 const ABANDON = Symbol('abandon');
+
+/** A revocation waiting for its partitions' work in flight (see Intake.revoked). */
+interface Finishing {
+  readonly ledgers: readonly PartitionLedger[];
+  readonly done: (finished: boolean) => void;
+}
 
 export class Intake {
   readonly #o: IntakeOptions;
   #stopping = false;
   #admitting: Promise<unknown> = Promise.resolve();
+  readonly #finishing = new Set<Finishing>();
 
   constructor(options: IntakeOptions) {
     this.#o = options;
@@ -98,22 +114,83 @@ export class Intake {
     this.evaluateBackpressure();
   }
 
-  /** Commits what was acknowledged for these partitions before they are given up. */
-  revoked(partitions: readonly Assignment[]): Promise<void> {
-    const ledgers = this.#end(partitions);
-    this.#o.log.info({ partitions: ledgers.map((l) => `${l.topic}[${l.partition}]`) }, 'partitions revoked');
-    return this.#o.committer.commitOffsets(this.#o.table.watermarksOf(ledgers));
+  /**
+   * A planned rebalance takes these partitions away (the others are untouched). What was acknowledged is
+   * committed at once: that much is sent even by a consumer that does not wait. Where the consumer waits
+   * (revocation.awaited), the partitions then admit nothing more, the work in flight for them (queued in
+   * the batcher, in the workers, with the sender) finishes, and exactly the acknowledged watermark is
+   * committed before the promise settles, so the next owner replays nothing. Past revocation.budgetMs
+   * the unfinished rest is dropped, and the next owner reads it again.
+   */
+  async revoked(partitions: readonly Assignment[]): Promise<void> {
+    const ledgers = this.#current(partitions);
+    const names = ledgers.map((l) => `${l.topic}[${l.partition}]`);
+    const revocation = this.#o.revocation;
+    if (revocation === undefined || !revocation.awaited) {
+      const ended = this.#end(ledgers);
+      this.#o.log.info({ partitions: names }, 'partitions revoked; work in flight for them is dropped (the client does not wait)');
+      return this.#o.committer.commitOffsets(this.#o.table.watermarksOf(ended));
+    }
+    const started = this.#o.wallClock();
+    for (const ledger of ledgers) ledger.close();
+    const held = ledgers.reduce((sum, l) => sum + l.inFlight, 0);
+    const early = this.#o.committer.commitOffsets(this.#o.table.watermarksOf(ledgers));
+    const finished = await this.#finish(ledgers, revocation.budgetMs);
+    await early;
+    // Lost meanwhile (the session expired, the member was fenced): those may commit nothing more.
+    const ended = this.#end(ledgers.filter((l) => !l.revoked));
+    const unfinished = ended.reduce((sum, l) => sum + l.inFlight, 0);
+    await this.#o.committer.commitOffsets(this.#o.table.watermarksOf(ended));
+    const fields = { partitions: names, finishedRecords: held - unfinished, waitedMs: this.#o.wallClock() - started };
+    if (finished) this.#o.log.info(fields, 'partitions revoked; their work in flight finished and was committed');
+    else {
+      this.#o.log.warn(
+        { ...fields, unfinishedRecords: unfinished, budgetMs: revocation.budgetMs },
+        'partitions revoked before their work in flight finished (kafka.consumer.revocationBudgetMs); the next owner replays the rest',
+      );
+    }
   }
 
   /** Ownership already ended elsewhere: nothing of theirs may be committed any more. */
   lost(partitions: readonly Assignment[]): void {
-    const ledgers = this.#end(partitions);
+    const ledgers = this.#end(this.#current(partitions));
     this.#o.log.warn({ partitions: ledgers.map((l) => `${l.topic}[${l.partition}]`) }, 'partitions lost; their uncommitted work will be replayed');
+    this.#checkFinishing();
   }
 
-  /** The final watermarks are read before the ledgers end, so a revocation still commits them. */
-  #end(partitions: readonly Assignment[]): PartitionLedger[] {
-    const owned = partitions.map((p) => this.#o.table.get(p)).filter((l): l is PartitionLedger => l !== undefined && !l.revoked);
+  /** The ledgers of these partitions' named ownerships that still run. */
+  #current(partitions: readonly Assignment[]): PartitionLedger[] {
+    const out: PartitionLedger[] = [];
+    for (const p of partitions) {
+      const ledger = this.#o.table.get(p);
+      if (ledger !== undefined && ledger.epoch === p.epoch && !ledger.revoked) out.push(ledger);
+    }
+    return out;
+  }
+
+  /** Resolves true once every ledger holds nothing unacknowledged (or ended), false at the budget. */
+  #finish(ledgers: readonly PartitionLedger[], budgetMs: number): Promise<boolean> {
+    if (this.#stopping || ledgers.every(settled)) return Promise.resolve(ledgers.every(settled));
+    return new Promise<boolean>((resolve) => {
+      const cancel = this.#o.scheduler.setTimeout(() => entry.done(false), budgetMs);
+      const entry: Finishing = {
+        ledgers,
+        done: (finished) => {
+          cancel();
+          this.#finishing.delete(entry);
+          resolve(finished);
+        },
+      };
+      this.#finishing.add(entry);
+    });
+  }
+
+  #checkFinishing(): void {
+    for (const entry of this.#finishing) if (entry.ledgers.every(settled)) entry.done(true);
+  }
+
+  /** The final watermarks are read after the ledgers end (they release nothing more), so a revocation still commits them. */
+  #end(owned: readonly PartitionLedger[]): PartitionLedger[] {
     const ledgers = this.#o.table.revoke(owned);
     for (const ledger of ledgers) {
       this.#o.backpressure.forget(ledger.key);
@@ -218,6 +295,7 @@ export class Intake {
   /** The brokers acknowledged these outcomes (their ledgers already know). */
   acknowledged(outgoing: readonly Outgoing[]): void {
     for (const o of outgoing) if (!o.source.ledger.revoked) this.#o.table.acknowledgedOne();
+    if (this.#finishing.size > 0) this.#checkFinishing();
     this.evaluateBackpressure();
   }
 
@@ -258,6 +336,8 @@ export class Intake {
   /** Stops admitting at once and pauses every partition; resolves when no admission is running. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    // A revocation waiting for work in flight stops waiting: shutdown drains on its own terms.
+    for (const entry of this.#finishing) entry.done(false);
     this.#o.control.pause([...this.#o.table.all()]);
     await this.#admitting;
   }

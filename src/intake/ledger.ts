@@ -37,6 +37,7 @@ export class PartitionLedger implements Sequenced<Outgoing>, Assignment {
   #base: number | undefined;
   #committed: number | undefined;
   #revoked = false;
+  #closed = false;
 
   constructor(assignment: Assignment, stale: StaleWork) {
     this.topic = assignment.topic;
@@ -48,6 +49,15 @@ export class PartitionLedger implements Sequenced<Outgoing>, Assignment {
 
   get revoked(): boolean {
     return this.#revoked;
+  }
+
+  /** Admits nothing more: the partition is being given up and its work in flight finishes (intake.revoked). */
+  get closed(): boolean {
+    return this.#closed || this.#revoked;
+  }
+
+  close(): void {
+    this.#closed = true;
   }
 
   /** Admitted and not yet acknowledged: the records this partition holds in memory. */

@@ -75,8 +75,9 @@ export class PartitionTable implements WatermarkSource, StaleWork {
     return this.#byKey.values();
   }
 
+  /** Whether admission must stop for this partition; a closed one (being given up) has no budget left. */
   overBudget(ledger: PartitionLedger): boolean {
-    return ledger.uncommitted >= this.#budgets.partitionBudget || this.used >= this.#budgets.globalBudget;
+    return ledger.closed || ledger.uncommitted >= this.#budgets.partitionBudget || this.used >= this.#budgets.globalBudget;
   }
 
   admit(ledger: PartitionLedger, offset: number): void {

@@ -91,6 +91,12 @@ export interface GroupMetadata {
 
 export interface GroupConsumer {
   /**
+   * Whether the partitions of a revocation are given up only once the promise `revoked` returned
+   * settles (see ConsumerHandlers.revoked). Where false the rebalance goes on without waiting: work
+   * still in flight then can no longer be committed, and is better dropped than sent twice.
+   */
+  readonly awaitsRevocation: boolean;
+  /**
    * Connects, subscribes, joins the group and starts fetching; resolves once the consumer runs (the
    * first assignment arrives through `assigned`). Rejects with ScorerError SCORER_ERR_KAFKA whose
    * message names the cause (unreachable brokers, failed authentication, untrusted certificate).

@@ -21,7 +21,7 @@ import {
   type TopicPartition,
 } from '../../src/kafka/client.ts';
 import type { ScoringPool } from '../../src/models/bisect.ts';
-import { ScoringStages, type StageMetrics } from '../../src/stages.ts';
+import { ScoringStages, type StageMetrics, type StagesOptions } from '../../src/stages.ts';
 import { FakeClock } from './fake-clock.ts';
 
 export const ENTRY: ModelEntry = {
@@ -147,7 +147,12 @@ export interface Budgets {
 
 const jsonEncode = (value: PredictionValue) => Buffer.from(JSON.stringify(value));
 
-export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 }, mapper: FeatureMapper = MAPPER, encode = jsonEncode) {
+export function setup(
+  budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 },
+  mapper: FeatureMapper = MAPPER,
+  encode = jsonEncode,
+  extra: Pick<StagesOptions, 'revocation'> = {},
+) {
   const clock = new FakeClock(1000);
   const pool = new FakePool();
   const producer = new FakeProducer();
@@ -172,6 +177,7 @@ export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 
     scheduler: clock,
     wallClock: () => 5000,
     onFatal: (error) => fatal.push(error),
+    ...extra,
   });
   const assignment: Assignment[] = [
     { topic: 'in', partition: 0, epoch: 1 },

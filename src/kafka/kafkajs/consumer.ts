@@ -26,6 +26,8 @@ import type { KafkaSecurity } from '../security.ts';
 import { consumedRecord } from './records.ts';
 
 export class KafkajsConsumer implements GroupConsumer {
+  /** kafkajs rejoins at once (see the header). */
+  readonly awaitsRevocation = false;
   readonly #consumer: Consumer;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;

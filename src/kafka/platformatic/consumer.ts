@@ -66,6 +66,8 @@ function positionAfter(batch: FetchedBatch, taken: number, from: bigint, next: b
 }
 
 export class PlatformaticConsumer implements GroupConsumer {
+  /** The rejoin waits in the library's protocolsMetadata hook (membership.ts). */
+  readonly awaitsRevocation = true;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
   readonly #log: KafkaLog;
