@@ -38,6 +38,9 @@ const WAITS_FOR_REVOKE: Record<ClientName, boolean> = { platformatic: true, kafk
  * OUT_OF_ORDER_SEQUENCE_NUMBER instead. A duplicate is the lesser harm: lineage identifies it.
  */
 const IDEMPOTENT: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
+/** Who offers groupProtocol 'cooperative' and kafka.groupInstanceId (config/rules.ts refuses them on kafkajs). */
+const COOPERATIVE: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
+const STATIC_MEMBERSHIP: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
 
 const WAIT_MS = 30_000;
 const TEST = { timeout: 120_000 };
@@ -148,7 +151,13 @@ class Recorder implements ConsumerHandlers {
 }
 
 /** A configuration as the service loads it, with a quick group (the broker allows 6 s sessions and up). */
-function kafkaConfig(client: ClientName, groupId: string, consumer: Partial<KafkaConfig['consumer']> = {}, brokers = BROKERS): KafkaConfig {
+function kafkaConfig(
+  client: ClientName,
+  groupId: string,
+  consumer: Partial<KafkaConfig['consumer']> = {},
+  brokers = BROKERS,
+  kafka: Partial<Pick<KafkaConfig, 'groupProtocol' | 'groupInstanceId'>> = {},
+): KafkaConfig {
   return loadConfig({
     env: {},
     overrides: {
@@ -157,7 +166,15 @@ function kafkaConfig(client: ClientName, groupId: string, consumer: Partial<Kafk
         brokers,
         groupId,
         clientId: groupId,
-        consumer: { sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100, ...consumer },
+        ...kafka,
+        consumer: {
+          sessionTimeoutMs: 10_000,
+          rebalanceTimeoutMs: 20_000,
+          heartbeatIntervalMs: 500,
+          maxWaitTimeMs: 100,
+          revocationBudgetMs: 5000,
+          ...consumer,
+        },
       },
       models: { serve: [{ name: 'fraud' }] },
       inputs: [{ topic: 'conformance-input', format: 'json', model: 'fraud' }],
@@ -192,9 +209,15 @@ interface Member {
   readonly log: CapturedLog;
 }
 
-function member(t: TestContext, client: ClientName, groupId: string, consumer: Partial<KafkaConfig['consumer']> = {}): Member {
+function member(
+  t: TestContext,
+  client: ClientName,
+  groupId: string,
+  consumer: Partial<KafkaConfig['consumer']> = {},
+  settings: Partial<Pick<KafkaConfig, 'groupProtocol' | 'groupInstanceId'>> = {},
+): Member {
   const log = new CapturedLog();
-  const kafka = createKafkaClient(kafkaConfig(client, groupId, consumer), log);
+  const kafka = createKafkaClient(kafkaConfig(client, groupId, consumer, BROKERS, settings), log);
   const m = { client: kafka, consumer: kafka.consumer(), recorder: new Recorder(), log };
   defer(t, async () => {
     await m.consumer.stop();
@@ -398,14 +421,15 @@ for (const client of CLIENTS) {
     assert.ok(meta.memberId.length > 0, 'a member id');
   });
 
-  test(`[${client}] two members split the partitions; join and leave revoke, then assign with new epochs`, TEST, async (t) => {
+  test(`[${client}] eager (groupProtocol classic): two members split the partitions; join and leave revoke, then assign with new epochs`, TEST, async (t) => {
     const name = await topic(t, 4);
     const groupId = uniqueName('group');
     await produce(
       name,
       [0, 1, 2, 3].flatMap((p) => numbered(5, p)),
     );
-    const a = member(t, client, groupId);
+    const eager = { groupProtocol: 'classic' } as const;
+    const a = member(t, client, groupId, {}, eager);
     await a.consumer.start([name], a.recorder);
     await a.recorder.until(allAssigned(a.recorder, name, 4), 'A to own all four');
     await a.recorder.until(() => a.recorder.taken.length === 20, 'A to read all 20');
@@ -426,7 +450,7 @@ for (const client of CLIENTS) {
       return revokeCommit.then(() => undefined);
     };
 
-    const b = member(t, client, groupId);
+    const b = member(t, client, groupId, {}, eager);
     await b.consumer.start([name], b.recorder);
     await b.recorder.until(() => b.recorder.owned().size > 0, 'B to get partitions');
     await a.recorder.until(() => a.recorder.events.length >= 3 && a.recorder.owned().size > 0, 'A to be assigned again');
@@ -468,6 +492,124 @@ for (const client of CLIENTS) {
     assert.deepEqual(a.log.errors(), [], 'routine rebalances log nothing at error level');
     assert.deepEqual(b.log.errors(), []);
   });
+
+  if (COOPERATIVE[client]) {
+    test(`[${client}] cooperative: a joining member gets only moved partitions; the ones that stay are never revoked`, TEST, async (t) => {
+      const name = await topic(t, 4);
+      const groupId = uniqueName('group');
+      const cooperative = { groupProtocol: 'cooperative' } as const;
+      const a = member(t, client, groupId, {}, cooperative);
+      await a.consumer.start([name], a.recorder);
+      await a.recorder.until(allAssigned(a.recorder, name, 4), 'A to own all four');
+      const first = new Map(a.recorder.owned());
+      let revokeCommit: Promise<CommitResult> | undefined;
+      a.recorder.onRevoked = (partitions) => {
+        // Awaited: a commit made a while later, as work in flight finishes, is still sent.
+        revokeCommit = new Promise((r) => setTimeout(r, 300)).then(() => a.consumer.commit(partitions.map((p) => ({ ...p, offset: 1 }))));
+        return revokeCommit.then(() => undefined);
+      };
+      const b = member(t, client, groupId, {}, cooperative);
+      await b.consumer.start([name], b.recorder);
+      await b.recorder.until(() => b.recorder.owned().size === 2, 'B to get two partitions');
+      await a.recorder.until(() => a.recorder.owned().size === 2, 'A to keep two');
+      assert.deepEqual(
+        a.recorder.events.map((e) => e.kind),
+        ['assigned', 'revoked'],
+        'A: only a revocation, of what moved; nothing assigned again',
+      );
+      const revoked = a.recorder.events[1]?.partitions ?? [];
+      assert.deepEqual(
+        revoked.map((p) => partitionKey(p.topic, p.partition)).sort(),
+        [...b.recorder.owned().keys()].sort(),
+        'exactly what B got was revoked from A',
+      );
+      for (const [key, kept] of a.recorder.owned()) assert.equal(kept.epoch, first.get(key)?.epoch, `${key} kept its ownership`);
+      assert.deepEqual((await revokeCommit)?.refused, [], 'the commit made during the awaited revocation is sent');
+      const keptCommit = await a.consumer.commit([...a.recorder.owned().values()].map((p) => ({ ...p, offset: 0 })));
+      assert.deepEqual(keptCommit.refused, [], 'kept partitions commit under their old epochs in the new generation');
+      await produce(
+        name,
+        [0, 1, 2, 3].flatMap((p) => numbered(1, p, 'after')),
+      );
+      await a.recorder.until(() => a.recorder.taken.length === 2, 'A to read its two partitions after the rebalance');
+      await b.recorder.until(() => b.recorder.taken.length === 2, 'B to read its two');
+
+      await b.consumer.stop();
+      await a.recorder.until(allAssigned(a.recorder, name, 4), 'A to own all four again after B left');
+      assert.deepEqual(
+        a.recorder.events.map((e) => e.kind),
+        ['assigned', 'revoked', 'assigned'],
+        'A: when B leaves, only an assignment of what B had',
+      );
+      assert.deepEqual(a.recorder.errors, [], 'no client error during cooperative rebalances');
+      assert.deepEqual([...a.log.errors(), ...b.log.errors()], [], 'cooperative rebalances log nothing at error level');
+    });
+  }
+
+  if (STATIC_MEMBERSHIP[client]) {
+    test(
+      `[${client}] static membership: a stop sends no LeaveGroup, and a restart with the same instance id takes its partitions back without a rebalance`,
+      TEST,
+      async (t) => {
+        const name = await topic(t, 4);
+        const groupId = uniqueName('group');
+        const instance = uniqueName('scorer');
+        const a = member(t, client, groupId, {}, { groupInstanceId: instance });
+        await a.consumer.start([name], a.recorder);
+        await a.recorder.until(allAssigned(a.recorder, name, 4), 'A to own all four');
+        const b = member(t, client, groupId);
+        await b.consumer.start([name], b.recorder);
+        await b.recorder.until(() => b.recorder.owned().size === 2, 'B to get two partitions');
+        await a.recorder.until(() => a.recorder.owned().size === 2, 'A to keep two');
+        const aOwned = [...a.recorder.owned().keys()].sort();
+        const bEvents = b.recorder.events.length;
+        await a.consumer.stop();
+        // No event marks "no rebalance happened": watch B for longer than its heartbeat interval.
+        await delay(2500);
+        assert.equal(b.recorder.events.length, bEvents, 'B saw no rebalance: the static member did not leave');
+        const again = member(t, client, groupId, {}, { groupInstanceId: instance });
+        const started = Date.now();
+        await again.consumer.start([name], again.recorder);
+        await again.recorder.until(() => again.recorder.owned().size === 2, 'the restarted member to get partitions');
+        t.diagnostic(`restarted static member owned its partitions ${Date.now() - started} ms after start`);
+        assert.deepEqual([...again.recorder.owned().keys()].sort(), aOwned, 'it took back exactly what it had');
+        await delay(1500);
+        assert.equal(b.recorder.events.length, bEvents, 'B saw no rebalance when it came back either');
+        assert.deepEqual([...again.log.errors(), ...b.log.errors()], []);
+      },
+    );
+
+    test(`[${client}] static membership: of two members with one instance id, the older one stops with a fatal error`, TEST, async (t) => {
+      const name = await topic(t, 2);
+      const groupId = uniqueName('group');
+      const instance = uniqueName('scorer');
+      const a = member(t, client, groupId, {}, { groupInstanceId: instance });
+      await a.consumer.start([name], a.recorder);
+      await a.recorder.until(allAssigned(a.recorder, name, 2), 'A to own both');
+      const b = member(t, client, groupId, {}, { groupInstanceId: instance });
+      await b.consumer.start([name], b.recorder);
+      await b.recorder.until(allAssigned(b.recorder, name, 2), 'B, with the same instance id, to own both');
+      await a.recorder.until(
+        () => a.recorder.errors.some((e) => e.fatal),
+        () => `a fatal error for A (errors: ${a.recorder.errors.map((e) => e.error.message).join('; ')})`,
+      );
+      const fatal = a.recorder.errors.find((e) => e.fatal);
+      assert.match(fatal?.error.message ?? '', /FENCED_INSTANCE_ID/);
+      assert.match(fatal?.error.message ?? '', new RegExp(instance));
+      assert.ok(
+        a.recorder.events.some((e) => e.kind === 'lost'),
+        'A gave its partitions up as lost',
+      );
+      assert.equal(a.recorder.owned().size, 0);
+      // A stays out: B keeps both partitions, without further rebalances.
+      const bEvents = b.recorder.events.length;
+      await delay(2500);
+      assert.equal(b.recorder.events.length, bEvents, 'B is not fenced back');
+      assert.equal(b.recorder.owned().size, 2);
+      await produce(name, numbered(2, 0, 'after'));
+      await b.recorder.until(() => b.recorder.taken.length >= 2, 'B to consume');
+    });
+  }
 
   test(`[${client}] a member whose session expired reports lost, then owns its partitions under new epochs`, TEST, async (t) => {
     const name = await topic(t, 2);

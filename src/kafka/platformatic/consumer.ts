@@ -4,7 +4,9 @@
  * (platformatic/kafka#129). The parts, each in its file:
  * - membership.ts: JoinGroup/SyncGroup/heartbeats are the library's; revoked is awaited in the
  *   `protocolsMetadata` hook before each JoinGroup (bounded by sessionTimeout - heartbeatInterval,
- *   since the library sends no heartbeats while it waits), lost on session expiry or fencing.
+ *   since the library sends no heartbeats while it waits), lost on session expiry or fencing. With
+ *   groupProtocol 'cooperative' (the library's cooperative-sticky assignor, KIP-429) only the partitions
+ *   that move are revoked, before the second JoinGroup of the rebalance; with 'classic', all of them.
  * - fleet.ts, fetcher.ts: one fetch loop per broker over Consumer#fetch, on a connection pool of its own.
  *   Pausing a partition leaves it out of the next request; records of a request in flight for it are
  *   dropped. Resume, like a settled batch, takes effect with the next request to its broker (at most
@@ -14,11 +16,13 @@
  * - commit.ts, coordinator.ts: OffsetCommit sent once per generation, checked right before it leaves.
  * - tls-errors.ts: a refused client certificate fails start() at once, naming the TLS alert.
  *
- * Verified against a Kafka 4.4 broker, not offered by this adapter (there is no setting for them):
- * - Static membership (groupInstanceId): joins and is kept across a rejoin, but Consumer#close sends
- *   LeaveGroup (consumer.js #performLeaveGroup), so every restart rebalances, which is what static
- *   membership exists to avoid; and FENCED_INSTANCE_ID is treated as "rejoin", so two processes with one
- *   instance id fence each other every heartbeat instead of one of them stopping.
+ * Static membership (kafka.groupInstanceId, KIP-345), verified against a Kafka 4.4 broker: the library
+ * joins with the instance id; two things it does are worked around. Consumer#close sends LeaveGroup,
+ * which would make every restart rebalance: a static member closes without leaving (#close). And it
+ * treats FENCED_INSTANCE_ID as "rejoin", so two processes with one instance id would fence each other
+ * every heartbeat: the fenced one stops with a fatal error instead (membership.ts).
+ *
+ * Not offered by this adapter (there is no setting for it), verified against a Kafka 4.4 broker:
  * - groupProtocol 'consumer' (KIP-848): Consumer#joinGroup answers '' and joins nothing; the member only
  *   exists inside consume(), its assignments change without a join event, and the member epoch that
  *   OffsetCommit and TxnOffsetCommit must carry is private (#memberEpoch).
@@ -99,11 +103,13 @@ export class PlatformaticConsumer implements GroupConsumer {
       ownership: this.#ownership,
       config: c,
       groupOptions: this.#groupOptions,
+      cooperative: config.groupProtocol === 'cooperative',
       signal: this.#stop.signal,
       log,
       handlers: () => this.#requireHandlers(),
       started: (partitions) => void this.#positions.start(partitions),
       failed: (error, action) => this.#failed(error, action),
+      fatal: (error) => this.#fatal(error),
     });
     this.#positions = new Positions({
       consumer: this.#consumer,
@@ -225,8 +231,24 @@ export class PlatformaticConsumer implements GroupConsumer {
     await this.#close();
   }
 
-  /** Leaves the group (Consumer#close sends LeaveGroup) and closes both connection pools. */
+  /**
+   * Leaves the group (Consumer#close sends LeaveGroup) and closes both connection pools. A static member
+   * does not leave: the group keeps its partitions for it until its session ends, so a restart within
+   * the session takes them back without a rebalance (KIP-345). The library has no close-without-leaving;
+   * it sends LeaveGroup only for a known member id (consumer.js #performLeaveGroup), and leaveGroup()
+   * with none ends the membership (no more heartbeats) while sending nothing.
+   */
   async #close(): Promise<void> {
+    this.#membership.unwire();
+    if (this.#config.groupInstanceId !== undefined && !this.#consumer.closed) {
+      this.#consumer.memberId = null;
+      await new Promise<void>((resolve) =>
+        this.#consumer.leaveGroup(false, (error) => {
+          if (error) this.#log.debug({ err: error }, 'kafka consumer: ending the static membership failed');
+          resolve();
+        }),
+      );
+    }
     await this.#consumer.close().catch((error: unknown) => this.#log.warn({ err: error }, 'kafka consumer close failed'));
     await this.#pool.close().catch((error: unknown) => this.#log.warn({ err: error }, 'kafka fetch connections close failed'));
   }
@@ -234,6 +256,17 @@ export class PlatformaticConsumer implements GroupConsumer {
   #requireHandlers(): ConsumerHandlers {
     if (this.#handlers === undefined) throw new ScorerError('SCORER_ERR_INVARIANT', 'the Kafka consumer has no handlers before start()');
     return this.#handlers;
+  }
+
+  /** The consumer cannot go on: it stops fetching, and handlers.error hears it as fatal. */
+  #fatal(error: Error): void {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort();
+    try {
+      this.#handlers?.error(error, true);
+    } catch (handlerError) {
+      this.#log.error({ err: handlerError }, 'handlers.error threw');
+    }
   }
 
   #failed(error: unknown, action: string): void {

@@ -15,28 +15,56 @@
  *   expired or the member was fenced): `lost`, ownership ends before the handler runs.
  * 'consumer:group:join' then carries the generation and the new assignment: `assigned`, new epochs.
  *
+ * Cooperative (groupProtocol 'cooperative', the cooperative-sticky assignor of KIP-429): a rebalance is
+ * two rounds. In the first, every member rejoins keeping what it owns, and the assignor gives out only
+ * partitions nobody owned; a member that must give some up learns it from that round's SyncGroup, which
+ * the library keeps in Consumer#assignments before it rejoins at once (consumer.js
+ * #completeClassicSyncGroup). So in the hook, `revoked` is called for the owned partitions that
+ * assignment no longer names, and only for them; the rest stay owned and keep flowing. The second round
+ * then gives the revoked partitions to their new owners. Between the rounds the group is at the first
+ * round's generation, in which the revoked partitions belong to nobody, so their final commit is sent
+ * under it; the kept ones move to it.
+ *
+ * Static membership (groupInstanceId): FENCED_INSTANCE_ID means another process joined with the same
+ * instance id. The library would rejoin with it and fence the other in turn, every heartbeat; instead
+ * the fenced member gives its partitions up as lost and stops with a fatal error (as the Java client
+ * does): the newer process keeps the id. The error is read from the library's heartbeat tracing channel,
+ * which reports it before the library's own callback starts the rejoin.
+ *
  * When a heartbeat-started rejoin fails for good, the library emits 'error' and schedules no more
  * heartbeats (consumer.js #heartbeat): the member is out of the group. This rejoins with backoff.
  */
-import type { Consumer, ConsumerGroupJoinPayload, GroupOptions } from '@platformatic/kafka';
+import { type Consumer, type ConsumerGroupJoinPayload, consumerHeartbeatChannel, type GroupOptions } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
+import { ScorerError } from '../../errors.ts';
 import { type ConsumerHandlers, type KafkaLog, partitionKey, type TopicPartition } from '../client.ts';
+import { hasProtocolError } from './errors.ts';
 import type { OwnedPartition, Ownership } from './ownership.ts';
 import { backoffMs, sleep } from './signal.ts';
 
 const EMPTY = Buffer.alloc(0);
+const ignore = (): void => undefined;
 
 export interface MembershipContext {
   readonly consumer: Consumer;
   readonly ownership: Ownership;
   readonly config: KafkaConfig['consumer'];
   readonly groupOptions: GroupOptions;
+  /** The cooperative-sticky assignor is offered (see the header). */
+  readonly cooperative: boolean;
   readonly signal: AbortSignal;
   readonly log: KafkaLog;
   handlers(): ConsumerHandlers;
   /** New ownerships: find their positions and fetch. */
   started(partitions: OwnedPartition[]): void;
   failed(error: unknown, action: string): void;
+  /** The member cannot go on (fenced by another process with its instance id). */
+  fatal(error: Error): void;
+}
+
+interface HeartbeatContext {
+  readonly client?: unknown;
+  readonly error?: unknown;
 }
 
 export class Membership {
@@ -45,13 +73,29 @@ export class Membership {
   #giving: Promise<void> | undefined;
   #joined = { generationId: -1, memberId: '' };
   #rejoinFailures = 0;
+  #fenced: Error | undefined;
+  readonly #heartbeatErrors = {
+    start: ignore,
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd: ignore,
+    error: (message: HeartbeatContext) => {
+      if (message.client === this.#ctx.consumer && hasProtocolError(message.error, ['FENCED_INSTANCE_ID'])) this.#fence();
+    },
+  };
 
   constructor(context: MembershipContext) {
     this.#ctx = context;
   }
 
+  /** Stops listening to the library's channels (the consumer is closing). */
+  unwire(): void {
+    consumerHeartbeatChannel.unsubscribe(this.#heartbeatErrors);
+  }
+
   wire(): void {
     const { consumer, log } = this.#ctx;
+    if (consumer.groupInstanceId !== null) consumerHeartbeatChannel.subscribe(this.#heartbeatErrors);
     consumer.on('consumer:group:rebalance', () => {
       this.#rebalancing = true;
       log.info({ groupId: consumer.groupId }, 'kafka group is rebalancing');
@@ -72,10 +116,33 @@ export class Membership {
   async #giveUp(): Promise<void> {
     const orderly = this.#rebalancing;
     this.#rebalancing = false;
+    if (this.#fenced !== undefined) throw this.#fenced;
     const owned = this.#ctx.ownership.all();
     if (owned.length === 0) return;
-    if (orderly) await this.#revoke(owned);
-    else this.#lose(owned);
+    if (!orderly) this.#lose(owned);
+    else if (this.#ctx.cooperative) await this.#revokeMoved(owned);
+    else await this.#revoke(owned);
+  }
+
+  /** Cooperative: gives up what the last SyncGroup no longer assigns; the rest moves to its generation. */
+  async #revokeMoved(owned: OwnedPartition[]): Promise<void> {
+    const { consumer } = this.#ctx;
+    const assigned = new Set<string>();
+    for (const { topic, partitions } of consumer.assignments ?? []) for (const partition of partitions) assigned.add(partitionKey(topic, partition));
+    for (const o of owned) o.generationId = consumer.generationId;
+    const moved = owned.filter((o) => !assigned.has(o.key));
+    if (moved.length > 0) await this.#revoke(moved);
+  }
+
+  /** FENCED_INSTANCE_ID: another process holds this instance id now (see the header). */
+  #fence(): void {
+    if (this.#fenced !== undefined || this.#ctx.signal.aborted) return;
+    const { groupId, groupInstanceId } = this.#ctx.consumer;
+    this.#fenced = new ScorerError(
+      'SCORER_ERR_KAFKA',
+      `another consumer joined group "${groupId}" with group instance id "${groupInstanceId}" (FENCED_INSTANCE_ID): this one stops; give every replica its own kafka.groupInstanceId`,
+      { details: { groupId, groupInstanceId } },
+    );
   }
 
   #lose(owned: OwnedPartition[]): void {
@@ -152,13 +219,19 @@ export class Membership {
 
   #rejoinFailed(error: unknown): void {
     if (this.#ctx.signal.aborted || this.#ctx.consumer.closed) return;
-    this.#ctx.failed(error, 'rejoining the group');
+    if (this.#fenced === undefined && hasProtocolError(error, ['FENCED_INSTANCE_ID'])) this.#fence();
+    if (this.#fenced === undefined) this.#ctx.failed(error, 'rejoining the group');
     // beforeJoin ended every ownership before the failed attempt; anything still held cannot commit.
     const left = this.#ctx.ownership.all();
     if (left.length > 0) {
       this.#ctx.ownership.end(left);
       const list = left.map((o) => o.assignment());
       this.#call('lost', () => this.#ctx.handlers().lost(list));
+    }
+    if (this.#fenced !== undefined) {
+      this.#ctx.log.error({ groupId: this.#ctx.consumer.groupId, groupInstanceId: this.#ctx.consumer.groupInstanceId }, this.#fenced.message);
+      this.#ctx.fatal(this.#fenced);
+      return;
     }
     const wait = backoffMs(this.#rejoinFailures++ + 3);
     void sleep(wait, this.#ctx.signal).then(() => {

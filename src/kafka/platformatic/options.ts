@@ -12,11 +12,15 @@
  */
 import {
   type BaseOptions,
+  CONSUMER_PROTOCOL_HIGHEST_VERSION,
+  COOPERATIVE_STICKY_ASSIGNOR,
   type ConnectionOptions,
   type ConsumerOptions,
   FetchIsolationLevels,
   type GroupOptions,
+  type GroupProtocolSubscription,
   type RetryDelayGetter,
+  ROUNDROBIN_ASSIGNOR,
   type SASLOptions,
 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
@@ -68,6 +72,18 @@ export function groupOptions(config: KafkaConfig): GroupOptions {
 }
 
 /**
+ * The assignor JoinGroup offers, which is what makes a rebalance eager or cooperative on the classic
+ * protocol: the library runs the cooperative-sticky one (KIP-429, consumer.js #completeClassicSyncGroup)
+ * as two rounds, where a member first keeps what it owns, and gives up only what moved before the second
+ * JoinGroup. Version 3 of the subscription carries the owned partitions and their generation (KIP-792).
+ */
+export function assignorProtocols(config: KafkaConfig): GroupProtocolSubscription[] {
+  return config.groupProtocol === 'cooperative'
+    ? [{ name: COOPERATIVE_STICKY_ASSIGNOR, version: CONSUMER_PROTOCOL_HIGHEST_VERSION }]
+    : [{ name: ROUNDROBIN_ASSIGNOR, version: 1 }];
+}
+
+/**
  * The group member. `protocolsMetadata` is the hook awaited before every JoinGroup (membership.ts), set
  * here rather than per joinGroup() call so that rejoins the library starts itself use it too
  * (consumer.js joinGroup falls back to these options).
@@ -85,6 +101,8 @@ export function consumerOptions(
     ...baseOptions(config, security, groupRequestTimeout),
     ...groupOptions(config),
     groupId: config.groupId,
+    ...(config.groupInstanceId === undefined ? {} : { groupInstanceId: config.groupInstanceId }),
+    protocols: assignorProtocols(config),
     autocommit: false,
     minBytes: 1,
     maxBytes: c.maxBytes,
