@@ -10,7 +10,10 @@
 #
 # Environment: KAFKA_VERSION (default: the pinned release in lib.sh; 3.9.x works too), KAFKA_PORT (9092),
 # KAFKA_CONTROLLER_PORT (9093), KAFKA_SASL_SSL_PORT (9094), KAFKA_SSL_PORT (9095), KAFKA_HEAP_OPTS,
-# KAFKA_OPTS, KAFKA_READY_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30).
+# KAFKA_OPTS, KAFKA_READY_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30), KAFKA_STATE_DIR (.kafka: the
+# broker's pid, lock, properties, log and data; another directory, with other ports, runs a second broker
+# beside the first, e.g. test/integration/broker-restart.test.ts's private one; jars and test certificates
+# stay shared under .kafka/).
 set -euo pipefail
 # shellcheck source=scripts/kafka/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

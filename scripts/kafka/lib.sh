@@ -7,8 +7,13 @@ KAFKA_PINNED_VERSION=4.4.0
 
 kafka_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$kafka_dir/../.." && pwd)"
-kafka_home="$repo_root/.kafka"
-pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per checkout, whatever its version
+# The jars and the test PKI live here, whatever the state directory: a second broker needs no resolving.
+shared_home="$repo_root/.kafka"
+# A broker's state (pid, lock, properties, log, data): KAFKA_STATE_DIR gives a second broker its own, e.g.
+# a test that stops and starts a private broker on other ports while the shared one keeps running.
+kafka_home="${KAFKA_STATE_DIR:-$shared_home}"
+case "$kafka_home" in /*) ;; *) kafka_home="$PWD/$kafka_home" ;; esac
+pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per state directory, whatever its version
 
 version="${KAFKA_VERSION:-$KAFKA_PINNED_VERSION}"
 port="${KAFKA_PORT:-9092}"
@@ -18,15 +23,15 @@ ssl_port="${KAFKA_SSL_PORT:-9095}"
 
 # The secure listeners' material, shared by every version: certificates, the SASL users (made once), and
 # what a test needs to reach those listeners (rewritten on every start, so it follows the ports).
-tls_dir="$kafka_home/tls"
-users_file="$kafka_home/sasl-users" # "<mechanism> <username> <password>" lines
+tls_dir="$shared_home/tls"
+users_file="$shared_home/sasl-users" # "<mechanism> <username> <password>" lines
 security_file="$kafka_home/security.json"
 
 # Paths of one version; called again when a command acts on the running broker's version.
 set_version_paths() {
   version="$1"
   version_dir="$kafka_home/$version"
-  libs_dir="$version_dir/libs"
+  libs_dir="$shared_home/$version/libs"
   props_file="$version_dir/server.properties"
   log_file="$version_dir/broker.log"
   data_dir="$kafka_home/data-$version"
