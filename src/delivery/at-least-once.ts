@@ -23,6 +23,8 @@ export class AtLeastOnceCommitter implements Committer {
   #again: Promise<void> | undefined;
   #cancelTimer: (() => void) | undefined;
   #closed = false;
+  /** Commits failed in a row (a broker outage fails one a second): only the first is a warning. */
+  #failures = 0;
 
   constructor(options: AtLeastOnceOptions) {
     this.#o = options;
@@ -65,15 +67,23 @@ export class AtLeastOnceCommitter implements Committer {
     if (offsets.length > 0) await this.#send(offsets);
   }
 
-  /** A failed commit is only logged: the next one carries the same or higher watermarks. */
+  /**
+   * A failed commit is only logged: the next one carries the same or higher watermarks. While commits
+   * keep failing (the coordinator is down), the first failure is a warning and the rest debug lines,
+   * until one succeeds again.
+   */
   async #send(offsets: readonly CommitOffset[]): Promise<void> {
     try {
       const { refused } = await this.#o.consumer.commit(offsets);
       this.#o.source.committed(refused.length === 0 ? offsets : offsets.filter((o) => !refused.includes(o)));
       this.#o.recordCommit(true);
+      if (this.#failures > 0) this.#o.log.info({ failedBefore: this.#failures }, 'commits succeed again');
+      this.#failures = 0;
     } catch (error) {
       this.#o.recordCommit(false);
-      this.#o.log.warn({ err: error, partitions: offsets.length }, 'commit failed; the next one retries');
+      const fields = { err: error, partitions: offsets.length, failedInARow: ++this.#failures };
+      if (this.#failures === 1) this.#o.log.warn(fields, 'commit failed; the next one retries');
+      else this.#o.log.debug(fields, 'commit failed again; the next one retries');
     }
   }
 

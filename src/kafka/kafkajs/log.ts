@@ -3,21 +3,39 @@
  * two corrections. kafkajs reports every routine rebalance at error level ("The group is rebalancing,
  * re-joining", heartbeats answered REBALANCE_IN_PROGRESS), so alerting on errors would fire on every
  * scale event: those lines are information. And it reports each failed connection attempt at error
- * level while it retries (a broker restart makes dozens): those are warnings; if the client gives up,
- * the consumer's crash is reported as an error by the service.
+ * level while it retries (a broker restart makes dozens): those are warnings, and so is the restart of
+ * its consumer after such a crash ("Restarting the consumer"), since the client goes on by itself; if it
+ * gives up, the service reports the consumer's fatal crash as an error. A warning that repeats (kafkajs
+ * logs each connection attempt twice, every few hundred milliseconds while a broker is down) is written
+ * once per REPEAT_MS at warn level and at debug level in between, so an outage reads as a few lines.
  */
 import { type LogEntry, logLevel } from 'kafkajs';
 import type { KafkaLog } from '../client.ts';
 
 const ROUTINE = /rebalanc|re-joining|REBALANCE_IN_PROGRESS|NOT_COORDINATOR/i;
 const RETRIED =
-  /Connection error|Connection timeout|Failed to connect|ECONNREFUSED|ECONNRESET|KafkaJSConnection|not aware of this member|Request .* timed out/i;
+  /Connection error|Connection timeout|Failed to connect|ECONNREFUSED|ECONNRESET|KafkaJSConnection|not aware of this member|Request .* timed out|Restarting the consumer/i;
+
+/** The same warning at most once in this long at warn level. */
+export const REPEAT_MS = 10_000;
 
 function matches(pattern: RegExp, entry: LogEntry['log']): boolean {
   return pattern.test(entry.message) || pattern.test(String(entry['error'] ?? '')) || pattern.test(String(entry['type'] ?? ''));
 }
 
-export function logCreator(sink: KafkaLog) {
+export function logCreator(sink: KafkaLog, now: () => number = Date.now) {
+  const lastWarned = new Map<string, number>();
+  const warn = (fields: object, message: string) => {
+    const at = now();
+    const last = lastWarned.get(message);
+    if (last !== undefined && at - last < REPEAT_MS) {
+      sink.debug(fields, message);
+      return;
+    }
+    if (lastWarned.size > 1000) lastWarned.clear();
+    lastWarned.set(message, at);
+    sink.warn(fields, message);
+  };
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
@@ -25,6 +43,6 @@ export function logCreator(sink: KafkaLog) {
       if (level > logLevel.WARN) return;
       if (matches(ROUTINE, log)) sink.info(fields, message);
       else if (level === logLevel.ERROR && !matches(RETRIED, log)) sink.error(fields, message);
-      else sink.warn(fields, message);
+      else warn(fields, message);
     };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { logLevel } from 'kafkajs';
-import { logCreator } from '../../../src/kafka/kafkajs/log.ts';
+import { logCreator, REPEAT_MS } from '../../../src/kafka/kafkajs/log.ts';
 
 function recorder() {
   const lines: [string, string][] = [];
@@ -27,4 +27,22 @@ test('kafkajs reports routine rebalances and retried connections at error level;
     ['warn', 'Something slow'],
     ['error', 'Crash: KafkaJSProtocolError: Not authorized to access group'],
   ]);
+});
+
+test('a broker outage reads as a few warnings: a repeated one is written once per REPEAT_MS, the consumer restart is a warning', () => {
+  const { lines, sink } = recorder();
+  let now = 0;
+  const log = logCreator(sink, () => now)();
+  const entry = (level: logLevel, message: string) => log({ namespace: 'Connection', level, label: 'ERROR', log: { timestamp: '', message } });
+  for (let i = 0; i < 30; i++) {
+    entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    entry(logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    now += 500;
+  }
+  entry(logLevel.ERROR, 'Restarting the consumer in 100ms');
+  const warned = lines.filter(([level]) => level === 'warn');
+  assert.equal(warned.length, 2 * Math.ceil((30 * 500) / REPEAT_MS) + 1, `one warning per message per ${REPEAT_MS} ms, and the restart`);
+  assert.deepEqual(warned.at(-1), ['warn', 'Restarting the consumer in 100ms']);
+  assert.equal(lines.filter(([level]) => level === 'error').length, 0, 'nothing at error level while the client retries');
+  assert.equal(lines.filter(([level]) => level === 'debug').length, 60 - 2 * Math.ceil((30 * 500) / REPEAT_MS), 'the repeats go to debug');
 });
