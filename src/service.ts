@@ -11,7 +11,7 @@ import { modelId } from './core/model-id.ts';
 import { ScorerError } from './errors.ts';
 import { InferencePool } from './inference/pool.ts';
 import type { KafkaClient } from './kafka/client.ts';
-import { createKafkaClient } from './kafka/create.ts';
+import { loadKafkaClient } from './kafka/load.ts';
 import { loadModelRepository } from './models/repository.ts';
 import { checkFeatureSpec } from './models/spec-check.ts';
 import { startHttpServer } from './observability/http.ts';
@@ -52,6 +52,9 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
+  // The Kafka library loads while the workers load the models (see kafka/load.ts); a failure is thrown where it is awaited.
+  const kafkaLoading = loadKafkaClient(config.kafka, log);
+  kafkaLoading.catch(() => undefined);
   try {
     notReady = 'loading models';
     const models = await loadModelRepository(config.models.repository, config.models.serve);
@@ -70,7 +73,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     if (cancelled()) throw new ScorerError('SCORER_ERR_SHUTDOWN_TIMEOUT', 'stopped during start-up');
 
     notReady = 'checking topics';
-    const kafka = createKafkaClient(config.kafka, log);
+    const kafka = await kafkaLoading;
     await assertTopicsExist(kafka, [...config.inputs.map((i) => i.topic), config.output.topic, config.deadLetter.topic]);
     const producer = kafka.producer();
     closers.push(() => producer.close());

@@ -95,7 +95,7 @@ export const configSchema: ShapeOf<ScorerConfig> = {
           fields: {
             sessionTimeoutMs: ms('The group evicts a member silent for this long', 30000),
             rebalanceTimeoutMs: ms('Time members get to rejoin during a rebalance', 60000),
-            heartbeatIntervalMs: ms('Target interval between heartbeats', 3000),
+            heartbeatIntervalMs: ms('Target interval between heartbeats; a member learns of a rebalance at its next one', 1000),
             revocationBudgetMs: ms('Planned rebalance: time to finish and commit the work of partitions given up', 10000),
             maxBytesPerPartition: int({
               doc: "Caps one partition's fetch; sets the headroom above the partition budget",

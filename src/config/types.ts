@@ -69,7 +69,7 @@ export interface KafkaConfig {
     sessionTimeoutMs: number;
     /** @defaultValue 60000 */
     rebalanceTimeoutMs: number;
-    /** @defaultValue 3000 */
+    /** A member learns of a rebalance at its next heartbeat: this bounds how long a joining replica waits. @defaultValue 1000 */
     heartbeatIntervalMs: number;
     /**
      * On a planned rebalance, how long work in flight for the partitions given up may take to finish
