@@ -21,14 +21,22 @@ const ms = (doc: string, dflt: number, min = 1) => int({ doc, default: dflt, min
 // Kafka's rule for group.instance.id is the topic rule (JoinGroupRequest.validateGroupInstanceId).
 const GROUP_INSTANCE_ID = TOPIC;
 
-const kafkaClient = (root: Readonly<Record<string, unknown>>): unknown => {
-  const kafka = root['kafka'];
-  return typeof kafka === 'object' && kafka !== null ? (kafka as Record<string, unknown>)['client'] : undefined;
-};
+/** The value at `path` in a configuration being filled, or undefined. */
+const setting = (root: Readonly<Record<string, unknown>>, ...path: string[]): unknown =>
+  path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), root);
 
-const output = (root: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined => {
-  const value = root['output'];
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+const kafkaClient = (root: Readonly<Record<string, unknown>>): unknown => setting(root, 'kafka', 'client');
+
+/**
+ * 10 s, unless the group timeouts leave less: the platformatic adapter sends no heartbeats while a
+ * revocation runs, so the budget must end before sessionTimeoutMs - heartbeatIntervalMs (and before
+ * rebalanceTimeoutMs); three quarters of that bound leaves the commit and the rejoin time to land. So a
+ * short session (6 s, say) needs no budget of its own.
+ */
+const revocationBudget = (root: Readonly<Record<string, unknown>>): number | undefined => {
+  const [session, heartbeat, rebalance] = ['sessionTimeoutMs', 'heartbeatIntervalMs', 'rebalanceTimeoutMs'].map((k) => setting(root, 'kafka', 'consumer', k));
+  if (typeof session !== 'number' || typeof heartbeat !== 'number' || typeof rebalance !== 'number') return undefined;
+  return Math.min(10000, Math.max(1, Math.floor(Math.min(session - heartbeat, rebalance) * 0.75)));
 };
 
 export const configSchema: ShapeOf<ScorerConfig> = {
@@ -96,7 +104,12 @@ export const configSchema: ShapeOf<ScorerConfig> = {
             sessionTimeoutMs: ms('The group evicts a member silent for this long', 30000),
             rebalanceTimeoutMs: ms('Time members get to rejoin during a rebalance', 60000),
             heartbeatIntervalMs: ms('Target interval between heartbeats; a member learns of a rebalance at its next one', 1000),
-            revocationBudgetMs: ms('Planned rebalance: time to finish and commit the work of partitions given up', 10000),
+            revocationBudgetMs: int({
+              doc: 'Planned rebalance: time to finish and commit the work of partitions given up',
+              min: 1,
+              derive: revocationBudget,
+              defaultDoc: '10000, or 3/4 of min(sessionTimeoutMs - heartbeatIntervalMs, rebalanceTimeoutMs) when less',
+            }),
             maxBytesPerPartition: int({
               doc: "Caps one partition's fetch; sets the headroom above the partition budget",
               default: 1048576,
@@ -173,7 +186,7 @@ export const configSchema: ShapeOf<ScorerConfig> = {
       fields: {
         topic: topic('Dead-letter topic for records that cannot be scored', {
           derive: (root) => {
-            const out = output(root)?.['topic'];
+            const out = setting(root, 'output', 'topic');
             return typeof out === 'string' ? `${out}.dlq` : undefined;
           },
           defaultDoc: '<output.topic>.dlq',

@@ -49,17 +49,22 @@ const TEST = { timeout: 120_000 };
 
 class CapturedLog implements KafkaLog {
   readonly entries: { level: string; msg: string; obj: object }[] = [];
+  onEntry: () => void = () => undefined;
   debug(obj: object, msg: string): void {
-    this.entries.push({ level: 'debug', msg, obj });
+    this.#add('debug', msg, obj);
   }
   info(obj: object, msg: string): void {
-    this.entries.push({ level: 'info', msg, obj });
+    this.#add('info', msg, obj);
   }
   warn(obj: object, msg: string): void {
-    this.entries.push({ level: 'warn', msg, obj });
+    this.#add('warn', msg, obj);
   }
   error(obj: object, msg: string): void {
-    this.entries.push({ level: 'error', msg, obj });
+    this.#add('error', msg, obj);
+  }
+  #add(level: string, msg: string, obj: object): void {
+    this.entries.push({ level, msg, obj });
+    this.onEntry();
   }
   errors(): string[] {
     return this.entries.filter((e) => e.level === 'error').map((e) => e.msg);
@@ -83,16 +88,16 @@ class Recorder implements ConsumerHandlers {
 
   assigned(partitions: readonly Assignment[]): void {
     this.events.push({ kind: 'assigned', partitions });
-    this.#changed();
+    this.changed();
   }
   revoked(partitions: readonly Assignment[]): Promise<void> | void {
     this.events.push({ kind: 'revoked', partitions });
-    this.#changed();
+    this.changed();
     return this.onRevoked(partitions);
   }
   lost(partitions: readonly Assignment[]): void {
     this.events.push({ kind: 'lost', partitions });
-    this.#changed();
+    this.changed();
   }
   async batch(batch: FetchedBatch): Promise<number> {
     const where = `${batch.topic}[${batch.partition}] epoch ${batch.epoch}`;
@@ -101,12 +106,12 @@ class Recorder implements ConsumerHandlers {
     this.batches.push(batch);
     const taken = await this.take(batch);
     for (const record of batch.records.slice(0, taken)) this.taken.push({ partition: batch.partition, record });
-    this.#changed();
+    this.changed();
     return taken;
   }
   error(error: Error, fatal: boolean): void {
     this.errors.push({ error, fatal });
-    this.#changed();
+    this.changed();
   }
 
   /** What this member owns now: the fold of assigned / revoked / lost. */
@@ -145,7 +150,8 @@ class Recorder implements ConsumerHandlers {
     });
   }
 
-  #changed(): void {
+  /** Re-checks the waiting predicates; also called when the member's log gets a line. */
+  changed(): void {
     for (const check of [...this.#waiters]) check();
   }
 }
@@ -219,11 +225,18 @@ function member(
   const log = new CapturedLog();
   const kafka = createKafkaClient(kafkaConfig(client, groupId, consumer, BROKERS, settings), log);
   const m = { client: kafka, consumer: kafka.consumer(), recorder: new Recorder(), log };
+  log.onEntry = () => m.recorder.changed();
   defer(t, async () => {
     await m.consumer.stop();
     assert.deepEqual(m.recorder.violations, [], `${groupId}: handlers saw broken promises`);
   });
   return m;
+}
+
+/** The generation of the member's latest join, from its 'kafka group joined' log line. */
+function lastJoin(m: Member): number | undefined {
+  const joins = m.log.entries.filter((e) => e.msg === 'kafka group joined');
+  return (joins.at(-1)?.obj as { generationId?: number } | undefined)?.generationId;
 }
 
 async function topic(t: TestContext, partitions: number): Promise<string> {
@@ -525,6 +538,9 @@ for (const client of CLIENTS) {
       );
       for (const [key, kept] of a.recorder.owned()) assert.equal(kept.epoch, first.get(key)?.epoch, `${key} kept its ownership`);
       assert.deepEqual((await revokeCommit)?.refused, [], 'the commit made during the awaited revocation is sent');
+      // B can finish the second round before A does; until A's SyncGroup returns, the coordinator answers
+      // a commit with REBALANCE_IN_PROGRESS, so the adapter refuses it (the scorer's next commit retries).
+      await a.recorder.until(() => lastJoin(a) !== undefined && lastJoin(a) === lastJoin(b), 'A to join the generation B joined');
       const keptCommit = await a.consumer.commit([...a.recorder.owned().values()].map((p) => ({ ...p, offset: 0 })));
       assert.deepEqual(keptCommit.refused, [], 'kept partitions commit under their old epochs in the new generation');
       await produce(

@@ -142,3 +142,10 @@ test('the revocation budget ends before the group would give up on the member', 
   const rebalance = reject({ kafka: { consumer: { rebalanceTimeoutMs: 8000, revocationBudgetMs: 8000 } } });
   assert.match(violationAt(rebalance, 'kafka.consumer.revocationBudgetMs'), /^must be below kafka\.consumer\.rebalanceTimeoutMs \(8000\)/);
 });
+
+test('unset, the revocation budget shrinks to fit short group timeouts instead of refusing them', () => {
+  const budget = (consumer: Record<string, number>) => loadConfig({ overrides: { ...minimal(), kafka: { consumer } } }).kafka.consumer.revocationBudgetMs;
+  assert.equal(budget({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 }), 3750);
+  assert.equal(budget({ rebalanceTimeoutMs: 8000 }), 6000);
+  assert.equal(budget({ sessionTimeoutMs: 45_000 }), 10_000);
+});
