@@ -56,7 +56,7 @@ function featureRows(entry: ModelEntry, rows: number): { pack(n: number): Feeds 
   const extracted: FeatureRow[] = [];
   const start = Date.UTC(2025, 0, 1);
   for (let i = 0; extracted.length < rows; i++) extracted.push(mapper.extract(events.next(start + i * 1000)));
-  return { pack: (n) => mapper.pack(extracted.slice(0, n)).feeds };
+  return { pack: (n) => mapper.pack(extracted.slice(0, n)) };
 }
 
 class CeilingThread {

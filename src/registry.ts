@@ -6,13 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
-import type { InputDecoder } from './codecs/decoder.ts';
-import { avroInput, jsonInput, jsonOutput } from './codecs/input-decoder.ts';
+import { avroFormat, type InputFormat, jsonFormat } from './codecs/input-format.ts';
+import type { OutputSpec } from './codecs/prediction-encoder.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { retrying } from './core/backoff.ts';
 import type { Scheduler } from './core/clock.ts';
 import type { Log } from './core/log.ts';
-import type { RecordEncoder } from './delivery/outcomes.ts';
 import { isScorerError, ScorerError } from './errors.ts';
 
 export interface RegistryStartup {
@@ -25,8 +24,11 @@ export interface RegistryStartup {
 }
 
 export interface Codecs {
-  readonly decoderFor: (format: 'avro' | 'json') => InputDecoder;
-  readonly encoder: RecordEncoder;
+  readonly formatFor: (format: 'avro' | 'json') => InputFormat;
+  /** How the inference workers encode predictions. */
+  readonly output: OutputSpec;
+  /** The text of a loaded writer schema, for the workers to decode with. */
+  readonly writerSchema: (schemaId: number) => string;
 }
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -73,7 +75,8 @@ async function outputSchema(file: string): Promise<object> {
 export async function startCodecs(config: ScorerConfig, startup: RegistryStartup): Promise<Codecs> {
   const registryConfig = config.schemaRegistry;
   if (registryConfig === undefined) {
-    return { decoderFor: () => jsonInput(), encoder: jsonOutput() };
+    const json = jsonFormat();
+    return { formatFor: () => json, output: { format: 'json' }, writerSchema: (id) => json.writerSchema(id) };
   }
   const registry = new SchemaRegistry({
     host: registryConfig.url,
@@ -93,9 +96,11 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
     });
   await retry(() => probe(registryConfig));
   const avro = new AvroDecoder(registry, { registryName: `schema registry at ${registryConfig.url}` });
-  const decoderFor = (format: 'avro' | 'json') => (format === 'json' ? jsonInput() : avroInput(avro));
-  if (config.output.format === 'json') return { decoderFor, encoder: jsonOutput() };
+  const [json, avroInput] = [jsonFormat(), avroFormat(avro)];
+  const formatFor = (format: 'avro' | 'json') => (format === 'json' ? json : avroInput);
+  const writerSchema = (id: number) => avroInput.writerSchema(id);
+  if (config.output.format === 'json') return { formatFor, output: { format: 'json' }, writerSchema };
   const schema = await outputSchema(config.output.schemaFile);
   const encoder = await retry(() => AvroEncoder.create(registry, `${config.output.topic}-value`, schema, `schema registry at ${registryConfig.url}`));
-  return { decoderFor, encoder };
+  return { formatFor, output: { format: 'avro', schemaId: encoder.schemaId, schema: JSON.stringify(schema) }, writerSchema };
 }

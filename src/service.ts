@@ -63,10 +63,12 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       threads: config.inference.threads,
       maxAttempts: config.inference.maxAttempts,
       injectDelayMs: config.inference.injectDelayMs,
+      limits: config.limits,
     });
     closers.push(() => pool.close());
     for (const model of models) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
-    const mapped = models.map((entry) => ({ entry, mapper: compileFeatureMapper(entry.config, config.limits) }));
+    // The workers extract the features; compiling the specs here too fails start-up early, by name.
+    for (const entry of models) compileFeatureMapper(entry.config, config.limits);
 
     notReady = 'connecting to the schema registry';
     const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
@@ -83,12 +85,14 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     const failed = new Promise<Error>((resolve) => (fail = resolve));
     const stages = new ScoringStages({
       config,
-      models: mapped,
-      inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, decoder: codecs.decoderFor(input.format) })),
+      models,
+      inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, format: codecs.formatFor(input.format) })),
+      output: codecs.output,
+      writerSchema: codecs.writerSchema,
       pool,
       consumer,
       producer,
-      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic, encoder: codecs.encoder },
+      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic },
       admissionSlice: ADMISSION_SLICE,
       revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
       metrics: new PromPipelineMetrics(metrics, pool),

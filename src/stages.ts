@@ -4,7 +4,8 @@
  * connects. Also the one place that knows the order of a graceful drain.
  */
 
-import type { InputDecoder } from './codecs/decoder.ts';
+import type { InputFormat } from './codecs/input-format.ts';
+import type { OutputSpec } from './codecs/prediction-encoder.ts';
 import type { ScorerConfig } from './config/types.ts';
 import type { Clock, Scheduler } from './core/clock.ts';
 import type { Log } from './core/log.ts';
@@ -33,7 +34,10 @@ export type StageMetrics = IntakeMetrics & ModelMetrics & DeliveryMetrics;
 export interface StagesOptions {
   readonly config: Pick<ScorerConfig, 'batching' | 'backpressure' | 'limits' | 'commit'>;
   readonly models: ModelStageOptions['models'];
-  readonly inputs: readonly { readonly topic: string; readonly model: string; readonly decoder: InputDecoder }[];
+  readonly inputs: readonly { readonly topic: string; readonly model: string; readonly format: InputFormat }[];
+  /** How the workers encode predictions, and where they get the writer schemas to decode with. */
+  readonly output: OutputSpec;
+  readonly writerSchema: (schemaId: number) => string;
   readonly pool: ScoringPool & { readonly threads: number; readonly depth: number };
   readonly consumer: Pick<GroupConsumer, 'pause' | 'resume' | 'commit'>;
   readonly producer: Pick<Producer, 'send'>;
@@ -91,6 +95,8 @@ export class ScoringStages {
     });
     this.models = new ModelStage({
       models: o.models,
+      output: o.output,
+      writerSchema: o.writerSchema,
       batching,
       inference: { threads: o.pool.threads, depth: o.pool.depth },
       pool: o.pool,
@@ -130,7 +136,7 @@ export class ScoringStages {
     for (const input of inputs) {
       const model = this.models.lane(input.model);
       if (model === undefined) throw new ScorerError('SCORER_ERR_CONFIG', `input ${input.topic} routes to model ${input.model}, which is not served`);
-      routes.set(input.topic, { decoder: input.decoder, model });
+      routes.set(input.topic, { format: input.format, model });
     }
     return routes;
   }

@@ -7,11 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, AvroEncoder } from '../../src/codecs/avro.ts';
-import type { InputDecoder } from '../../src/codecs/decoder.ts';
-import { avroInput } from '../../src/codecs/input-decoder.ts';
+import type { PredictionValue } from '../../src/codecs/prediction.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ScorerConfig } from '../../src/config/types.ts';
-import type { PredictionValue } from '../../src/delivery/outcomes.ts';
 import type { ModelEntry } from '../../src/inference/types.ts';
 import { loadModelRepository } from '../../src/models/repository.ts';
 import { parseSubjectArgs, READY_LINE, SUBJECT_USAGE, type SubjectArgs } from './args.ts';
@@ -74,7 +72,7 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
   const registry = new SchemaRegistry({ host: args.registryUrl });
   const schema = JSON.parse(readFileSync(PREDICTION_SCHEMA, 'utf8')) as object;
   const encoder = await AvroEncoder.create(registry, `${args.outputTopic}-value`, schema);
-  const decoder: InputDecoder = avroInput(new AvroDecoder(registry));
+  const decoder = new AvroDecoder(registry);
   return {
     name,
     args,
@@ -85,12 +83,11 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
   };
 }
 
-function decodeValue(decoder: InputDecoder, value: Buffer | null | undefined): unknown {
+function decodeValue(decoder: AvroDecoder, value: Buffer | null | undefined): unknown {
   if (value === null || value === undefined) throw new Error('input record has no value (tombstone)');
-  const result = decoder.decode(value);
-  if (result.kind === 'event') return result.event;
-  if (result.kind === 'rejected') throw result.error;
-  return result.load().then(() => decodeValue(decoder, value));
+  const schemaId = decoder.schemaIdOf(value);
+  if (decoder.isCached(schemaId)) return decoder.decode(value);
+  return decoder.load(schemaId).then(() => decoder.decode(value));
 }
 
 /** schemas/prediction.avsc for one input record; scored_at is now. */

@@ -30,7 +30,7 @@ try {
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
       const event = await ctx.decode(message.value);
-      const { feeds } = mapper.pack([mapper.extract(event)]);
+      const feeds = mapper.pack([mapper.extract(event)]);
       const { scores, labels } = await scoreRows(session, config, toTensors(feeds), 1);
       const value = prediction(ctx, topic, partition, Number(message.offset), Number(message.timestamp), scores[0] ?? NaN, labels?.[0] ?? null);
       await producer.send({ topic: output, acks: -1, messages: [{ key: message.key, value: ctx.encoder.encode(value) }] });

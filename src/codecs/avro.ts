@@ -13,6 +13,7 @@ import type { Type } from 'avsc';
 import avsc from 'avsc';
 import type { DlqReason } from '../errors.ts';
 import { RecordError, ScorerError } from '../errors.ts';
+import { AvroReader } from './avro-reader.ts';
 import { httpStatusOf, registryFailure } from './registry-errors.ts';
 import { HEADER_BYTES, readSchemaId, writeHeader } from './wire-format.ts';
 
@@ -38,51 +39,13 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Whether avsc refused a long beyond ±2^53 (its default long type decodes to a JS number). */
-function isPrecisionLoss(err: unknown): boolean {
-  return err instanceof Error && err.message.includes('potential precision loss');
-}
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/**
- * A long that decodes exactly: a number where one is exact, a bigint beyond ±2^53. Slower than avsc's
- * own (a buffer per value), so it is only used for a record the fast type refused.
- */
-const EXACT_LONG = avsc.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => {
-    const n = buf.readBigInt64LE();
-    return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
-  },
-  toBuffer: (n: number | bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (n: number | string) => BigInt(n),
-  toJSON: (n: number | bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint' || Number.isSafeInteger(n),
-  compare: (a: number | bigint, b: number | bigint) => (a === b ? 0 : a < b ? -1 : 1),
-});
-
-/** The same schema with every long decoded by EXACT_LONG. */
-function exactTypeOf(type: Type): Type {
-  const isLong = (schema: unknown) => schema === 'long' || (typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'long');
-  return avsc.Type.forSchema(type.schema() as Parameters<typeof avsc.Type.forSchema>[0], {
-    typeHook: (schema) => (isLong(schema) ? EXACT_LONG : undefined),
-  });
-}
-
 export class AvroDecoder {
   readonly #registry: SchemaRegistry;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #registryName: string;
-  /** Schema ids are immutable in a registry, so a cached writer type never goes stale. */
-  readonly #types = new Map<number, Type>();
-  /** Built the first time a record of the schema holds a long beyond ±2^53. */
-  readonly #exactTypes = new Map<number, Type>();
+  /** Schema ids are immutable in a registry, so a cached writer schema never goes stale. */
+  readonly #readers = new Map<number, AvroReader>();
   readonly #rejected = new Map<number, Rejection>();
   readonly #loading = new Map<number, Promise<void>>();
 
@@ -99,7 +62,12 @@ export class AvroDecoder {
   }
 
   isCached(schemaId: number): boolean {
-    return this.#types.has(schemaId);
+    return this.#readers.has(schemaId);
+  }
+
+  /** The reader of a cached writer schema (its text goes to the inference workers). */
+  reader(schemaId: number): AvroReader | undefined {
+    return this.#readers.get(schemaId);
   }
 
   /**
@@ -108,7 +76,7 @@ export class AvroDecoder {
    * the registry is unreachable or failing (`retryable` true): retry those, never dead-letter for them.
    */
   load(schemaId: number): Promise<void> {
-    if (this.#types.has(schemaId)) return Promise.resolve();
+    if (this.#readers.has(schemaId)) return Promise.resolve();
     const rejection = this.#rejectionFor(schemaId);
     if (rejection !== undefined) return Promise.reject(rejection);
     let pending = this.#loading.get(schemaId);
@@ -125,33 +93,9 @@ export class AvroDecoder {
    */
   decode(value: Buffer): unknown {
     const schemaId = readSchemaId(value);
-    const type = this.#types.get(schemaId);
-    if (type === undefined) throw this.#notLoaded(schemaId);
-    let decoded: { value: unknown; offset: number };
-    try {
-      decoded = type.decode(value, HEADER_BYTES);
-    } catch (err) {
-      // Valid Avro: a long beyond ±2^53. Decoded exactly, a feature that cannot take it says so later.
-      if (isPrecisionLoss(err)) decoded = this.#exactType(schemaId, type).decode(value, HEADER_BYTES);
-      else throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: corrupt Avro body: ${messageOf(err)}`);
-    }
-    if (decoded.offset < 0) {
-      throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: Avro body is truncated`);
-    }
-    if (decoded.offset !== value.length) {
-      const extra = value.length - decoded.offset;
-      throw new RecordError('AVRO_DECODE', `schema id ${schemaId}: ${extra} bytes of trailing data after the record`);
-    }
-    return decoded.value;
-  }
-
-  #exactType(schemaId: number, type: Type): Type {
-    let exact = this.#exactTypes.get(schemaId);
-    if (exact === undefined) {
-      exact = exactTypeOf(type);
-      this.#exactTypes.set(schemaId, exact);
-    }
-    return exact;
+    const reader = this.#readers.get(schemaId);
+    if (reader === undefined) throw this.#notLoaded(schemaId);
+    return reader.decode(value);
   }
 
   async #fetch(schemaId: number): Promise<void> {
@@ -166,7 +110,7 @@ export class AvroDecoder {
       throw registryFailure(`fetching schema id ${schemaId}`, err, this.#registryName);
     }
     if (!avsc.Type.isType(schema)) throw this.#reject(schemaId, 'AVRO_DECODE', 'is not an Avro schema');
-    this.#types.set(schemaId, schema as Type);
+    this.#readers.set(schemaId, AvroReader.fromType(schemaId, schema as Type));
   }
 
   #reject(schemaId: number, reason: DlqReason, what: string): RecordError {

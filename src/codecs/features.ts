@@ -1,9 +1,9 @@
 /**
  * The feature mapper: decoded events in, one tensor per model input out.
  *
- * `extract` runs on the main thread for every event, so it only walks precompiled fields and appends to
- * one flat array; `pack` runs once per batch and lays rows out row-major as [rows, fields] tensors whose
- * buffers can be transferred to a worker. Rows must be packed by the mapper that extracted them (a new
+ * Both run in the inference worker that scores the batch. `extract` runs for every event, so it only
+ * walks precompiled fields and appends to one flat array; `pack` runs once per batch and lays rows out
+ * row-major as [rows, fields] tensors. Rows must be packed by the mapper that extracted them (a new
  * model version compiles a new mapper); `pack` checks the row width as a guard.
  */
 
@@ -27,19 +27,13 @@ export interface FeatureInputLayout {
   readonly width: number;
 }
 
-export interface PackedFeeds {
-  readonly feeds: Feeds;
-  /** The typed-array buffers inside `feeds`, for a transfer list (string tensors are copied). */
-  readonly transfer: ArrayBuffer[];
-}
-
 export interface FeatureMapper {
   readonly inputs: readonly FeatureInputLayout[];
   /** Values per FeatureRow. */
   readonly rowWidth: number;
   /** Throws RecordError MISSING_FEATURE, FEATURE_TYPE, NON_FINITE or FEATURE_TOO_LONG. */
   extract(event: unknown): FeatureRow;
-  pack(rows: readonly FeatureRow[]): PackedFeeds;
+  pack(rows: readonly FeatureRow[]): Feeds;
 }
 
 export interface FeatureLimits {
@@ -91,19 +85,13 @@ function packStrings(rows: readonly FeatureRow[], offset: number, width: number)
   return data;
 }
 
-function packInput(input: FeatureInputLayout, rows: readonly FeatureRow[], transfer: ArrayBuffer[]): TensorPayload {
+function packInput(input: FeatureInputLayout, rows: readonly FeatureRow[]): TensorPayload {
   const dims = [rows.length, input.width];
   switch (input.dtype) {
-    case 'float32': {
-      const data = packFloat32(rows, input.offset, input.width);
-      transfer.push(data.buffer);
-      return { dtype: 'float32', dims, data };
-    }
-    case 'int64': {
-      const data = packInt64(rows, input.offset, input.width);
-      transfer.push(data.buffer);
-      return { dtype: 'int64', dims, data };
-    }
+    case 'float32':
+      return { dtype: 'float32', dims, data: packFloat32(rows, input.offset, input.width) };
+    case 'int64':
+      return { dtype: 'int64', dims, data: packInt64(rows, input.offset, input.width) };
     case 'string':
       return { dtype: 'string', dims, data: packStrings(rows, input.offset, input.width) };
   }
@@ -141,10 +129,9 @@ export function compileFeatureMapper(config: ModelConfig, limits: FeatureLimits)
           );
         }
       }
-      const transfer: ArrayBuffer[] = [];
       const feeds: Record<string, TensorPayload> = {};
-      for (const input of layout) feeds[input.name] = packInput(input, rows, transfer);
-      return { feeds, transfer };
+      for (const input of layout) feeds[input.name] = packInput(input, rows);
+      return feeds;
     },
   };
 }

@@ -1,33 +1,15 @@
 /**
- * Builds what leaves the service for a record: a prediction keyed by the input key, carrying its full
- * lineage so consumers can de-duplicate (at-least-once), or a dead-letter record.
+ * Builds what leaves the service for a record: a prediction keyed by the input key (its value, with the
+ * full lineage consumers de-duplicate by, encoded by the worker), or a dead-letter record.
  */
 import type { DlqReason } from '../errors.ts';
 import { type ConsumedRecord, NO_HEADERS } from '../kafka/client.ts';
 import { deadLetterRecord } from './dead-letter.ts';
 import type { OutcomeSource, Outgoing } from './outgoing.ts';
 
-/** schemas/prediction.avsc, field for field. */
-export interface PredictionValue {
-  score: number;
-  label: string | null;
-  model_name: string;
-  model_version: number;
-  source_topic: string;
-  source_partition: number;
-  source_offset: number;
-  event_timestamp: number;
-  scored_at: number;
-}
-
-export interface RecordEncoder {
-  encode(value: PredictionValue): Buffer;
-}
-
 export interface OutputTarget {
   readonly topic: string;
   readonly deadLetterTopic: string;
-  readonly encoder: RecordEncoder;
 }
 
 /** The input record behind an outcome, with where it came from. */
@@ -44,28 +26,9 @@ export interface ModelIdentity {
   readonly id: string;
 }
 
-/** Throws ScorerError SCORER_ERR_ENCODE when the value does not fit the output schema. */
-export function predictionOutgoing(
-  target: OutputTarget,
-  model: ModelIdentity,
-  origin: InputOrigin,
-  score: number,
-  label: string | undefined,
-  scoredAt: number,
-): Outgoing {
-  const value: PredictionValue = {
-    score,
-    label: label ?? null,
-    model_name: model.name,
-    model_version: model.version,
-    source_topic: origin.topic,
-    source_partition: origin.partition,
-    source_offset: origin.offset,
-    event_timestamp: origin.timestamp,
-    scored_at: scoredAt,
-  };
-  const record = { topic: target.topic, key: origin.record.key, value: target.encoder.encode(value), headers: NO_HEADERS };
-  return { source: origin, kind: 'prediction', tag: model.id, record };
+/** `value` is the prediction as the inference worker encoded it (schemas/prediction.avsc, or JSON). */
+export function predictionOutgoing(target: OutputTarget, model: ModelIdentity, origin: InputOrigin, value: Buffer): Outgoing {
+  return { source: origin, kind: 'prediction', tag: model.id, record: { topic: target.topic, key: origin.record.key, value, headers: NO_HEADERS } };
 }
 
 export function deadLetterOutgoing(

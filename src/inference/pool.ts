@@ -1,7 +1,8 @@
 /**
  * The inference worker pool: a fixed set of piscina threads, each holding one ORT session per model.
- * A batch whose worker dies is submitted again (piscina replaces the worker); a model that fails on a
- * batch is reported at once, so the pipeline can bisect the batch to find the bad record.
+ * A batch whose worker dies is submitted again (piscina replaces the worker); a batch the worker could
+ * not handle at all (a bug: its records decode and the model's failures are isolated in the worker) is
+ * reported, so the model stage can bisect it or dead-letter it.
  */
 
 import { setMaxListeners } from 'node:events';
@@ -11,8 +12,8 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
-import type { InferenceWorkerData, RequestedOutputs, WorkerReply, WorkerRequest } from './protocol.ts';
-import type { BatchScores, Feeds, GraphDescription, ModelEntry } from './types.ts';
+import type { InferenceWorkerData, RecordsScoredReply, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { GraphDescription, ModelEntry } from './types.ts';
 
 export interface InferencePoolOptions {
   readonly models: readonly ModelEntry[];
@@ -21,16 +22,18 @@ export interface InferencePoolOptions {
   readonly maxAttempts: number;
   /** Fault injection: every score request blocks its worker this long. */
   readonly injectDelayMs: number;
+  /** What the workers' feature extraction enforces. */
+  readonly limits: { readonly maxStringFeatureLength: number };
 }
 
 /** One attempt's input. Built afresh per attempt: posting a batch detaches its transferred buffers. */
 export interface BatchInput {
-  readonly feeds: Feeds;
+  readonly request: ScoreRecordsRequest;
   readonly transfer: ArrayBuffer[];
 }
 
 export type ScoreOutcome =
-  | { readonly ok: true; readonly scores: BatchScores; readonly attempts: number }
+  | { readonly ok: true; readonly reply: RecordsScoredReply; readonly attempts: number }
   | {
       readonly ok: false;
       readonly kind: 'model-error' | 'worker-crash';
@@ -42,12 +45,6 @@ type Settled = { readonly ok: true; readonly reply: WorkerReply } | { readonly o
 
 /** The worker runs as .ts from source and as .js once built, so it takes this module's own extension. */
 const WORKER_URL = new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
-
-function rowsOf(feeds: Feeds): number {
-  const first = Object.values(feeds)[0];
-  if (first === undefined || first.dims[0] === undefined) throw new TypeError('a batch needs at least one [batch, n] feed');
-  return first.dims[0];
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -97,7 +94,8 @@ export class InferencePool {
       throw new RangeError('maxAttempts must be an integer >= 1');
     }
     const workerData: InferenceWorkerData = {
-      models: options.models.map(({ config, onnxPath }) => ({ name: config.name, version: config.version, onnxPath })),
+      models: options.models.map(({ config, onnxPath }) => ({ config, onnxPath })),
+      limits: options.limits,
       injectDelayMs: options.injectDelayMs,
     };
     const piscina = new Piscina<WorkerRequest, WorkerReply>({
@@ -153,10 +151,11 @@ export class InferencePool {
     throw new ScorerError('SCORER_ERR_MODEL_LOAD', `describing ${modelId(model, version)}: ${message}`);
   }
 
-  async score(model: string, version: number, outputs: RequestedOutputs, build: () => BatchInput): Promise<ScoreOutcome> {
+  /** `build` makes one attempt's request: posting one detaches its transferred buffers. */
+  async score(build: () => BatchInput): Promise<ScoreOutcome> {
     this.#busy++;
     try {
-      return await this.#scoreWithRetries(model, version, outputs, build);
+      return await this.#scoreWithRetries(build);
     } finally {
       this.#busy--;
     }
@@ -167,14 +166,14 @@ export class InferencePool {
     await this.#piscina.destroy();
   }
 
-  async #scoreWithRetries(model: string, version: number, outputs: RequestedOutputs, build: () => BatchInput): Promise<ScoreOutcome> {
+  async #scoreWithRetries(build: () => BatchInput): Promise<ScoreOutcome> {
     let crash = '';
     let attempts = 0;
     while (attempts < this.#maxAttempts) {
       if (attempts > 0) this.#retries++;
       attempts++;
-      const { feeds, transfer } = build();
-      const settled = await this.#run({ kind: 'score', model, version, rows: rowsOf(feeds), feeds, outputs }, transfer);
+      const { request, transfer } = build();
+      const settled = await this.#run(request, transfer);
       if (settled.ok) return this.#outcomeOf(settled.reply, attempts);
       crash = settled.message;
       if (this.#closed || this.#broken.signal.aborted) break;
@@ -183,10 +182,7 @@ export class InferencePool {
   }
 
   #outcomeOf(reply: WorkerReply, attempts: number): ScoreOutcome {
-    if (reply.kind === 'scored') {
-      const { scores, labels, inferMs } = reply;
-      return { ok: true, scores: labels === undefined ? { scores, inferMs } : { scores, labels, inferMs }, attempts };
-    }
+    if (reply.kind === 'records-scored') return { ok: true, reply, attempts };
     const message = reply.kind === 'failed' ? `${reply.error.name}: ${reply.error.message}` : `unexpected reply ${reply.kind}`;
     return { ok: false, kind: 'model-error', message, attempts };
   }

@@ -1,16 +1,22 @@
 /**
  * The piscina worker entry: one onnxruntime-node session per model per thread, created when the thread
- * starts. Only this file and session.ts import onnxruntime-node. A model that fails to load throws at the top level,
- * so the thread fails in bootstrap and the pool's start-up fails with it; everything after start-up
- * replies with data, never throws.
+ * starts, and the per-batch work off the Kafka thread: decode, features, scoring, prediction encoding
+ * (score-records.ts). Only this file and session.ts import onnxruntime-node. A model that fails to load
+ * throws at the top level, so the thread fails in bootstrap and the pool's start-up fails with it;
+ * everything after start-up replies with data, never throws.
  */
 
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { Piscina } from 'piscina';
+import { AvroReader } from '../codecs/avro-reader.ts';
+import { compileFeatureMapper } from '../codecs/features.ts';
+import { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
-import type { DescribedReply, InferenceWorkerData, ScoredReply, ScoreRequest, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { DescribedReply, InferenceWorkerData, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 import { failedReply } from './protocol.ts';
+import { type RecordsCodecs, type RecordsModel, scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import type { GraphInputInfo } from './types.ts';
 
@@ -49,47 +55,78 @@ async function warmUp(session: ort.InferenceSession): Promise<void> {
   await session.run(feeds, tensorOutputs).catch(() => undefined);
 }
 
-async function loadSessions(): Promise<Map<string, ort.InferenceSession>> {
-  const sessions = new Map<string, ort.InferenceSession>();
-  for (const model of config.models) {
-    const session = await openSession(model.onnxPath).catch((err: unknown) => {
+interface Loaded extends RecordsModel {
+  readonly session: ort.InferenceSession;
+}
+
+async function loadModels(): Promise<Map<string, Loaded>> {
+  const models = new Map<string, Loaded>();
+  for (const { config: model, onnxPath } of config.models) {
+    const id = modelId(model.name, model.version);
+    const session = await openSession(onnxPath).catch((err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`model ${modelId(model.name, model.version)} (${model.onnxPath}) failed to load: ${reason}`);
+      throw new Error(`model ${id} (${onnxPath}) failed to load: ${reason}`);
     });
     await warmUp(session);
-    sessions.set(modelId(model.name, model.version), session);
+    const fetches = fetchesFor(model.outputs);
+    models.set(id, {
+      session,
+      config: model,
+      mapper: compileFeatureMapper(model, config.limits),
+      run: async (feeds, rows) => readScores(await session.run(toTensors(feeds), fetches), rows, model.outputs),
+    });
   }
-  return sessions;
+  return models;
 }
 
-const sessions = await loadSessions();
+const models = await loadModels();
+const readers = new Map<number, AvroReader>();
+const writers = new Map<string, PredictionWriter>();
 
-function sessionFor(model: string, version: number): ort.InferenceSession {
-  const session = sessions.get(modelId(model, version));
-  if (session === undefined) throw new Error(`model ${modelId(model, version)} is not loaded in this worker`);
-  return session;
+function modelFor(name: string, version: number): Loaded {
+  const model = models.get(modelId(name, version));
+  if (model === undefined) throw new Error(`model ${modelId(name, version)} is not loaded in this worker`);
+  return model;
 }
+
+/** Writer schemas never change under an id, so each is compiled once per thread. */
+const codecsFor = (request: ScoreRecordsRequest): RecordsCodecs => {
+  const key = request.output.format === 'avro' ? String(request.output.schemaId) : 'json';
+  let writer = writers.get(key);
+  if (writer === undefined) {
+    writer = new PredictionWriter(request.output);
+    writers.set(key, writer);
+  }
+  return {
+    writer,
+    reader(schemaId, schema) {
+      let reader = readers.get(schemaId);
+      if (reader === undefined) {
+        reader = AvroReader.fromSchema(schemaId, schema);
+        readers.set(schemaId, reader);
+      }
+      return reader;
+    },
+  };
+};
 
 function describe(session: ort.InferenceSession): DescribedReply {
   const outputInfo = describeValues(session.outputMetadata);
   return { kind: 'described', inputs: describeValues(session.inputMetadata), outputs: outputInfo.map((o) => o.name), outputInfo };
 }
 
-async function score(session: ort.InferenceSession, request: ScoreRequest): Promise<ScoredReply> {
+async function score(request: ScoreRecordsRequest): Promise<WorkerReply> {
   // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
   if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
-  const feeds = toTensors(request.feeds);
-  const started = performance.now();
-  const results = await session.run(feeds, fetchesFor(request.outputs));
-  const inferMs = performance.now() - started;
-  const { scores, labels } = readScores(results, request.rows, request.outputs);
-  return labels === undefined ? { kind: 'scored', scores, inferMs } : { kind: 'scored', scores, labels, inferMs };
+  const reply = await scoreRecords(request, modelFor(request.model, request.version), codecsFor(request), performance);
+  // The buffers go back without a copy; on the main thread they become the produced records' values.
+  const movable = { [Piscina.transferableSymbol]: [reply.encoded.buffer, reply.ends.buffer], [Piscina.valueSymbol]: reply };
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerReply;
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
-    const session = sessionFor(request.model, request.version);
-    return request.kind === 'describe' ? describe(session) : await score(session, request);
+    return request.kind === 'describe' ? describe(modelFor(request.model, request.version).session) : await score(request);
   } catch (err) {
     return failedReply(err);
   }

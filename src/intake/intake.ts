@@ -1,11 +1,11 @@
 /**
- * The intake stage: takes fetched batches from the consumer, screens and decodes each record, routes it
+ * The intake stage: takes fetched batches from the consumer, screens each record and checks its format
+ * (the inference workers decode it, off this thread), routes it
  * to its model (or straight to the dead-letter topic), and keeps one ledger per owned partition. It
  * admits records only while the budgets allow and pauses partitions through the backpressure
  * controller, so memory stays bounded and the backlog waits in Kafka.
  */
-import type { DecodeResult, InputDecoder } from '../codecs/decoder.ts';
-import type { FeatureRow } from '../codecs/features.ts';
+import type { InputFormat, Readiness } from '../codecs/input-format.ts';
 import { type BackoffPolicy, retrying } from '../core/backoff.ts';
 import type { Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
@@ -23,7 +23,7 @@ import type { PartitionTable } from './partition-table.ts';
 import { screen } from './screen.ts';
 
 export interface InputRoute {
-  readonly decoder: InputDecoder;
+  readonly format: InputFormat;
   readonly model: ModelLane;
 }
 
@@ -72,12 +72,8 @@ export interface IntakeOptions {
   readonly wallClock: () => number;
 }
 
-/** A dead letter's origin carries no features. */
-const NO_ROW: FeatureRow = Object.freeze([]);
-
-/** The one allocation per admitted record (a spread of an origin would be a second). */
-function admitted(ledger: PartitionLedger, record: ConsumedRecord, row: FeatureRow): Work {
-  return { ledger, key: ledger.key, topic: ledger.topic, partition: ledger.partition, offset: record.offset, timestamp: record.timestamp, record, row };
+function admitted(ledger: PartitionLedger, record: ConsumedRecord, schemaId: number): Work {
+  return { ledger, key: ledger.key, topic: ledger.topic, partition: ledger.partition, offset: record.offset, timestamp: record.timestamp, record, schemaId };
 }
 
 /** Nothing of this ledger awaits acknowledgement, or it ended: a revocation need not wait for it. */
@@ -226,8 +222,8 @@ export class Intake {
     for (const record of batch.records) {
       if (taken > 0 && this.#o.table.overBudget(ledger)) break;
       // Synchronous on the hot path: a promise per record costs an allocation and a microtask each.
-      let decoded: DecodeResult | typeof ABANDON = this.#decode(route, record);
-      if (decoded.kind === 'cold') decoded = await this.#loadAndDecode(route, record, decoded);
+      let decoded: Readiness | typeof ABANDON = this.#check(route, record);
+      if (decoded.kind === 'cold') decoded = await this.#loadAndCheck(route, record, decoded);
       if (decoded === ABANDON || this.#stopping || ledger.revoked) break;
       this.#o.table.admit(ledger, record.offset);
       taken++;
@@ -243,36 +239,25 @@ export class Intake {
   }
 
   /** One object per admitted record: the model stage's Work, or the origin of its dead letter. */
-  #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, decoded: DecodeResult): void {
-    if (decoded.kind === 'cold') throw new Error(`record ${record.offset} still needs ${decoded.what}`);
-    const error = decoded.kind === 'event' ? this.#push(ledger, route, record, decoded.event) : decoded.error;
-    if (error !== undefined) this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, NO_ROW), error, route.model.id)]);
-  }
-
-  /** Hands the event's features to its model; returns why not when the event cannot feed it. */
-  #push(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, event: unknown): RecordError | undefined {
-    let row: FeatureRow;
-    try {
-      row = route.model.extract(event);
-    } catch (thrown) {
-      if (thrown instanceof RecordError) return thrown;
-      throw thrown;
-    }
-    route.model.push(admitted(ledger, record, row));
-    return undefined;
+  #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, readiness: Readiness): void {
+    if (readiness.kind === 'ready') route.model.push(admitted(ledger, record, readiness.schemaId));
+    // A dead letter's schema id is never read: -1, as for JSON.
+    else if (readiness.kind === 'rejected') this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, -1), readiness.error, route.model.id)]);
+    else throw new Error(`record ${record.offset} still needs ${readiness.what}`);
   }
 
   #deadLetter(origin: InputOrigin, error: RecordError, model: string): Outgoing {
     return deadLetterOutgoing(this.#o.target, origin, error.reason, error.message, model, this.#o.wallClock());
   }
 
-  #decode(route: InputRoute, record: ConsumedRecord): DecodeResult {
+  /** Screening and the format's header check; decoding itself happens in the inference workers. */
+  #check(route: InputRoute, record: ConsumedRecord): Readiness {
     const rejected = screen(record.value, this.#o.maxRecordBytes);
-    return rejected === undefined ? route.decoder.decode(record.value as Buffer) : { kind: 'rejected', error: rejected };
+    return rejected === undefined ? route.format.check(record.value as Buffer) : { kind: 'rejected', error: rejected };
   }
 
   /** The cold path fetches a schema; an unreachable registry is retried, never dead-lettered. */
-  async #loadAndDecode(route: InputRoute, record: ConsumedRecord, cold: DecodeResult & { kind: 'cold' }): Promise<DecodeResult | typeof ABANDON> {
+  async #loadAndCheck(route: InputRoute, record: ConsumedRecord, cold: Readiness & { kind: 'cold' }): Promise<Readiness | typeof ABANDON> {
     try {
       await retrying(() => cold.load(), {
         policy: this.#o.registryRetry,
@@ -287,7 +272,7 @@ export class Intake {
       if (this.#stopping && isScorerError(error) && error.retryable) return ABANDON;
       throw error;
     }
-    return this.#decode(route, record);
+    return this.#check(route, record);
   }
 
   // ---- acknowledgements and backpressure -----------------------------------------------------------

@@ -1,50 +1,50 @@
 /**
- * Scores one batch through the pool. When the model fails on a batch, the batch is bisected until the
- * failing rows stand alone: those go to the dead-letter topic as INFERENCE_FAILED and every other row is
- * still scored (notes/peers.md §4: "nobody bisects"). Halves run one after the other, so a bisecting
- * batch never holds more than its one worker slot.
+ * Scores one batch through the pool. The worker isolates the records the model fails on by itself; what
+ * reaches here is a batch the worker could not finish at all: it died holding it (after the pool's
+ * retries) or failed outright (a bug). Such a batch is bisected until the culprits stand alone, so
+ * every other row is still scored (notes/peers.md §4: "nobody bisects"). Halves run one after the
+ * other, so a bisecting batch never holds more than its one worker slot.
  */
-import type { FeatureMapper } from '../codecs/features.ts';
 import type { BatchInput, ScoreOutcome } from '../inference/pool.ts';
-import type { ModelConfig } from '../inference/types.ts';
+import type { RecordsScoredReply } from '../inference/protocol.ts';
 import type { Work } from './work.ts';
 
 /** The part of the inference pool the model stage drives. */
 export interface ScoringPool {
-  score(model: string, version: number, outputs: ModelConfig['outputs'], build: () => BatchInput): Promise<ScoreOutcome>;
+  score(build: () => BatchInput): Promise<ScoreOutcome>;
 }
 
-export interface RowResult {
+export interface ScoredPart {
+  readonly items: readonly Work[];
+  readonly reply: RecordsScoredReply;
+}
+
+/** A row the worker could not get past on its own. `crashed`: the worker died on it; else it failed. */
+export interface LoneFailure {
   readonly work: Work;
-  readonly score?: number;
-  readonly label?: string;
-  /** Set when the row failed alone: why, for the DLQ record. */
-  readonly failure?: string;
+  readonly crashed: boolean;
+  readonly message: string;
 }
 
-export interface BatchTiming {
-  inferMs: number;
-  runs: number;
+export interface BatchResults {
+  readonly parts: ScoredPart[];
+  readonly failed: LoneFailure[];
 }
 
-export interface ScoredModel {
-  readonly config: ModelConfig;
-  readonly mapper: FeatureMapper;
-}
-
-export async function scoreBatch(pool: ScoringPool, model: ScoredModel, items: readonly Work[], timing: BatchTiming): Promise<RowResult[]> {
-  const { config } = model;
-  const outcome = await pool.score(config.name, config.version, config.outputs, () => model.mapper.pack(items.map((w) => w.row)));
-  if (outcome.ok) {
-    timing.inferMs += outcome.scores.inferMs;
-    timing.runs += 1;
-    return items.map((work, i) => ({ work, score: outcome.scores.scores[i], label: outcome.scores.labels?.[i] }));
+export async function scoreBatch(
+  pool: ScoringPool,
+  items: readonly Work[],
+  build: (items: readonly Work[]) => BatchInput,
+  into: BatchResults = { parts: [], failed: [] },
+): Promise<BatchResults> {
+  const outcome = await pool.score(() => build(items));
+  if (outcome.ok) into.parts.push({ items, reply: outcome.reply });
+  else if (items.length === 1)
+    into.failed.push({ work: items[0] as Work, crashed: outcome.kind === 'worker-crash', message: `${outcome.kind}: ${outcome.message}` });
+  else {
+    const mid = items.length >>> 1;
+    await scoreBatch(pool, items.slice(0, mid), build, into);
+    await scoreBatch(pool, items.slice(mid), build, into);
   }
-  if (items.length === 1) {
-    return [{ work: items[0] as Work, failure: `${outcome.kind}: ${outcome.message}` }];
-  }
-  const mid = items.length >>> 1;
-  const left = await scoreBatch(pool, model, items.slice(0, mid), timing);
-  const right = await scoreBatch(pool, model, items.slice(mid), timing);
-  return left.concat(right);
+  return into;
 }

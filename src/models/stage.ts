@@ -1,41 +1,52 @@
 /**
  * The model stage: one micro-batcher per served model, batches scored through the worker pool, and
- * every row's outcome (a prediction, or a dead letter when the model failed on it alone) handed to
- * delivery. Nothing here knows partitions beyond the batcher's lanes, or Kafka at all.
+ * every row's outcome handed to delivery: a prediction the worker already encoded (a view of the one
+ * buffer the batch came back in), or a dead letter with the reason the worker gave (the record did not
+ * decode, did not fit the feature spec, or the model failed on it alone). Nothing here knows partitions
+ * beyond the batcher's lanes, or Kafka at all.
  */
 import { MicroBatcher } from '../batching/batcher.ts';
-import type { FeatureMapper, FeatureRow } from '../codecs/features.ts';
+import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
 import { modelId } from '../core/model-id.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type ModelIdentity, type OutputTarget, predictionOutgoing } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
-import { isScorerError } from '../errors.ts';
 import type { ModelEntry } from '../inference/types.ts';
-import { type RowResult, type ScoringPool, scoreBatch } from './bisect.ts';
+import { type BatchResults, type ScoringPool, scoreBatch } from './bisect.ts';
+import { recordsRequest } from './records-request.ts';
 import type { Work } from './work.ts';
 
 /** What intake sees of a served model. */
 export interface ModelLane {
   readonly id: string;
-  /** Throws RecordError when the event cannot feed the model. */
-  extract(event: unknown): FeatureRow;
   push(work: Work): void;
 }
 
+/** Milliseconds the workers spent on one batch, step by step. */
+export interface WorkerTimings {
+  decodeMs: number;
+  inferMs: number;
+  encodeMs: number;
+}
+
 export interface ModelMetrics {
-  recordBatch(model: string, rows: number, inferMs: number, waitMs: number): void;
+  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number): void;
 }
 
 export interface ModelStageOptions {
-  readonly models: readonly { readonly entry: ModelEntry; readonly mapper: FeatureMapper }[];
+  readonly models: readonly ModelEntry[];
   readonly batching: { readonly maxBatchSize: number; readonly maxDelayMs: number };
   /** Inference threads, and batches each may hold (one running, the rest queued at the thread). */
   readonly inference: { readonly threads: number; readonly depth: number };
   readonly pool: ScoringPool;
   readonly delivery: Pick<Delivery, 'complete'>;
   readonly target: OutputTarget;
+  /** How the workers encode predictions. */
+  readonly output: OutputSpec;
+  /** The text of a writer schema intake found loaded (the workers decode with it). */
+  readonly writerSchema: (schemaId: number) => string;
   readonly metrics: ModelMetrics;
   readonly log: Log;
   readonly clock: Clock;
@@ -45,9 +56,6 @@ export interface ModelStageOptions {
 }
 
 interface Runtime extends ModelLane, ModelIdentity {
-  readonly entry: ModelEntry;
-  readonly config: ModelEntry['config'];
-  readonly mapper: FeatureMapper;
   readonly batcher: MicroBatcher<Work>;
 }
 
@@ -59,7 +67,7 @@ export class ModelStage {
 
   constructor(options: ModelStageOptions) {
     this.#o = options;
-    for (const { entry, mapper } of options.models) this.#runtimes.set(entry.config.name, this.#runtime(entry, mapper));
+    for (const entry of options.models) this.#runtimes.set(entry.config.name, this.#runtime(entry));
   }
 
   /** The lane of a served model, by name; undefined when it is not served. */
@@ -88,16 +96,12 @@ export class ModelStage {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #runtime(entry: ModelEntry, mapper: FeatureMapper): Runtime {
+  #runtime(entry: ModelEntry): Runtime {
     const { config } = entry;
     const runtime: Runtime = {
-      entry,
-      config,
-      mapper,
       id: modelId(config.name, config.version),
       name: config.name,
       version: config.version,
-      extract: (event) => mapper.extract(event),
       push: (work) => runtime.batcher.push(work.key, work),
       batcher: new MicroBatcher<Work>({
         maxBatchSize: config.batching?.maxBatchSize ?? this.#o.batching.maxBatchSize,
@@ -117,17 +121,18 @@ export class ModelStage {
     this.#inFlight++;
     const started = this.#o.clock.now();
     const live = this.#dropRevoked(items);
-    const timing = { inferMs: 0, runs: 0 };
     let outcomes: Outgoing[] = [];
     let serviceMs: number | undefined;
+    const timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
     try {
       if (live.length > 0) {
-        const results = await scoreBatch(this.#o.pool, runtime, live, timing);
+        const context = { name: runtime.name, version: runtime.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
+        const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
         serviceMs = this.#o.clock.now() - started;
-        outcomes = this.#outcomes(runtime, results);
+        outcomes = this.#outcomes(runtime, results, timings);
       }
     } catch (error) {
-      // A bug, not bad input (a pack or pool failure): the rows are kept, in the DLQ, for a redrive.
+      // A bug, not bad input: the rows are kept, in the DLQ, for a redrive.
       this.#o.log.error({ err: error, model: runtime.id, rows: live.length }, 'scoring a batch failed; its records go to the dead-letter topic');
       const now = this.#o.wallClock();
       outcomes = live.map((w) => deadLetterOutgoing(this.#o.target, w, 'INTERNAL_ERROR', `scoring failed: ${messageOf(error)}`, runtime.id, now));
@@ -135,12 +140,9 @@ export class ModelStage {
     if (serviceMs === undefined) runtime.batcher.release();
     else {
       runtime.batcher.complete(live.length, serviceMs);
-      this.#o.metrics.recordBatch(runtime.id, live.length, timing.inferMs, started - oldestEnqueuedAt);
+      this.#o.metrics.recordBatch(runtime.id, live.length, timings, started - oldestEnqueuedAt);
       // One line per batch, never per message; at the default level this costs nanoseconds.
-      this.#o.log.debug(
-        { model: runtime.id, rows: live.length, inferMs: timing.inferMs, runs: timing.runs, waitMs: started - oldestEnqueuedAt },
-        'batch scored',
-      );
+      this.#o.log.debug({ model: runtime.id, rows: live.length, ...timings, waitMs: started - oldestEnqueuedAt }, 'batch scored');
     }
     this.#o.delivery.complete(outcomes);
     this.#inFlight--;
@@ -158,22 +160,29 @@ export class ModelStage {
     return live;
   }
 
-  /** A prediction that does not fit the output schema goes to the DLQ alone (ENCODE_FAILED), with the reason. */
-  #outcomes(runtime: Runtime, results: readonly RowResult[]): Outgoing[] {
+  /** Each row's prediction is a view of its batch's one buffer; each failure keeps the worker's reason. */
+  #outcomes(runtime: Runtime, results: BatchResults, timings: WorkerTimings): Outgoing[] {
     const { target } = this.#o;
-    const scoredAt = this.#o.wallClock();
+    const now = this.#o.wallClock();
     const out: Outgoing[] = [];
-    for (const r of results) {
-      if (r.failure !== undefined) {
-        out.push(deadLetterOutgoing(target, r.work, 'INFERENCE_FAILED', r.failure, runtime.id, scoredAt));
-        continue;
+    for (const { items, reply } of results.parts) {
+      timings.decodeMs += reply.decodeMs;
+      timings.inferMs += reply.inferMs;
+      timings.encodeMs += reply.encodeMs;
+      const failures = new Map(reply.failures.map((f) => [f.row, f]));
+      let start = 0;
+      for (let i = 0; i < items.length; i++) {
+        const work = items[i] as Work;
+        const end = reply.ends[i] as number;
+        const failure = failures.get(i);
+        if (failure === undefined)
+          out.push(predictionOutgoing(target, runtime, work, Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start)));
+        else out.push(deadLetterOutgoing(target, work, failure.reason, failure.message, runtime.id, now));
+        start = end;
       }
-      try {
-        out.push(predictionOutgoing(target, runtime, r.work, r.score ?? Number.NaN, r.label, scoredAt));
-      } catch (error) {
-        if (!isScorerError(error, 'SCORER_ERR_ENCODE')) throw error;
-        out.push(deadLetterOutgoing(target, r.work, 'ENCODE_FAILED', error.message, runtime.id, scoredAt));
-      }
+    }
+    for (const { work, crashed, message } of results.failed) {
+      out.push(deadLetterOutgoing(target, work, crashed ? 'INFERENCE_FAILED' : 'INTERNAL_ERROR', message, runtime.id, now));
     }
     return out;
   }

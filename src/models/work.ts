@@ -1,7 +1,7 @@
-/** The unit of work of the model stage: one admitted record and the features extracted from it. */
-import type { FeatureRow } from '../codecs/features.ts';
+/** The unit of work of the model stage: one admitted record, its value still in bytes. */
 import type { InputOrigin } from '../delivery/outcomes.ts';
 
 export interface Work extends InputOrigin {
-  readonly row: FeatureRow;
+  /** The record's Avro writer schema id, or JSON_RECORD; the worker decodes it. */
+  readonly schemaId: number;
 }

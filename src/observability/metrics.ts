@@ -35,6 +35,10 @@ export class ScorerMetrics {
   readonly dlqRecords: Counter<'reason'>;
   readonly batchSize: Histogram<'model'>;
   readonly inferenceSeconds: Histogram<'model'>;
+  /** The inference worker decoding a batch's records and extracting their features. */
+  readonly workerDecodeSeconds: Histogram<'model'>;
+  /** The inference worker encoding a batch's predictions. */
+  readonly workerEncodeSeconds: Histogram<'model'>;
   /** How long the oldest row of a batch waited in the batcher. */
   readonly batchWaitSeconds: Histogram<'model'>;
   /** Event timestamp to produce acknowledged. */
@@ -71,7 +75,11 @@ export class ScorerMetrics {
     this.predictionsProduced = counter('predictions_produced_total', 'Predictions acknowledged by the brokers', ['model']);
     this.dlqRecords = counter('dlq_records_total', 'Records sent to the dead-letter topic', ['reason']);
     this.batchSize = histogram('batch_size_rows', 'Rows per inference batch', BUCKETS.batchSize, ['model']);
-    this.inferenceSeconds = histogram('inference_seconds', 'Model run time of one batch', BUCKETS.inference, ['model']);
+    this.inferenceSeconds = histogram('inference_seconds', 'Model run time of one batch (packing and bisecting included)', BUCKETS.inference, ['model']);
+    this.workerDecodeSeconds = histogram('worker_decode_seconds', 'Decoding and feature extraction of one batch, in its inference worker', BUCKETS.inference, [
+      'model',
+    ]);
+    this.workerEncodeSeconds = histogram('worker_encode_seconds', 'Prediction encoding of one batch, in its inference worker', BUCKETS.inference, ['model']);
     this.batchWaitSeconds = histogram('batch_wait_seconds', 'Time the oldest row of a batch waited in the batcher', BUCKETS.batchWait, ['model']);
     this.endToEndLatencySeconds = histogram('end_to_end_latency_seconds', 'Event timestamp to prediction acknowledged', BUCKETS.endToEnd);
     this.eventsInSystem = gauge('events_in_system', 'Events buffered, scoring or awaiting acknowledgement');

@@ -6,6 +6,7 @@
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
+import type { WorkerTimings } from '../models/stage.ts';
 import type { StageMetrics } from '../stages.ts';
 import type { ScorerMetrics } from './metrics.ts';
 
@@ -37,9 +38,11 @@ export class PromPipelineMetrics implements StageMetrics {
     if (records > 0) this.#m.eventsConsumed.inc({ topic }, records);
   }
 
-  recordBatch(model: string, rows: number, inferMs: number, waitMs: number): void {
+  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number): void {
     this.#m.batchSize.observe({ model }, rows);
-    this.#m.inferenceSeconds.observe({ model }, inferMs / 1000);
+    this.#m.inferenceSeconds.observe({ model }, timings.inferMs / 1000);
+    this.#m.workerDecodeSeconds.observe({ model }, timings.decodeMs / 1000);
+    this.#m.workerEncodeSeconds.observe({ model }, timings.encodeMs / 1000);
     this.#m.batchWaitSeconds.observe({ model }, Math.max(0, waitMs) / 1000);
     this.#publishPool();
   }

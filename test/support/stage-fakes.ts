@@ -5,10 +5,11 @@
  * used only by unit tests; the integration suites run the real broker.
  */
 import type { FeatureMapper, FeatureRow } from '../../src/codecs/features.ts';
-import { jsonInput } from '../../src/codecs/input-decoder.ts';
-import type { PredictionValue } from '../../src/delivery/outcomes.ts';
+import { jsonFormat } from '../../src/codecs/input-format.ts';
+import { PredictionWriter } from '../../src/codecs/prediction-encoder.ts';
 import { RecordError } from '../../src/errors.ts';
-import type { ScoreOutcome } from '../../src/inference/pool.ts';
+import type { BatchInput, ScoreOutcome } from '../../src/inference/pool.ts';
+import { type RecordsModel, scoreRecords } from '../../src/inference/score-records.ts';
 import type { Feeds, ModelEntry } from '../../src/inference/types.ts';
 import {
   type Assignment,
@@ -46,8 +47,26 @@ export const MAPPER: FeatureMapper = {
   },
   pack(rows) {
     const data = Float32Array.from(rows, (r) => r[0] as number);
-    return { feeds: { x: { dtype: 'float32', dims: [rows.length, 1], data } } as Feeds, transfer: [data.buffer as ArrayBuffer] };
+    return { x: { dtype: 'float32', dims: [rows.length, 1], data } } as Feeds;
   },
+};
+
+/** The worker's own logic (decode, extract, bisect, encode) around a model that scores x/100 and fails on 13. */
+const MODEL: RecordsModel = {
+  config: ENTRY.config,
+  mapper: MAPPER,
+  async run(feeds: Feeds) {
+    const data = feeds['x']?.data as Float32Array;
+    if (data.includes(13)) throw new Error('bad row');
+    return { scores: Float64Array.from(data, (x) => x / 100) };
+  },
+};
+
+const CODECS = {
+  reader: () => {
+    throw new Error('the unit tests send JSON only');
+  },
+  writer: new PredictionWriter({ format: 'json' }),
 };
 
 export class FakePool implements ScoringPool {
@@ -56,12 +75,16 @@ export class FakePool implements ScoringPool {
   held: (() => void)[] = [];
   hold = false;
   calls = 0;
-  async score(_m: string, _v: number, _o: unknown, build: () => { feeds: Feeds }): Promise<ScoreOutcome> {
+  /** Input offsets a worker bug trips on: a batch holding one fails outright (the model stage bisects it). */
+  bugAt = new Set<number>();
+  async score(build: () => BatchInput): Promise<ScoreOutcome> {
     this.calls++;
-    const data = build().feeds['x']?.data as Float32Array;
+    const { request } = build();
     if (this.hold) await new Promise<void>((r) => this.held.push(r));
-    if (data.includes(13)) return { ok: false, kind: 'model-error', message: 'bad row', attempts: 1 };
-    return { ok: true, attempts: 1, scores: { scores: Float64Array.from(data, (x) => x / 100), inferMs: 1 } };
+    if (request.offsets.some((offset) => this.bugAt.has(offset))) {
+      return { ok: false, kind: 'model-error', message: 'TypeError: worker bug', attempts: 1 };
+    }
+    return { ok: true, attempts: 1, reply: await scoreRecords(request, MODEL, CODECS, { now: () => 0 }) };
   }
   release(order: 'in-order' | 'reverse' = 'reverse'): void {
     const held = order === 'reverse' ? this.held.reverse() : this.held;
@@ -145,14 +168,7 @@ export interface Budgets {
   partitionBudget: number;
 }
 
-const jsonEncode = (value: PredictionValue) => Buffer.from(JSON.stringify(value));
-
-export function setup(
-  budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 },
-  mapper: FeatureMapper = MAPPER,
-  encode = jsonEncode,
-  extra: Pick<StagesOptions, 'revocation'> = {},
-) {
+export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 }, extra: Pick<StagesOptions, 'revocation'> = {}) {
   const clock = new FakeClock(1000);
   const pool = new FakePool();
   const producer = new FakeProducer();
@@ -165,12 +181,16 @@ export function setup(
       limits: { maxRecordBytes: 1000, maxStringFeatureLength: 100 },
       commit: { intervalMs: 1000 },
     },
-    models: [{ entry: ENTRY, mapper }],
-    inputs: [{ topic: 'in', model: 'm', decoder: jsonInput() }],
+    models: [ENTRY],
+    inputs: [{ topic: 'in', model: 'm', format: jsonFormat() }],
+    output: { format: 'json' },
+    writerSchema: () => {
+      throw new Error('the unit tests send JSON only');
+    },
     pool,
     consumer,
     producer,
-    target: { topic: 'out', deadLetterTopic: 'dlq', encoder: { encode } },
+    target: { topic: 'out', deadLetterTopic: 'dlq' },
     metrics: NO_METRICS,
     log: QUIET_LOG,
     clock,

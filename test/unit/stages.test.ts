@@ -6,10 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FeatureMapper } from '../../src/codecs/features.ts';
-import type { PredictionValue } from '../../src/delivery/outcomes.ts';
-import { ScorerError } from '../../src/errors.ts';
-import { batch, header, MAPPER, parsed, settle, setup } from '../support/stage-fakes.ts';
+import { batch, header, parsed, settle, setup } from '../support/stage-fakes.ts';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -193,46 +190,22 @@ test('drain past its deadline stops the sender, waits for the send on the wire, 
   assert.equal(consumer.last(0), producer.sent.length, 'what was acknowledged, and only that, was committed');
 });
 
-test('an exception while scoring sends the batch to the DLQ, frees its slot, and the stream goes on', async () => {
-  let throwOnce = true;
-  const brokenPack: FeatureMapper = {
-    ...MAPPER,
-    pack(rows) {
-      if (throwOnce) {
-        throwOnce = false;
-        throw new Error('pack exploded');
-      }
-      return MAPPER.pack(rows);
-    },
-  };
-  const { clock, producer, stages, fatal } = setup(undefined, brokenPack);
-  await stages.intake.batch(batch(0, 0, [1, 2]));
+test('a batch the worker cannot finish is bisected: the rows it fails on alone go to the DLQ as INTERNAL_ERROR, the rest are scored', async () => {
+  const { clock, pool, producer, stages, fatal } = setup();
+  pool.bugAt = new Set([1, 2]);
+  await stages.intake.batch(batch(0, 0, [1, 2, 3, 4]));
   await settle(clock);
-  await stages.intake.batch(batch(0, 2, [3, 4, 5, 6, 7, 8, 9, 10, 11]));
+  await stages.intake.batch(batch(0, 4, [5, 6, 7, 8, 9, 10, 11]));
   await settle(clock);
   assert.deepEqual(fatal, []);
   const dead = producer.sent.filter((r) => r.topic === 'dlq');
-  assert.ok(dead.length >= 1 && dead.every((r) => header(r, 'scorer.error.reason') === 'INTERNAL_ERROR'), 'the failed batch went to the DLQ');
-  assert.match(header(dead[0], 'scorer.error.message') ?? '', /pack exploded/);
-  assert.equal(dead.length + producer.sent.filter((r) => r.topic === 'out').length, 11, 'every record has an outcome');
-  assert.ok(producer.sent.filter((r) => r.topic === 'out').length >= 9, 'later batches were scored: the slot was freed');
-});
-
-test('a prediction the encoder refuses goes to the DLQ alone as ENCODE_FAILED', async () => {
-  const encode = (value: PredictionValue) => {
-    if (value.source_offset === 1) throw new ScorerError('SCORER_ERR_ENCODE', 'subject out-value: field label must be a string');
-    return Buffer.from(JSON.stringify(value));
-  };
-  const { clock, producer, stages } = setup(undefined, MAPPER, encode);
-  await stages.intake.batch(batch(0, 0, [1, 2, 3]));
-  await settle(clock);
   assert.deepEqual(
-    producer.sent.map((r) => [r.topic, header(r, 'scorer.error.reason') ?? 'prediction']),
+    dead.map((r) => [header(r, 'scorer.source.offset'), header(r, 'scorer.error.reason')]),
     [
-      ['out', 'prediction'],
-      ['dlq', 'ENCODE_FAILED'],
-      ['out', 'prediction'],
+      ['1', 'INTERNAL_ERROR'],
+      ['2', 'INTERNAL_ERROR'],
     ],
   );
-  assert.match(header(producer.sent[1], 'scorer.error.message') ?? '', /label must be a string/);
+  assert.match(header(dead[0], 'scorer.error.message') ?? '', /worker bug/);
+  assert.equal(producer.sent.filter((r) => r.topic === 'out').length, 9, 'every other record was scored, later batches too');
 });

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
 import { loadModelRepository } from '../../../src/models/repository.ts';
-import type { TestEvent } from './batch-feeds.ts';
-import { buildBatch } from './batch-feeds.ts';
+import { jsonBatch, predictionsOf, type TestEvent } from './json-records.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../../models', import.meta.url));
 
@@ -34,7 +33,7 @@ for (const name of ['fraud', 'heavy']) {
     let pool: InferencePool;
     before(async () => {
       [entry] = (await loadModelRepository(REPOSITORY, [{ name, version: 1 }])) as [ModelEntry];
-      pool = await InferencePool.start({ models: [entry], threads: 1, maxAttempts: 1, injectDelayMs: 0 });
+      pool = await InferencePool.start({ models: [entry], threads: 1, maxAttempts: 1, injectDelayMs: 0, limits: { maxStringFeatureLength: 256 } });
     });
     after(() => pool.close());
 
@@ -44,18 +43,20 @@ for (const name of ['fraud', 'heavy']) {
       assert.ok(golden.rows.length > 0);
       for (let start = 0; start < golden.rows.length; start += BATCH) {
         const rows = golden.rows.slice(start, start + BATCH);
-        const outcome = await pool.score(name, 1, entry.config.outputs, () =>
-          buildBatch(
-            entry.config,
+        const outcome = await pool.score(() =>
+          jsonBatch(
+            name,
+            1,
             rows.map((r) => r.event),
           ),
         );
         assert.ok(outcome.ok, outcome.ok ? '' : outcome.message);
-        assert.equal(outcome.scores.scores.length, rows.length);
+        const predictions = predictionsOf(outcome.reply);
+        assert.equal(predictions.length, rows.length);
         rows.forEach((row, i) => {
-          const got = outcome.scores.scores[i] ?? Number.NaN;
+          const got = predictions[i]?.score ?? Number.NaN;
           assert.ok(Math.abs(got - row.score) <= golden.tolerance, `row ${start + i}: score ${got} vs golden ${row.score}`);
-          assert.equal(outcome.scores.labels?.[i], row.label, `row ${start + i}: label`);
+          assert.equal(predictions[i]?.label, row.label, `row ${start + i}: label`);
         });
       }
     });

@@ -10,8 +10,7 @@ import type { InferencePoolOptions } from '../../../src/inference/pool.ts';
 import { InferencePool } from '../../../src/inference/pool.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
 import { loadModelRepository } from '../../../src/models/repository.ts';
-import type { TestEvent } from './batch-feeds.ts';
-import { buildBatch } from './batch-feeds.ts';
+import { jsonBatch, predictionsOf, type TestEvent } from './json-records.ts';
 
 const MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
 // Guards against hangs only; nothing here asserts on time.
@@ -23,10 +22,11 @@ const golden = JSON.parse(await readFile(path.join(MODELS, 'fraud', '1', 'golden
 const EVENTS = golden.rows.slice(0, 8).map((row) => row.event);
 
 const cleanups: (() => Promise<unknown>)[] = [];
+const POOL = { threads: 1, maxAttempts: 3, injectDelayMs: 0, limits: { maxStringFeatureLength: 256 } };
 after(() => Promise.all(cleanups.map((cleanup) => cleanup())));
 
 async function startPool(options: Partial<InferencePoolOptions> & { models: readonly ModelEntry[] }): Promise<InferencePool> {
-  const pool = await InferencePool.start({ threads: 1, maxAttempts: 3, injectDelayMs: 0, ...options });
+  const pool = await InferencePool.start({ ...POOL, ...options });
   cleanups.push(() => pool.close());
   return pool;
 }
@@ -45,7 +45,7 @@ async function copyOfFraud(): Promise<{ root: string; onnx: string }> {
 const [fraud] = (await loadModelRepository(MODELS, [{ name: 'fraud', version: 1 }])) as [ModelEntry];
 
 function scoreFraud(pool: InferencePool, events: readonly TestEvent[] = EVENTS) {
-  return pool.score('fraud', 1, fraud.config.outputs, () => buildBatch(fraud.config, events));
+  return pool.score(() => jsonBatch('fraud', 1, events));
 }
 
 describe('InferencePool', () => {
@@ -62,10 +62,15 @@ describe('InferencePool', () => {
     const outcome = await scoreFraud(pool);
     assert.ok(outcome.ok);
     assert.equal(outcome.attempts, 1);
-    assert.equal(outcome.scores.scores.length, EVENTS.length);
+    const predictions = predictionsOf(outcome.reply);
     assert.deepEqual(
-      outcome.scores.labels,
+      predictions.map((p) => p.label),
       golden.rows.slice(0, 8).map((r) => r.label),
+    );
+    assert.deepEqual(
+      predictions.map((p) => [p.model_name, p.model_version, p.source_topic, p.source_offset, p.event_timestamp, p.scored_at]),
+      EVENTS.map((_, i) => ['fraud', 1, 'features', i, 1000 + i, 5000]),
+      'the worker stamps the lineage the request carried',
     );
     assert.equal(pool.busy, 0);
     assert.equal(pool.workerRestarts, 0);
@@ -74,9 +79,9 @@ describe('InferencePool', () => {
   test('a batch whose worker dies is submitted again to the replacement', HANG_GUARD, async () => {
     const pool = await startPool({ models: [fraud], injectDelayMs: 400 });
     let builds = 0;
-    const pending = pool.score('fraud', 1, fraud.config.outputs, () => {
+    const pending = pool.score(() => {
       builds++;
-      return buildBatch(fraud.config, EVENTS);
+      return jsonBatch('fraud', 1, EVENTS);
     });
     assert.equal(pool.busy, 1);
     await sleep(100); // the worker is now blocked in the injected delay, holding the batch
@@ -90,34 +95,50 @@ describe('InferencePool', () => {
     assert.ok(pool.workerRestarts >= 1);
     assert.ok(pool.batchRetries >= 1);
     assert.equal(pool.busy, 0);
+    const predictions = predictionsOf(outcome.reply);
     golden.rows.slice(0, 8).forEach((row, i) => {
-      assert.ok(Math.abs((outcome.scores.scores[i] ?? NaN) - row.score) <= 1e-5);
+      assert.ok(Math.abs((predictions[i]?.score ?? NaN) - row.score) <= 1e-5);
     });
   });
 
-  test('a batch the model rejects comes back at once as a model error, and the pool goes on', HANG_GUARD, async () => {
+  test('a request the worker cannot handle at all comes back at once as a model error, and the pool goes on', HANG_GUARD, async () => {
     const pool = await startPool({ models: [fraud] });
-    const outcome = await pool.score('fraud', 1, fraud.config.outputs, () => {
-      const batch = buildBatch(fraud.config, EVENTS);
-      const numeric = batch.feeds['numeric'];
-      assert.ok(numeric?.dtype === 'float32');
-      // 29 columns where the graph wants 30: session.run fails inside the worker.
-      const feeds = { ...batch.feeds, numeric: { dtype: 'float32', dims: [8, 29], data: numeric.data.slice(0, 8 * 29) } } as const;
-      return { feeds, transfer: [] };
+    const outcome = await pool.score(() => {
+      const batch = jsonBatch('fraud', 1, EVENTS);
+      // Row ends past the end of the values: a malformed request (a bug on the main thread), not a bad record.
+      const valueEnds = batch.request.valueEnds.map((end) => end + 1_000_000);
+      return { request: { ...batch.request, valueEnds }, transfer: [] };
     });
-    assert.equal(outcome.ok, false);
     assert.ok(!outcome.ok);
     assert.equal(outcome.kind, 'model-error');
     assert.equal(outcome.attempts, 1);
-    assert.match(outcome.message, /numeric/);
+    assert.match(outcome.message, /RangeError/);
     assert.equal(pool.batchRetries, 0);
     assert.equal(pool.workerRestarts, 0);
     assert.ok((await scoreFraud(pool)).ok);
   });
 
+  test('records that do not decode or fit the features fail alone, with their reasons, in the same reply', HANG_GUARD, async () => {
+    const pool = await startPool({ models: [fraud] });
+    const batch = jsonBatch('fraud', 1, [EVENTS[0] as TestEvent, { ...EVENTS[1], amount: 'lots' }, EVENTS[2] as TestEvent]);
+    // Row 0's value made invalid JSON, in place: the request stays well formed.
+    batch.request.values[0] = 0x7b + 1;
+    const outcome = await pool.score(() => batch);
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.message);
+    assert.deepEqual(
+      outcome.reply.failures.map((f) => [f.row, f.reason]),
+      [
+        [0, 'JSON_DECODE'],
+        [1, 'FEATURE_TYPE'],
+      ],
+    );
+    assert.equal(outcome.reply.runs, 1, 'the good row was scored in one run');
+    assert.ok((outcome.reply.ends[2] ?? 0) > (outcome.reply.ends[1] ?? 0), 'row 2 has its prediction');
+  });
+
   test('a model the worker has not loaded is a model error; describing it fails', HANG_GUARD, async () => {
     const pool = await startPool({ models: [fraud] });
-    const outcome = await pool.score('fraud', 2, fraud.config.outputs, () => buildBatch(fraud.config, EVENTS));
+    const outcome = await pool.score(() => jsonBatch('fraud', 2, EVENTS));
     assert.ok(!outcome.ok && outcome.kind === 'model-error');
     assert.match(outcome.message, /fraud:2 is not loaded/);
     await assert.rejects(pool.describe('fraud', 2), (err) => isScorerError(err, 'SCORER_ERR_MODEL_LOAD'));
@@ -128,7 +149,7 @@ describe('InferencePool', () => {
     await writeFile(onnx, 'this is not an onnx protobuf');
     const [entry] = await loadModelRepository(root, [{ name: 'fraud' }]);
     assert.ok(entry);
-    await assert.rejects(InferencePool.start({ models: [entry], threads: 2, maxAttempts: 3, injectDelayMs: 0 }), (err) => {
+    await assert.rejects(InferencePool.start({ ...POOL, models: [entry], threads: 2 }), (err) => {
       assert.ok(isScorerError(err, 'SCORER_ERR_MODEL_LOAD'));
       assert.match(err.message, /fraud:1/);
       assert.match(err.message, /failed to load/);
@@ -153,7 +174,7 @@ describe('InferencePool', () => {
   });
 
   test('a closed pool fails batches as worker crashes without retrying', HANG_GUARD, async () => {
-    const pool = await InferencePool.start({ models: [fraud], threads: 1, maxAttempts: 3, injectDelayMs: 0 });
+    const pool = await InferencePool.start({ ...POOL, models: [fraud] });
     await pool.close();
     const outcome = await scoreFraud(pool);
     assert.ok(!outcome.ok);

@@ -21,7 +21,7 @@ async function settledSoon(promise: Promise<unknown>, clock: Parameters<typeof s
 }
 
 test('an awaited revocation finishes the partition’s work in flight, commits exactly it, then settles', async () => {
-  const { clock, pool, producer, consumer, stages, assignment } = setup(undefined, undefined, undefined, AWAITED);
+  const { clock, pool, producer, consumer, stages, assignment } = setup(undefined, AWAITED);
   pool.hold = true;
   assert.equal(await stages.intake.batch(batch(0, 0, range(10))), 10);
   await settle(clock, 2);
@@ -47,7 +47,7 @@ test('an awaited revocation finishes the partition’s work in flight, commits e
 });
 
 test('partitions that stay keep flowing while another one is revoked', async () => {
-  const { clock, pool, producer, consumer, stages, assignment } = setup(undefined, undefined, undefined, AWAITED);
+  const { clock, pool, producer, consumer, stages, assignment } = setup(undefined, AWAITED);
   pool.hold = true;
   await stages.intake.batch(batch(0, 0, range(4)));
   await settle(clock, 2);
@@ -66,9 +66,12 @@ test('partitions that stay keep flowing while another one is revoked', async () 
 });
 
 test('past the revocation budget the acknowledged part is committed and the rest dropped', async () => {
-  const { clock, pool, producer, consumer, stages, assignment } = setup({ globalBudget: 1000, partitionBudget: 500 }, undefined, undefined, {
-    revocation: { awaited: true, budgetMs: 100 },
-  });
+  const { clock, pool, producer, consumer, stages, assignment } = setup(
+    { globalBudget: 1000, partitionBudget: 500 },
+    {
+      revocation: { awaited: true, budgetMs: 100 },
+    },
+  );
   await stages.intake.batch(batch(0, 0, range(3)));
   await settle(clock);
   assert.equal(producer.sent.length, 3);
@@ -87,7 +90,7 @@ test('past the revocation budget the acknowledged part is committed and the rest
 });
 
 test('a partition lost during the wait ends the wait and commits nothing more', async () => {
-  const { clock, pool, consumer, stages, assignment } = setup(undefined, undefined, undefined, AWAITED);
+  const { clock, pool, consumer, stages, assignment } = setup(undefined, AWAITED);
   pool.hold = true;
   await stages.intake.batch(batch(0, 0, range(4)));
   await settle(clock, 2);
@@ -115,7 +118,7 @@ test('a consumer that does not wait gets what was acknowledged committed at once
 });
 
 test('shutdown during an awaited revocation stops the wait', async () => {
-  const { clock, pool, consumer, stages, assignment } = setup(undefined, undefined, undefined, AWAITED);
+  const { clock, pool, consumer, stages, assignment } = setup(undefined, AWAITED);
   pool.hold = true;
   await stages.intake.batch(batch(0, 0, range(4)));
   await settle(clock, 2);

@@ -1,0 +1,71 @@
+/**
+ * One batch as the inference worker takes it: the records' values copied back to back into one buffer
+ * and their lineage in typed arrays, all transferred, so the only per-record work on the Kafka thread is
+ * a copy of the bytes. Built afresh for every attempt, since posting a request detaches its buffers.
+ */
+import { JSON_RECORD } from '../codecs/input-format.ts';
+import type { OutputSpec } from '../codecs/prediction-encoder.ts';
+import type { BatchInput } from '../inference/pool.ts';
+import type { Work } from './work.ts';
+
+export interface RequestContext {
+  readonly name: string;
+  readonly version: number;
+  readonly output: OutputSpec;
+  /** The text of a writer schema intake found loaded. */
+  readonly writerSchema: (schemaId: number) => string;
+}
+
+/** What a request reads of one admitted record. */
+export type RequestRow = Pick<Work, 'record' | 'schemaId' | 'topic' | 'partition' | 'offset' | 'timestamp'>;
+
+export function recordsRequest(context: RequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput {
+  const rows = items.length;
+  let total = 0;
+  for (const w of items) total += w.record.value?.length ?? 0;
+  const values = new Uint8Array(new ArrayBuffer(total));
+  const valueEnds = new Int32Array(rows);
+  const schemaIds = new Int32Array(rows);
+  const topicIndex = new Uint16Array(rows);
+  const partitions = new Int32Array(rows);
+  const offsets = new Float64Array(rows);
+  const timestamps = new Float64Array(rows);
+  const topics: string[] = [];
+  const writerSchemas: Record<number, string> = {};
+  let at = 0;
+  for (let i = 0; i < rows; i++) {
+    const w = items[i] as RequestRow;
+    const value = w.record.value as Buffer;
+    values.set(value, at);
+    at += value.length;
+    valueEnds[i] = at;
+    schemaIds[i] = w.schemaId;
+    if (w.schemaId !== JSON_RECORD && writerSchemas[w.schemaId] === undefined) writerSchemas[w.schemaId] = context.writerSchema(w.schemaId);
+    let t = topics.indexOf(w.topic);
+    if (t < 0) t = topics.push(w.topic) - 1;
+    topicIndex[i] = t;
+    partitions[i] = w.partition;
+    offsets[i] = w.offset;
+    timestamps[i] = w.timestamp;
+  }
+  return {
+    request: {
+      kind: 'score-records',
+      model: context.name,
+      version: context.version,
+      rows,
+      values,
+      valueEnds,
+      schemaIds,
+      writerSchemas,
+      topics,
+      topicIndex,
+      partitions,
+      offsets,
+      timestamps,
+      output: context.output,
+      scoredAt,
+    },
+    transfer: [values.buffer, valueEnds.buffer, schemaIds.buffer, topicIndex.buffer, partitions.buffer, offsets.buffer, timestamps.buffer],
+  };
+}
