@@ -670,10 +670,10 @@ for (const client of CLIENTS) {
     }
     records.push({ topic: one, key: null, value: null, headers: NO_HEADERS });
     await producer.send(records);
-    const [gotOne, gotTwo] = await Promise.all([
-      collect(one, (all) => all.length >= records.filter((r) => r.topic === one).length, WAIT_MS),
-      collect(two, (all) => all.length >= records.filter((r) => r.topic === two).length, WAIT_MS),
-    ]);
+    // Every value is distinct; wait for all of them, not for as many records: kafkajs (not idempotent)
+    // may write some twice when it retries a request, and duplicates would end the wait early.
+    const everyValue = (name: string) => (all: readonly Collected[]) => new Set(values(all)).size >= records.filter((r) => r.topic === name).length;
+    const [gotOne, gotTwo] = await Promise.all([collect(one, everyValue(one), WAIT_MS), collect(two, everyValue(two), WAIT_MS)]);
     for (const [name, got, count] of [
       [one, gotOne, 6],
       [two, gotTwo, 3],
