@@ -40,22 +40,26 @@ const url =
 const fn = (pattern: RegExp) => (frame: Frame) => pattern.test(frame.functionName);
 const both = (a: (f: Frame) => boolean, b: (f: Frame) => boolean) => (frame: Frame) => a(frame) && b(frame);
 
+// Since the hot-path change the inference workers decode, extract, pack, run and encode
+// (src/inference/score-records.ts); the main thread screens (input-format.ts) and builds the request.
 const RULES: readonly Rule[] = [
   ['idle', fn(/^\((idle)\)$|^atomicsWaitLoop$/)],
   ['GC', fn(/^\(garbage collector\)$/)],
   ['inference', url('onnxruntime-node', 'src/inference/session.ts')],
-  ['worker round trip', url('/piscina/', 'src/inference/pool.ts', 'src/inference/worker.ts')],
+  ['worker round trip', url('/piscina/', 'src/inference/pool.ts', 'src/inference/worker.ts', 'src/models/records-request.ts')],
   ['commit', url('src/kafka/platformatic/commit.ts', 'src/delivery/at-least-once.ts', 'src/delivery/committer.ts')],
   ['produce', url('src/kafka/platformatic/producer.ts', 'src/kafka/kafkajs/producer.ts', '/producer/', 'murmur2')],
   ['client fetch and record parsing', url('src/kafka/', '/clients/consumer/', '/kafkajs/src/consumer/')],
-  ['prediction encoding', url('src/delivery/outcomes.ts', 'src/delivery/dead-letter.ts')],
+  ['prediction encoding', url('src/delivery/outcomes.ts', 'src/delivery/dead-letter.ts', 'src/codecs/prediction-encoder.ts', 'src/codecs/prediction.ts')],
   ['prediction encoding', both(url('/avsc/', 'src/codecs/avro.ts'), fn(/write|encode|toBuffer/i))],
-  ['value decode', url('/avsc/', 'src/codecs/avro.ts', 'src/codecs/json.ts', 'src/codecs/input-decoder.ts', 'src/codecs/wire-format.ts')],
+  ['value decode', url('/avsc/', 'src/codecs/avro.ts', 'src/codecs/avro-reader.ts', 'src/codecs/json.ts', 'src/codecs/wire-format.ts')],
   ['tensor packing', both(url('src/codecs/features.ts'), fn(/pack/))],
   ['feature extraction', url('src/codecs/features.ts', 'src/codecs/feature-fields.ts')],
   ['sequencing and sending', url('src/delivery/', 'src/intake/ledger.ts', 'src/core/keyed-ring.ts')],
-  ['intake and batching', url('src/intake/', 'src/batching/', 'src/models/', 'src/stages.ts')],
+  ['intake and batching', url('src/intake/', 'src/batching/', 'src/models/', 'src/stages.ts', 'src/codecs/input-format.ts')],
   ['metrics and logging', url('/prom-client/', '/pino/', 'src/observability/')],
+  // The worker's own loop around the stages above: slicing rows, outcomes, timings.
+  ['worker round trip', url('src/inference/score-records.ts', 'src/inference/output-columns.ts')],
 ];
 
 /** Shared client code: network, protocol encoding and parsing, checksums. */
