@@ -27,7 +27,7 @@ def _fields_yaml(fields: tuple[F.Field, ...]) -> list[str]:
     return lines
 
 
-def config_yaml(name: str, description: str, with_categorical: bool, max_batch: int) -> str:
+def config_yaml(name: str, description: str, with_categorical: bool) -> str:
     lines = [GENERATED.rstrip(), f"name: {name}", f"description: {json.dumps(description)}", "inputs:"]
     lines += ["  - name: numeric", "    dtype: float32", "    fields:"] + _fields_yaml(F.NUMERIC)
     if with_categorical:
@@ -38,7 +38,8 @@ def config_yaml(name: str, description: str, with_categorical: bool, max_batch: 
         "  score: { output: probabilities, index: 1 }",
         "  label: { output: label }",
         "missingRequired: dlq",
-        f"batching: {{ maxBatchSize: {max_batch}, maxDelayMs: 2 }}",
+        # No batch size: the cap follows the measured batch time (batching.targetBatchMs).
+        "batching: { maxDelayMs: 2 }",
     ]
     return "\n".join(lines) + "\n"
 

@@ -60,13 +60,12 @@ class ModelSpec:
     description: str
     with_categorical: bool
     golden_rows: int
-    max_batch: int
 
 
 FRAUD = ModelSpec("fraud", "Payment fraud classifier: gradient-boosted trees over 30 numeric and 3 categorical "
-                  "features, scaling and one-hot encoding inside the graph.", True, 512, 256)
+                  "features, scaling and one-hot encoding inside the graph.", True, 512)
 HEAVY = ModelSpec("heavy", "Inference-heavy MLP (two hidden layers of 1024) over the 30 numeric payment features.",
-                  False, 128, 64)
+                  False, 128)
 
 
 def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator) -> None:
@@ -79,7 +78,7 @@ def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator) -> Non
     convert.assert_agrees(spec.name, pipeline.predict_proba(x), proba, TOLERANCE)
 
     out = ROOT / "models" / spec.name / "1"
-    config = artifacts.config_yaml(spec.name, spec.description, spec.with_categorical, spec.max_batch)
+    config = artifacts.config_yaml(spec.name, spec.description, spec.with_categorical)
     artifacts.write_text(out / "config.yaml", config)
     artifacts.write_golden(out / "golden.json", artifacts.golden(spec.name, artifacts.events(rng, batch), label, proba))
     (out / "model.onnx").write_bytes(model.SerializeToString())

@@ -73,6 +73,13 @@ export class BatchTimeModel {
     return this.#alpha + this.#beta * rows;
   }
 
+  /** The most rows whose predicted service time fits in `ms` (Infinity with no cost per row; may be below 1). */
+  rowsWithin(ms: number): number {
+    this.#refresh();
+    // The epsilon keeps a fit that lands exactly on a row count (199.99999 for 200) from losing that row.
+    return this.#beta > 0 ? Math.floor((ms - this.#alpha) / this.#beta + 1e-9) : Infinity;
+  }
+
   /** Fixed cost per batch, ms; never negative. */
   get alpha(): number {
     this.#refresh();

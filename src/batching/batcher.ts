@@ -3,6 +3,13 @@
  * slot is free. It goes at once if enough rows are queued to keep up with the arrival rate, else it waits
  * for the first of: enough rows, the oldest row having waited maxDelayMs. At low load the smallest
  * sufficient batch is 1, so a lone row is not held back; under load batches grow on their own.
+ *
+ * How far they grow follows the model rather than a number fixed per model: with targetBatchMs the cap is
+ * the largest batch whose predicted compute time fits in it, never above maxBatchSize. Compute time is
+ * what the worker itself spent (a line of its own): the round trip also counts the wait behind the batch
+ * a worker already holds, which would halve the cap exactly when the model is saturated.
+ * A cheap model (the fraud trees, ~3 µs a row) reaches maxBatchSize; an expensive one (the heavy MLP)
+ * stops where a batch would hold its rows, and every row queued behind it, longer than the target.
  */
 
 import type { Clock, Scheduler } from '../core/clock.ts';
@@ -17,7 +24,10 @@ export interface BatchInfo {
 }
 
 export interface BatcherOptions<T> {
+  /** The hard cap on rows per batch. */
   maxBatchSize: number;
+  /** Service time a batch may take, ms: the cap follows the batch-time line (see the header). @defaultValue none: the cap is maxBatchSize */
+  targetBatchMs?: number;
   maxDelayMs: number;
   /** At most this many batches in flight. */
   slots: number;
@@ -35,6 +45,8 @@ export interface BatcherOptions<T> {
   dispatch(items: T[], info: BatchInfo): void;
   /** Batch time model; pass one to seed or share it. @defaultValue a new BatchTimeModel() */
   model?: BatchTimeModel;
+  /** Worker compute time per batch, for the cap. @defaultValue a new BatchTimeModel() */
+  computeModel?: BatchTimeModel;
   /** Window over which arrivals are counted. @defaultValue 50 */
   rateWindowMs?: number;
   /** Half-life of the arrival-rate average. @defaultValue 500 */
@@ -43,6 +55,7 @@ export interface BatcherOptions<T> {
 
 export class MicroBatcher<T> {
   readonly #maxBatchSize: number;
+  readonly #targetBatchMs: number | undefined;
   readonly #maxDelayMs: number;
   readonly #slots: number;
   readonly #workers: number;
@@ -50,6 +63,7 @@ export class MicroBatcher<T> {
   readonly #scheduler: Scheduler;
   readonly #dispatch: (items: T[], info: BatchInfo) => void;
   readonly #model: BatchTimeModel;
+  readonly #compute: BatchTimeModel;
   readonly #rate: ArrivalRate;
   readonly #lanes = new RoundRobinLanes<T>();
   #inFlight = 0;
@@ -64,11 +78,12 @@ export class MicroBatcher<T> {
   constructor(options: BatcherOptions<T>) {
     const { maxBatchSize, maxDelayMs, slots } = options;
     const valid = Number.isInteger(maxBatchSize) && maxBatchSize >= 1 && Number.isInteger(slots) && slots >= 1;
-    if (!valid || !(maxDelayMs >= 0)) {
-      const message = 'batcher needs integer maxBatchSize >= 1, slots >= 1, maxDelayMs >= 0';
-      throw new ScorerError('SCORER_ERR_INVARIANT', message, { details: { maxBatchSize, maxDelayMs, slots } });
+    if (!valid || !(maxDelayMs >= 0) || !(options.targetBatchMs === undefined || options.targetBatchMs > 0)) {
+      const message = 'batcher needs integer maxBatchSize >= 1, slots >= 1, maxDelayMs >= 0, targetBatchMs > 0';
+      throw new ScorerError('SCORER_ERR_INVARIANT', message, { details: { maxBatchSize, maxDelayMs, slots, targetBatchMs: options.targetBatchMs } });
     }
     this.#maxBatchSize = maxBatchSize;
+    this.#targetBatchMs = options.targetBatchMs;
     this.#maxDelayMs = maxDelayMs;
     this.#slots = slots;
     this.#workers = Math.min(slots, Math.max(1, options.workers ?? slots));
@@ -76,6 +91,7 @@ export class MicroBatcher<T> {
     this.#scheduler = options.scheduler;
     this.#dispatch = options.dispatch;
     this.#model = options.model ?? new BatchTimeModel();
+    this.#compute = options.computeModel ?? new BatchTimeModel();
     this.#rate = new ArrivalRate(options.rateWindowMs, options.rateHalfLifeMs);
   }
 
@@ -89,9 +105,13 @@ export class MicroBatcher<T> {
     if (this.#inFlight < this.#slots) this.#pump();
   }
 
-  /** A dispatched batch finished: frees its slot and teaches the model its service time. */
-  complete(rows: number, serviceMs: number): void {
+  /**
+   * A dispatched batch finished: frees its slot and teaches the models its service time (the round trip)
+   * and its compute time (the worker's own; the round trip when not known).
+   */
+  complete(rows: number, serviceMs: number, computeMs = serviceMs): void {
     this.#model.record(rows, serviceMs);
+    this.#compute.record(rows, computeMs);
     this.release();
   }
 
@@ -132,17 +152,24 @@ export class MicroBatcher<T> {
     return this.#rate.perMs() * 1000;
   }
 
+  /** The most rows a batch may have now: maxBatchSize, or less where targetBatchMs says so (header). */
+  get batchCap(): number {
+    if (this.#targetBatchMs === undefined) return this.#maxBatchSize;
+    return Math.min(this.#maxBatchSize, Math.max(1, this.#compute.rowsWithin(this.#targetBatchMs)));
+  }
+
   /**
    * The smallest batch that keeps up with the arrival rate λ on `workers` workers with s(b) = α + βb:
-   * c·b / (α + βb) ≥ λ  ⇔  b ≥ λα / (c − λβ) (notes §5); maxBatchSize when no batch size keeps up.
+   * c·b / (α + βb) ≥ λ  ⇔  b ≥ λα / (c − λβ) (notes §5); the cap when no batch size keeps up.
    */
   get minBatchSize(): number {
+    const cap = this.batchCap;
     const lambda = this.#rate.perMs();
     if (lambda <= 0) return 1;
     const spare = this.#workers - lambda * this.#model.beta;
-    if (spare <= 0) return this.#maxBatchSize;
+    if (spare <= 0) return cap;
     const b = Math.ceil((lambda * this.#model.alpha) / spare);
-    return Math.min(this.#maxBatchSize, Math.max(1, b));
+    return Math.min(cap, Math.max(1, b));
   }
 
   /** Re-entrant calls (from dispatch, or push/complete inside it) only ask the running loop to go again. */
@@ -168,7 +195,7 @@ export class MicroBatcher<T> {
       // would leave smaller than worker-driven batching makes it once a worker frees. Measured on the
       // heavy MLP, where a call costs about a millisecond at any size, queueing the smallest sufficient
       // batch kept the worker at the edge of its capacity and the backlog grew at 10,000 events/s.
-      if (this.#inFlight >= this.#workers && this.#lanes.size < this.#maxBatchSize) return;
+      if (this.#inFlight >= this.#workers && this.#lanes.size < this.batchCap) return;
       const waited = this.#clock.now() - this.#oldestAt;
       if (waited < this.#maxDelayMs && this.#lanes.size < this.minBatchSize) {
         this.#armTimer(this.#maxDelayMs - waited);
@@ -182,7 +209,7 @@ export class MicroBatcher<T> {
   #dispatchOne(): void {
     this.#disarmTimer(); // it was set for the oldest row, which is about to leave
     const items: T[] = [];
-    const oldestEnqueuedAt = this.#lanes.take(this.#maxBatchSize, items);
+    const oldestEnqueuedAt = this.#lanes.take(this.batchCap, items);
     this.#oldestAt = this.#lanes.oldest();
     this.#inFlight++;
     this.#dispatch(items, { oldestEnqueuedAt });

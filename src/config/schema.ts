@@ -207,7 +207,13 @@ export const configSchema: ShapeOf<ScorerConfig> = {
     batching: {
       kind: 'object',
       fields: {
-        maxBatchSize: int({ doc: 'Upper bound on rows per inference task', default: 256, min: 1 }),
+        maxBatchSize: int({ doc: 'Hard upper bound on rows per inference task', default: 1024, min: 1 }),
+        targetBatchMs: num({
+          doc: "Compute time one batch may take: the batch cap follows the model's measured batch-time line, at most maxBatchSize",
+          default: 10,
+          min: 0,
+          exclusive: true,
+        }),
         maxDelayMs: num({
           doc: 'How long the oldest queued row may wait for more rows when a worker is free',
           default: 2,

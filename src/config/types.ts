@@ -137,8 +137,10 @@ export interface ScorerConfig {
     maxStringFeatureLength: number;
   };
   batching: {
-    /** Upper bound on rows per inference task. @defaultValue 256 */
+    /** Hard upper bound on rows per inference task. @defaultValue 1024 */
     maxBatchSize: number;
+    /** Compute time one batch may take; the cap follows the measured batch-time line. @defaultValue 10 */
+    targetBatchMs: number;
     /** How long the oldest queued row may wait for more rows when a worker is free. @defaultValue 2 */
     maxDelayMs: number;
   };

@@ -41,6 +41,7 @@ export interface ModelConfig {
   readonly batching?: {
     readonly maxBatchSize?: number;
     readonly maxDelayMs?: number;
+    readonly targetBatchMs?: number;
   };
 }
 

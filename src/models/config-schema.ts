@@ -139,8 +139,8 @@ function checkBatching(raw: unknown, problems: Problems): ModelConfig['batching'
     problems.add('batching', 'must be a mapping');
     return undefined;
   }
-  checkKeys(raw, 'batching', ['maxBatchSize', 'maxDelayMs'], problems);
-  const batching: { maxBatchSize?: number; maxDelayMs?: number } = {};
+  checkKeys(raw, 'batching', ['maxBatchSize', 'maxDelayMs', 'targetBatchMs'], problems);
+  const batching: { maxBatchSize?: number; maxDelayMs?: number; targetBatchMs?: number } = {};
   if (raw['maxBatchSize'] !== undefined) {
     const size = integerAtLeast(raw['maxBatchSize'], 1, 'batching.maxBatchSize', problems);
     if (size !== undefined) batching.maxBatchSize = size;
@@ -149,6 +149,11 @@ function checkBatching(raw: unknown, problems: Problems): ModelConfig['batching'
     const delay = raw['maxDelayMs'];
     if (typeof delay === 'number' && Number.isFinite(delay) && delay >= 0) batching.maxDelayMs = delay;
     else problems.add('batching.maxDelayMs', 'must be a number >= 0');
+  }
+  if (raw['targetBatchMs'] !== undefined) {
+    const target = raw['targetBatchMs'];
+    if (typeof target === 'number' && Number.isFinite(target) && target > 0) batching.targetBatchMs = target;
+    else problems.add('batching.targetBatchMs', 'must be a number > 0');
   }
   return batching;
 }

@@ -32,12 +32,13 @@ export interface WorkerTimings {
 }
 
 export interface ModelMetrics {
-  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number): void;
+  /** `cap`: the rows the model's next batch may have (MicroBatcher#batchCap). */
+  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void;
 }
 
 export interface ModelStageOptions {
   readonly models: readonly ModelEntry[];
-  readonly batching: { readonly maxBatchSize: number; readonly maxDelayMs: number };
+  readonly batching: { readonly maxBatchSize: number; readonly maxDelayMs: number; readonly targetBatchMs: number };
   /** Inference threads, and batches each may hold (one running, the rest queued at the thread). */
   readonly inference: { readonly threads: number; readonly depth: number };
   readonly pool: ScoringPool;
@@ -106,6 +107,7 @@ export class ModelStage {
       batcher: new MicroBatcher<Work>({
         maxBatchSize: config.batching?.maxBatchSize ?? this.#o.batching.maxBatchSize,
         maxDelayMs: config.batching?.maxDelayMs ?? this.#o.batching.maxDelayMs,
+        targetBatchMs: config.batching?.targetBatchMs ?? this.#o.batching.targetBatchMs,
         slots: this.#o.inference.threads * this.#o.inference.depth,
         workers: this.#o.inference.threads,
         clock: this.#o.clock,
@@ -139,8 +141,8 @@ export class ModelStage {
     }
     if (serviceMs === undefined) runtime.batcher.release();
     else {
-      runtime.batcher.complete(live.length, serviceMs);
-      this.#o.metrics.recordBatch(runtime.id, live.length, timings, started - oldestEnqueuedAt);
+      runtime.batcher.complete(live.length, serviceMs, timings.decodeMs + timings.inferMs + timings.encodeMs);
+      this.#o.metrics.recordBatch(runtime.id, live.length, timings, started - oldestEnqueuedAt, runtime.batcher.batchCap);
       // One line per batch, never per message; at the default level this costs nanoseconds.
       this.#o.log.debug({ model: runtime.id, rows: live.length, ...timings, waitMs: started - oldestEnqueuedAt }, 'batch scored');
     }

@@ -34,6 +34,7 @@ export class ScorerMetrics {
   readonly predictionsProduced: Counter<'model'>;
   readonly dlqRecords: Counter<'reason'>;
   readonly batchSize: Histogram<'model'>;
+  readonly batchCap: Gauge<'model'>;
   readonly inferenceSeconds: Histogram<'model'>;
   /** The inference worker decoding a batch's records and extracting their features. */
   readonly workerDecodeSeconds: Histogram<'model'>;
@@ -75,6 +76,11 @@ export class ScorerMetrics {
     this.predictionsProduced = counter('predictions_produced_total', 'Predictions acknowledged by the brokers', ['model']);
     this.dlqRecords = counter('dlq_records_total', 'Records sent to the dead-letter topic', ['reason']);
     this.batchSize = histogram('batch_size_rows', 'Rows per inference batch', BUCKETS.batchSize, ['model']);
+    this.batchCap = gauge(
+      'batch_cap_rows',
+      'Rows the next batch may have: what batching.targetBatchMs allows by the measured batch time, at most maxBatchSize',
+      ['model'],
+    );
     this.inferenceSeconds = histogram('inference_seconds', 'Model run time of one batch (packing and bisecting included)', BUCKETS.inference, ['model']);
     this.workerDecodeSeconds = histogram('worker_decode_seconds', 'Decoding and feature extraction of one batch, in its inference worker', BUCKETS.inference, [
       'model',

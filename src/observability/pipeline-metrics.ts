@@ -38,8 +38,9 @@ export class PromPipelineMetrics implements StageMetrics {
     if (records > 0) this.#m.eventsConsumed.inc({ topic }, records);
   }
 
-  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number): void {
+  recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void {
     this.#m.batchSize.observe({ model }, rows);
+    this.#m.batchCap.set({ model }, cap);
     this.#m.inferenceSeconds.observe({ model }, timings.inferMs / 1000);
     this.#m.workerDecodeSeconds.observe({ model }, timings.decodeMs / 1000);
     this.#m.workerEncodeSeconds.observe({ model }, timings.encodeMs / 1000);

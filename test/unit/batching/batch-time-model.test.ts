@@ -27,6 +27,15 @@ describe('BatchTimeModel', () => {
     close(model.predict(1000), 52, 1e-6, 'predict');
   });
 
+  it('says how many rows fit a service time, and that any number does when rows cost nothing', () => {
+    const model = new BatchTimeModel();
+    for (const rows of [1, 8, 64, 256]) model.record(rows, 2 + 0.05 * rows);
+    assert.equal(model.rowsWithin(12), 200);
+    assert.ok(model.rowsWithin(1) < 1, 'below the fixed cost no row fits');
+    const flat = new BatchTimeModel({ priorBeta: 0 });
+    assert.equal(flat.rowsWithin(5), Infinity);
+  });
+
   it('fits noisy samples by least squares', () => {
     const random = seededRandom(7);
     const model = new BatchTimeModel();

@@ -264,3 +264,46 @@ describe('MicroBatcher with batches queued at the workers (slots > workers)', ()
     );
   });
 });
+
+describe('MicroBatcher cap from the batch-time line (targetBatchMs)', () => {
+  /** Teaches the compute line s(b) = 1 + 0.1·b ms, with round trips twice as long (a batch queued behind another). */
+  function teach(batcher: MicroBatcher<string>): void {
+    for (const rows of [10, 20, 40, 80]) {
+      for (let i = 0; i < rows; i++) batcher.push('teach', `t${rows}-${i}`);
+      while (batcher.inFlight > 0) batcher.complete(rows, 2 * (1 + 0.1 * rows), 1 + 0.1 * rows);
+    }
+  }
+
+  it('caps a batch at the most rows whose compute time fits the target, not at maxBatchSize', () => {
+    const { batches, batcher } = setup({ maxBatchSize: 1024, targetBatchMs: 10 });
+    teach(batcher);
+    assert.equal(batcher.batchCap, 90, '(10 - 1) / 0.1: the round trip, twice as long, does not halve it');
+    batches.length = 0;
+    for (let i = 0; i < 200; i++) batcher.push('p0', `r${i}`);
+    while (batcher.queued > 0) batcher.complete(batches.at(-1)?.items.length ?? 1, 1, 1 + 0.1 * (batches.at(-1)?.items.length ?? 1));
+    assert.ok(
+      batches.every((b) => b.items.length <= 90),
+      `batch sizes ${batches.map((b) => b.items.length)}`,
+    );
+    assert.equal(
+      batches.reduce((n, b) => n + b.items.length, 0),
+      200,
+    );
+  });
+
+  it('never above maxBatchSize, never below one row, and fixed without a target', () => {
+    const cheap = setup({ maxBatchSize: 64, targetBatchMs: 10 });
+    teach(cheap.batcher);
+    assert.equal(cheap.batcher.batchCap, 64);
+    const tight = setup({ maxBatchSize: 64, targetBatchMs: 0.5 });
+    teach(tight.batcher);
+    assert.equal(tight.batcher.batchCap, 1, 'a target below the fixed cost still lets one row through');
+    const fixed = setup({ maxBatchSize: 64 });
+    teach(fixed.batcher);
+    assert.equal(fixed.batcher.batchCap, 64);
+  });
+
+  it('refuses a target that is not positive', () => {
+    assert.throws(() => setup({ targetBatchMs: 0 }), isScorerError);
+  });
+});

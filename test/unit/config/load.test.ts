@@ -14,7 +14,8 @@ test('fills every default, including the derived ones', () => {
   assert.deepEqual(config.kafka.brokers, ['localhost:9092']);
   assert.equal(config.kafka.consumer.sessionTimeoutMs, 30000);
   assert.equal(config.kafka.producer.compression, 'none');
-  assert.equal(config.batching.maxBatchSize, 256);
+  assert.equal(config.batching.maxBatchSize, 1024);
+  assert.equal(config.batching.targetBatchMs, 10);
   assert.equal(config.backpressure.resumeRatio, 0.5);
   assert.equal(config.http.port, 9464);
   assert.equal(config.log.level, 'info');
@@ -178,7 +179,8 @@ test('without a file, relative paths resolve against the working directory', () 
 
 test('a null value counts as absent, so the default applies', () => {
   const config = loadConfig({ overrides: { ...minimal(), batching: { maxBatchSize: null }, kafka: null } });
-  assert.equal(config.batching.maxBatchSize, 256);
+  assert.equal(config.batching.maxBatchSize, 1024);
+  assert.equal(config.batching.targetBatchMs, 10);
   assert.deepEqual(config.kafka.brokers, ['localhost:9092']);
 });
 

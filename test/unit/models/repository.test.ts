@@ -23,7 +23,7 @@ outputs:
   score: { output: probabilities, index: 1 }
   label: { output: label }
 missingRequired: dlq
-batching: { maxBatchSize: 128, maxDelayMs: 2 }
+batching: { maxBatchSize: 128, maxDelayMs: 2, targetBatchMs: 5 }
 `;
 
 const roots: string[] = [];
@@ -63,7 +63,7 @@ describe('loadModelRepository', () => {
     assert.ok(path.isAbsolute(entry.onnxPath));
     assert.deepEqual(entry.config.inputs[0]?.fields[1], { field: 'device.risk', default: 0.5 });
     assert.deepEqual(entry.config.outputs, { score: { output: 'probabilities', index: 1 }, label: { output: 'label' } });
-    assert.deepEqual(entry.config.batching, { maxBatchSize: 128, maxDelayMs: 2 });
+    assert.deepEqual(entry.config.batching, { maxBatchSize: 128, maxDelayMs: 2, targetBatchMs: 5 });
     assert.ok(Object.isFrozen(entry.config.inputs[0]?.fields));
   });
 
@@ -146,7 +146,7 @@ outputs:
   label: 5
   extra: {}
 missingRequired: skip
-batching: { maxBatchSize: 0, maxDelayMs: -1, other: 1 }
+batching: { maxBatchSize: 0, maxDelayMs: -1, targetBatchMs: 0, other: 1 }
 `;
     const problems = await loadProblems(await repository(model('fraud', 1, bad)));
     const file = path.join('fraud', '1', 'config.yaml');
@@ -173,6 +173,7 @@ batching: { maxBatchSize: 0, maxDelayMs: -1, other: 1 }
       'missingRequired must be dlq',
       'batching.maxBatchSize must be an integer >= 1',
       'batching.maxDelayMs must be a number >= 0',
+      'batching.targetBatchMs must be a number > 0',
       'batching.other is not a known setting',
     ];
     for (const text of expected)
