@@ -125,7 +125,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       setInterval(() => stages.intake.evaluateBackpressure(), 100),
       // The share of partition-time spent paused over the last window: a saturation signal for autoscaling.
       setInterval(() => metrics.pausedTimeRatio.set(stages.backpressure.pausedTimeRatio()), 5000),
-      setInterval(() => stages.intake.publishLag(), config.commit.intervalMs),
+      setInterval(() => stages.intake.publishLag(systemClock.now()), config.commit.intervalMs),
     ];
     log.info(
       {

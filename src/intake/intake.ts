@@ -18,6 +18,7 @@ import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer } from '..
 import type { ModelLane } from '../models/stage.ts';
 import type { Work } from '../models/work.ts';
 import type { BackpressureController } from './backpressure.ts';
+import { LagSeconds } from './lag-seconds.ts';
 import type { PartitionLedger } from './ledger.ts';
 import type { PartitionTable } from './partition-table.ts';
 import { screen } from './screen.ts';
@@ -31,7 +32,8 @@ export interface IntakeMetrics {
   recordConsumed(topic: string, records: number): void;
   /** inSystem: events held in memory; used: the uncommitted window checked against the budget. */
   recordLoad(inSystem: number, used: number, pausedPartitions: number): void;
-  recordLag(topic: string, partition: number, lagRecords: number): void;
+  /** `lagSeconds` undefined: not known yet (no rate measured). */
+  recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void;
   recordRebalance(): void;
   forgetPartition(topic: string, partition: number): void;
 }
@@ -93,6 +95,7 @@ export class Intake {
   #stopping = false;
   #admitting: Promise<unknown> = Promise.resolve();
   readonly #finishing = new Set<Finishing>();
+  readonly #lagSeconds = new LagSeconds();
 
   constructor(options: IntakeOptions) {
     this.#o = options;
@@ -308,12 +311,19 @@ export class Intake {
     return out;
   }
 
-  /** Lag in records per owned partition: the log end offset against the acknowledged watermark. */
-  publishLag(): void {
+  /**
+   * Lag per owned partition, in records (the log end offset against the acknowledged watermark) and in
+   * seconds at the partition's recent rate (lag-seconds.ts). `nowMs`: a monotonic clock.
+   */
+  publishLag(nowMs: number): void {
+    const owned = new Set<string>();
     for (const ledger of this.#o.table.all()) {
+      owned.add(ledger.key);
       const watermark = ledger.watermark() ?? ledger.highWatermark;
-      this.#o.metrics.recordLag(ledger.topic, ledger.partition, ledger.highWatermark - watermark);
+      const lag = ledger.highWatermark - watermark;
+      this.#o.metrics.recordLag(ledger.topic, ledger.partition, lag, this.#lagSeconds.seconds(ledger.key, watermark, lag, nowMs));
     }
+    this.#lagSeconds.retain(owned);
   }
 
   // ---- shutdown ----------------------------------------------------------------------------------

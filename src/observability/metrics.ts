@@ -50,6 +50,7 @@ export class ScorerMetrics {
   /** Share of recent partition-time spent paused (0..1). */
   readonly pausedTimeRatio: Gauge;
   readonly consumerLag: Gauge<PartitionLabels>;
+  readonly consumerLagSeconds: Gauge<PartitionLabels>;
   readonly commits: Counter;
   readonly commitFailures: Counter;
   readonly poolBusyRatio: Gauge;
@@ -93,6 +94,11 @@ export class ScorerMetrics {
     this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure');
     this.pausedTimeRatio = gauge('paused_time_ratio', 'Share of partition-time spent paused over the last 5 s');
     this.consumerLag = gauge('consumer_lag', 'Records between the log end offset and the acknowledged watermark', partition);
+    this.consumerLagSeconds = gauge(
+      'consumer_lag_seconds',
+      "Lag in records over the partition's recent acknowledged rate; +Inf when it lags and makes no progress",
+      partition,
+    );
     this.commits = counter('commits_total', 'Offset commits that succeeded');
     this.commitFailures = counter('commit_failures_total', 'Offset commits that failed');
     this.poolBusyRatio = gauge('pool_busy_ratio', 'Share of worker threads running a batch');
@@ -119,6 +125,7 @@ export class ScorerMetrics {
   /** Drops the per-partition series of a revoked partition, so a departed partition stops reporting lag. */
   removePartition(topic: string, partition: number): void {
     this.consumerLag.remove({ topic, partition });
+    this.consumerLagSeconds.remove({ topic, partition });
   }
 
   /** Typed shorthand for the DLQ counter: reasons are the closed set of src/errors.ts. */

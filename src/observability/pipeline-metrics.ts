@@ -71,8 +71,9 @@ export class PromPipelineMetrics implements StageMetrics {
     this.#m.pausedPartitions.set(pausedPartitions);
   }
 
-  recordLag(topic: string, partition: number, lagRecords: number): void {
+  recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void {
     this.#m.consumerLag.set({ topic, partition }, Math.max(0, lagRecords));
+    if (lagSeconds !== undefined) this.#m.consumerLagSeconds.set({ topic, partition }, lagSeconds);
   }
 
   recordCommit(ok: boolean): void {
