@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import avsc from 'avsc';
 import { AvroReader } from '../../../src/codecs/avro-reader.ts';
 import { writeHeader } from '../../../src/codecs/wire-format.ts';
+import { withBigintLongs } from '../../support/bigint-longs.ts';
 import { recordError } from './expect-errors.ts';
 
 /** Unions, enums, nested records, arrays, maps and a logical type: what a worker must read like the main thread. */
@@ -48,23 +49,7 @@ test('truncated bodies and trailing bytes are AVRO_DECODE naming the schema id',
 });
 
 test('a long beyond 2^53 decodes exactly, as a bigint, from the schema text too', () => {
-  const exact = avsc.Type.forSchema(RICH.schema() as Parameters<typeof avsc.Type.forSchema>[0], {
-    typeHook: (s: unknown) =>
-      s === 'long'
-        ? avsc.types.LongType.__with({
-            fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-            toBuffer: (n: bigint) => {
-              const b = Buffer.alloc(8);
-              b.writeBigInt64LE(n);
-              return b;
-            },
-            fromJSON: BigInt,
-            toJSON: Number,
-            isValid: (n: unknown) => typeof n === 'bigint',
-            compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
-          })
-        : undefined,
-  });
+  const exact = withBigintLongs(RICH.schema());
   const big = 2n ** 60n + 1n;
   const value = wire(9, exact.toBuffer({ ...EVENT, at: 1_700_000_000_000n, n: big, counts: { x: 3n } }));
   const decoded = AvroReader.fromSchema(9, AvroReader.fromType(9, RICH).schema).decode(value) as { n: unknown; at: unknown };

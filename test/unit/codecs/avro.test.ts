@@ -8,6 +8,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, AvroEncoder } from '../../../src/codecs/avro.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
+import { withBigintLongs } from '../../support/bigint-longs.ts';
 import { registryClient, startTestRegistry } from '../../support/registry.ts';
 import { recordError, scorerError } from './expect-errors.ts';
 
@@ -55,24 +56,7 @@ test('a long beyond ±2^53 is valid Avro: it decodes exactly (a bigint), and lon
   };
   const id = await withWriter(registry, schema);
   // Written with the client's encoder on a schema whose longs take bigints, as a Java producer would write 2^60.
-  const avsc = (await import('avsc')).default;
-  const writer = avsc.Type.forSchema(schema as Parameters<typeof avsc.Type.forSchema>[0], {
-    typeHook: (s: unknown) =>
-      s === 'long' || (typeof s === 'object' && (s as { type?: string }).type === 'long')
-        ? avsc.types.LongType.__with({
-            fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-            toBuffer: (n: bigint) => {
-              const b = Buffer.alloc(8);
-              b.writeBigInt64LE(n);
-              return b;
-            },
-            fromJSON: BigInt,
-            toJSON: Number,
-            isValid: (n: unknown) => typeof n === 'bigint',
-            compare: () => 0,
-          })
-        : undefined,
-  });
+  const writer = withBigintLongs(schema);
   const body = writer.toBuffer({ amount: 1.5, event_time: 2n ** 60n, n: 7n });
   const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0, id]), body]);
   const decoder = new AvroDecoder(registry);
