@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { REPO_ROOT } from '../devtools/scorer-process.ts';
 import { createEventGenerator } from '../loadgen/events.ts';
 import { parseDuration } from '../loadgen/profile.ts';
-import { compileFeatureMapper, type FeatureRow } from '../src/codecs/features.ts';
+import { compileFeatureMapper, featureFeeds } from '../src/codecs/features.ts';
 import type { Feeds, ModelEntry } from '../src/inference/types.ts';
 import { loadModelRepository } from '../src/models/repository.ts';
 import type { CeilingReply, CeilingRequest, CeilingWorkerData } from './inference-ceiling-worker.ts';
@@ -53,10 +53,9 @@ const LIMITS = { maxStringFeatureLength: 1024 };
 function featureRows(entry: ModelEntry, rows: number): { pack(n: number): Feeds } {
   const mapper = compileFeatureMapper(entry.config, LIMITS);
   const events = createEventGenerator({ seed: 1 });
-  const extracted: FeatureRow[] = [];
   const start = Date.UTC(2025, 0, 1);
-  for (let i = 0; extracted.length < rows; i++) extracted.push(mapper.extract(events.next(start + i * 1000)));
-  return { pack: (n) => mapper.pack(extracted.slice(0, n)) };
+  const sample = Array.from({ length: rows }, (_, i) => events.next(start + i * 1000));
+  return { pack: (n) => featureFeeds(mapper, sample.slice(0, n)) };
 }
 
 class CeilingThread {

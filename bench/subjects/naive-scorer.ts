@@ -5,7 +5,7 @@
  *
  *   node bench/subjects/naive-scorer.ts --brokers ... --registry ... --input ... --output ... --group ... --model fraud
  */
-import { compileFeatureMapper } from '../../src/codecs/features.ts';
+import { compileFeatureMapper, featureFeeds } from '../../src/codecs/features.ts';
 import { exitOnFailure, exitOnSignal, prediction, setUp } from './common.ts';
 import { connectKafkajs, kafkajsClients } from './kafkajs-clients.ts';
 import { openSession, scoreRows, toTensors } from './ort-session.ts';
@@ -30,7 +30,7 @@ try {
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
       const event = await ctx.decode(message.value);
-      const feeds = mapper.pack([mapper.extract(event)]);
+      const feeds = featureFeeds(mapper, [event]);
       const { scores, labels } = await scoreRows(session, config, toTensors(feeds), 1);
       const value = prediction(ctx, topic, partition, Number(message.offset), Number(message.timestamp), scores[0] ?? NaN, labels?.[0] ?? null);
       await producer.send({ topic: output, acks: -1, messages: [{ key: message.key, value: ctx.encoder.encode(value) }] });

@@ -1,10 +1,11 @@
 /**
  * The feature mapper: decoded events in, one tensor per model input out.
  *
- * Both run in the inference worker that scores the batch. `extract` runs for every event, so it only
- * walks precompiled fields and appends to one flat array; `pack` runs once per batch and lays rows out
- * row-major as [rows, fields] tensors. Rows must be packed by the mapper that extracted them (a new
- * model version compiles a new mapper); `pack` checks the row width as a guard.
+ * Both run in the inference worker that scores the batch. A batch is columns, not rows: `columns`
+ * holds one typed array per input, sized for the batch, and `append` writes an event's fields straight
+ * into them, so no array is made per event and there is no packing pass. `feeds` hands the columns to
+ * the model as [rows, fields] row-major tensors; a range of them (a half of a bisected batch) is a
+ * copy, which only a failing batch pays.
  */
 
 import { modelId } from '../core/model-id.ts';
@@ -27,74 +28,100 @@ export interface FeatureInputLayout {
   readonly width: number;
 }
 
+/** A batch's features, one column array per input. */
+export interface FeatureColumns {
+  /** Events appended so far. */
+  readonly rows: number;
+  /**
+   * Appends one event's features. Throws RecordError MISSING_FEATURE, FEATURE_TYPE, NON_FINITE,
+   * FEATURE_PRECISION or FEATURE_TOO_LONG, and then nothing was appended.
+   */
+  append(event: unknown): void;
+  /** The tensors of rows [start, end). */
+  feeds(start: number, end: number): Feeds;
+}
+
 export interface FeatureMapper {
   readonly inputs: readonly FeatureInputLayout[];
   /** Values per FeatureRow. */
   readonly rowWidth: number;
-  /** Throws RecordError MISSING_FEATURE, FEATURE_TYPE, NON_FINITE or FEATURE_TOO_LONG. */
+  /** One event's features as a row (what `append` would write); throws as `append` does. */
   extract(event: unknown): FeatureRow;
-  pack(rows: readonly FeatureRow[]): Feeds;
+  /** Empty columns for a batch of at most `capacity` events. */
+  columns(capacity: number): FeatureColumns;
 }
 
 export interface FeatureLimits {
   readonly maxStringFeatureLength: number;
 }
 
-function extractRow(fields: readonly CompiledField[], event: unknown): FeatureRow {
-  const row: FeatureValue[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const value = readPath(event, f.path);
-    if (value !== undefined && value !== null) {
-      row.push(convert(f, value));
-    } else if (f.fallback !== undefined) {
-      row.push(f.fallback);
-    } else {
-      throw new RecordError('MISSING_FEATURE', `required feature "${f.field}" (input "${f.input}") is missing or null`);
-    }
-  }
-  return row;
+function fieldValue(f: CompiledField, event: unknown): FeatureValue {
+  const value = readPath(event, f.path);
+  if (value !== undefined && value !== null) return convert(f, value);
+  if (f.fallback !== undefined) return f.fallback;
+  throw new RecordError('MISSING_FEATURE', `required feature "${f.field}" (input "${f.input}") is missing or null`);
 }
 
-function packFloat32(rows: readonly FeatureRow[], offset: number, width: number): Float32Array<ArrayBuffer> {
-  const data = new Float32Array(rows.length * width);
-  let k = 0;
-  for (const row of rows) {
-    for (let j = offset; j < offset + width; j++) data[k++] = row[j] as number;
-  }
-  return data;
-}
+type ColumnData = Float32Array<ArrayBuffer> | BigInt64Array<ArrayBuffer> | string[];
 
-function packInt64(rows: readonly FeatureRow[], offset: number, width: number): BigInt64Array<ArrayBuffer> {
-  const data = new BigInt64Array(rows.length * width);
-  let k = 0;
-  for (const row of rows) {
-    for (let j = offset; j < offset + width; j++) {
-      const value = row[j] as number | bigint;
-      data[k++] = typeof value === 'bigint' ? value : BigInt(value);
-    }
-  }
-  return data;
-}
-
-function packStrings(rows: readonly FeatureRow[], offset: number, width: number): string[] {
-  const data: string[] = [];
-  for (const row of rows) {
-    for (let j = offset; j < offset + width; j++) data.push(row[j] as string);
-  }
-  return data;
-}
-
-function packInput(input: FeatureInputLayout, rows: readonly FeatureRow[]): TensorPayload {
-  const dims = [rows.length, input.width];
-  switch (input.dtype) {
+function allocate(dtype: TensorDType, length: number): ColumnData {
+  switch (dtype) {
     case 'float32':
-      return { dtype: 'float32', dims, data: packFloat32(rows, input.offset, input.width) };
+      return new Float32Array(length);
     case 'int64':
-      return { dtype: 'int64', dims, data: packInt64(rows, input.offset, input.width) };
+      return new BigInt64Array(length);
     case 'string':
-      return { dtype: 'string', dims, data: packStrings(rows, input.offset, input.width) };
+      return new Array<string>(length).fill('');
   }
+}
+
+function payload(dtype: TensorDType, data: ColumnData, dims: number[]): TensorPayload {
+  switch (dtype) {
+    case 'float32':
+      return { dtype, dims, data: data as Float32Array<ArrayBuffer> };
+    case 'int64':
+      return { dtype, dims, data: data as BigInt64Array<ArrayBuffer> };
+    case 'string':
+      return { dtype, dims, data: data as string[] };
+  }
+}
+
+function featureColumns(layout: readonly FeatureInputLayout[], fields: readonly CompiledField[], capacity: number): FeatureColumns {
+  const data = layout.map((input) => allocate(input.dtype, capacity * input.width));
+  // For field i: its input's column, and its place within that input's width.
+  const column = fields.map((_, i) => layout.findIndex((input) => i >= input.offset && i < input.offset + input.width));
+  const values = new Array<FeatureValue>(fields.length);
+  let rows = 0;
+  return {
+    get rows() {
+      return rows;
+    },
+    append(event) {
+      if (rows === capacity) throw new ScorerError('SCORER_ERR_INVARIANT', `feature columns for ${capacity} events are full`);
+      // Every field is converted before any is written, so a bad event leaves the columns as they were.
+      for (let i = 0; i < fields.length; i++) values[i] = fieldValue(fields[i]!, event);
+      for (let i = 0; i < fields.length; i++) {
+        const c = column[i]!;
+        const input = layout[c]!;
+        const at = rows * input.width + (i - input.offset);
+        const value = values[i]!;
+        if (input.dtype === 'int64') (data[c] as BigInt64Array)[at] = typeof value === 'bigint' ? value : BigInt(value);
+        else (data[c] as Float32Array | string[])[at] = value as number & string;
+      }
+      rows++;
+    },
+    feeds(start, end) {
+      if (!(start >= 0 && start <= end && end <= rows)) throw new ScorerError('SCORER_ERR_INVARIANT', `rows [${start}, ${end}) of ${rows}`);
+      const feeds: Record<string, TensorPayload> = {};
+      layout.forEach((input, c) => {
+        const all = data[c]!;
+        const whole = start === 0 && end === capacity;
+        const range = whole ? all : all.slice(start * input.width, end * input.width);
+        feeds[input.name] = payload(input.dtype, range, [end - start, input.width]);
+      });
+      return feeds;
+    },
+  };
 }
 
 function compileInputs(config: ModelConfig, limits: FeatureLimits) {
@@ -112,26 +139,20 @@ function compileInputs(config: ModelConfig, limits: FeatureLimits) {
   return { layout, fields };
 }
 
+/** The tensors of `events`, all of which must fit the spec (the benchmarks and the tests pack this way). */
+export function featureFeeds(mapper: FeatureMapper, events: readonly unknown[]): Feeds {
+  const columns = mapper.columns(events.length);
+  for (const event of events) columns.append(event);
+  return columns.feeds(0, events.length);
+}
+
 /** Throws ScorerError FEATURE_SPEC for an input without fields, a repeated input, or an invalid default. */
 export function compileFeatureMapper(config: ModelConfig, limits: FeatureLimits): FeatureMapper {
   const { layout, fields } = compileInputs(config, limits);
-  const rowWidth = fields.length;
   return {
     inputs: layout,
-    rowWidth,
-    extract: (event) => extractRow(fields, event),
-    pack(rows) {
-      for (const row of rows) {
-        if (row.length !== rowWidth) {
-          throw new ScorerError(
-            'SCORER_ERR_FEATURE_SPEC',
-            `a row of ${row.length} values was packed for model ${modelId(config.name, config.version)}, which takes ${rowWidth}`,
-          );
-        }
-      }
-      const feeds: Record<string, TensorPayload> = {};
-      for (const input of layout) feeds[input.name] = packInput(input, rows);
-      return feeds;
-    },
+    rowWidth: fields.length,
+    extract: (event) => fields.map((f) => fieldValue(f, event)),
+    columns: (capacity) => featureColumns(layout, fields, capacity),
   };
 }

@@ -8,7 +8,7 @@
  * here, so the logic is tested without a model.
  */
 import type { AvroReader } from '../codecs/avro-reader.ts';
-import type { FeatureMapper, FeatureRow } from '../codecs/features.ts';
+import type { FeatureColumns, FeatureMapper } from '../codecs/features.ts';
 import { JSON_RECORD } from '../codecs/input-format.ts';
 import { decodeJson } from '../codecs/json.ts';
 import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
@@ -42,9 +42,15 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The features of every row that decodes and fits the spec; the others become failures. */
-function extractRows(request: ScoreRecordsRequest, model: RecordsModel, codecs: RecordsCodecs, failures: RowFailure[]): { rows: FeatureRow[]; good: number[] } {
-  const rows: FeatureRow[] = [];
+/** The features of every row that decodes and fits the spec, in columns; the others become failures. */
+function extractRows(
+  request: ScoreRecordsRequest,
+  model: RecordsModel,
+  codecs: RecordsCodecs,
+  failures: RowFailure[],
+): { columns: FeatureColumns; good: number[] } {
+  const columns = model.mapper.columns(request.rows);
+  /** good[k]: the request row that column row k came from. */
   const good: number[] = [];
   let start = 0;
   for (let i = 0; i < request.rows; i++) {
@@ -54,14 +60,14 @@ function extractRows(request: ScoreRecordsRequest, model: RecordsModel, codecs: 
     const schemaId = request.schemaIds[i] as number;
     try {
       const event = schemaId === JSON_RECORD ? decodeJson(value) : codecs.reader(schemaId, request.writerSchemas[schemaId] ?? '').decode(value);
-      rows.push(model.mapper.extract(event));
+      columns.append(event);
       good.push(i);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       failures.push({ row: i, reason: error.reason, message: error.message });
     }
   }
-  return { rows, good };
+  return { columns, good };
 }
 
 interface Scored {
@@ -69,37 +75,40 @@ interface Scored {
   readonly label: string | undefined;
 }
 
-/** Scores `rows` in one run; when the model fails, halves until the failing rows stand alone. */
-async function scoreRows(
-  model: RecordsModel,
-  rows: readonly FeatureRow[],
-  good: readonly number[],
-  out: (Scored | undefined)[],
-  failures: RowFailure[],
-): Promise<number> {
+/** Column rows [start, end) of one batch, and the request row each came from. */
+interface RowRange {
+  readonly columns: FeatureColumns;
+  readonly good: readonly number[];
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Scores a range in one run; when the model fails, halves it until the failing rows stand alone. */
+async function scoreRows(model: RecordsModel, range: RowRange, out: (Scored | undefined)[], failures: RowFailure[]): Promise<number> {
+  const { columns, good, start, end } = range;
   let result: RowScores;
   try {
-    result = await model.run(model.mapper.pack(rows), rows.length);
+    result = await model.run(columns.feeds(start, end), end - start);
   } catch (error) {
-    if (rows.length === 1) {
-      failures.push({ row: good[0] as number, reason: 'INFERENCE_FAILED', message: `model-error: ${messageOf(error)}` });
+    if (end - start === 1) {
+      failures.push({ row: good[start] as number, reason: 'INFERENCE_FAILED', message: `model-error: ${messageOf(error)}` });
       return 1;
     }
-    const mid = rows.length >>> 1;
-    const left = await scoreRows(model, rows.slice(0, mid), good.slice(0, mid), out, failures);
-    return 1 + left + (await scoreRows(model, rows.slice(mid), good.slice(mid), out, failures));
+    const mid = start + ((end - start) >>> 1);
+    const left = await scoreRows(model, { ...range, end: mid }, out, failures);
+    return 1 + left + (await scoreRows(model, { ...range, start: mid }, out, failures));
   }
-  for (let k = 0; k < good.length; k++) out[good[k] as number] = { score: result.scores[k] ?? Number.NaN, label: result.labels?.[k] };
+  for (let k = 0; k < end - start; k++) out[good[start + k] as number] = { score: result.scores[k] ?? Number.NaN, label: result.labels?.[k] };
   return 1;
 }
 
 export async function scoreRecords(request: ScoreRecordsRequest, model: RecordsModel, codecs: RecordsCodecs, clock: Clock): Promise<RecordsScoredReply> {
   const failures: RowFailure[] = [];
   const t0 = clock.now();
-  const { rows, good } = extractRows(request, model, codecs, failures);
+  const { columns, good } = extractRows(request, model, codecs, failures);
   const t1 = clock.now();
   const scored = new Array<Scored | undefined>(request.rows);
-  const runs = rows.length === 0 ? 0 : await scoreRows(model, rows, good, scored, failures);
+  const runs = columns.rows === 0 ? 0 : await scoreRows(model, { columns, good, start: 0, end: columns.rows }, scored, failures);
   const t2 = clock.now();
   const writing = codecs.writer.batch(request.rows);
   const { name, version } = model.config;

@@ -4,10 +4,9 @@
  * that records pauses and commits, and a fake clock. These are doubles for fault injection and timing,
  * used only by unit tests; the integration suites run the real broker.
  */
-import type { FeatureMapper, FeatureRow } from '../../src/codecs/features.ts';
+import { compileFeatureMapper, type FeatureMapper } from '../../src/codecs/features.ts';
 import { jsonFormat } from '../../src/codecs/input-format.ts';
 import { PredictionWriter } from '../../src/codecs/prediction-encoder.ts';
-import { RecordError } from '../../src/errors.ts';
 import type { BatchInput, ScoreOutcome } from '../../src/inference/pool.ts';
 import { type RecordsModel, scoreRecords } from '../../src/inference/score-records.ts';
 import type { Feeds, ModelEntry } from '../../src/inference/types.ts';
@@ -36,20 +35,8 @@ export const ENTRY: ModelEntry = {
   },
 };
 
-/** x must be a number; x === 13 makes the model itself fail (for bisecting). */
-export const MAPPER: FeatureMapper = {
-  inputs: [{ name: 'x', dtype: 'float32', offset: 0, width: 1 }],
-  rowWidth: 1,
-  extract(event: unknown): FeatureRow {
-    const x = (event as { x?: unknown }).x;
-    if (typeof x !== 'number') throw new RecordError('FEATURE_TYPE', `x is ${typeof x}`);
-    return [x];
-  },
-  pack(rows) {
-    const data = Float32Array.from(rows, (r) => r[0] as number);
-    return { x: { dtype: 'float32', dims: [rows.length, 1], data } } as Feeds;
-  },
-};
+/** The real mapper of ENTRY: x must be a number (x === 13 makes the model below fail, for bisecting). */
+export const MAPPER: FeatureMapper = compileFeatureMapper(ENTRY.config, { maxStringFeatureLength: 64 });
 
 /** The worker's own logic (decode, extract, bisect, encode) around a model that scores x/100 and fails on 13. */
 const MODEL: RecordsModel = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { compileFeatureMapper } from '../../../src/codecs/features.ts';
+import { compileFeatureMapper, featureFeeds } from '../../../src/codecs/features.ts';
 import type { ModelConfig, ModelInputSpec } from '../../../src/inference/types.ts';
 import { checkModelConfig } from '../../../src/models/config-schema.ts';
 import { recordError, scorerError } from './expect-errors.ts';
@@ -105,10 +105,9 @@ test('prototype members of decoded records are not mistaken for fields', () => {
   assert.deepEqual(mapper.extract(new AvroRecordLike()), [7]);
 });
 
-test('pack builds one row-major [rows, fields] tensor per input', () => {
+test('columns hold one row-major [rows, fields] tensor per input', () => {
   const mapper = compileFeatureMapper(MIXED, LIMITS);
-  const rows = [mapper.extract(EVENT), mapper.extract({ ...EVENT, amount: 2, is_new: false, n_tx: 9, device: { os: 'web' } })];
-  const feeds = mapper.pack(rows);
+  const feeds = featureFeeds(mapper, [EVENT, { ...EVENT, amount: 2, is_new: false, n_tx: 9, device: { os: 'web' } }]);
 
   const numeric = feeds['numeric']!;
   assert.equal(numeric.dtype, 'float32');
@@ -126,10 +125,23 @@ test('pack builds one row-major [rows, fields] tensor per input', () => {
   assert.deepEqual(categorical.data, ['ios', 'FR', 'web', 'FR']);
 });
 
-test('pack of no rows gives [0, fields] tensors; a row of another width is refused', () => {
+test('a bad event appends nothing; a range of rows is its own tensor; no rows gives [0, fields]', () => {
   const mapper = compileFeatureMapper(MIXED, LIMITS);
-  assert.deepEqual(mapper.pack([])['counts']!.dims, [0, 2]);
-  assert.throws(() => mapper.pack([[1, 2]]), scorerError('SCORER_ERR_FEATURE_SPEC', false));
+  const columns = mapper.columns(3);
+  columns.append(EVENT);
+  // amount (the first field) converts before is_new fails: neither may reach the columns.
+  assert.throws(() => columns.append({ ...EVENT, amount: 99, is_new: 'yes' }), recordError('FEATURE_TYPE', /"is_new"/));
+  columns.append({ ...EVENT, amount: 2 });
+  assert.equal(columns.rows, 2);
+  assert.deepEqual([...(columns.feeds(0, 2)['numeric']!.data as Float32Array)], [12.5, 0.25, 1, 2, 0.25, 1], 'the failed event left no trace');
+  const second = columns.feeds(1, 2);
+  assert.deepEqual(second['numeric']!.dims, [1, 3]);
+  assert.deepEqual([...(second['numeric']!.data as Float32Array)], [2, 0.25, 1]);
+  assert.deepEqual(second['categorical']!.data, ['ios', 'FR']);
+  assert.deepEqual(mapper.columns(4).feeds(0, 0)['counts']!.dims, [0, 2]);
+  assert.throws(() => columns.feeds(0, 3), scorerError('SCORER_ERR_INVARIANT', false), 'beyond the rows appended');
+  columns.append(EVENT);
+  assert.throws(() => columns.append(EVENT), scorerError('SCORER_ERR_INVARIANT', false), 'beyond the capacity');
 });
 
 test('a feature spec the mapper cannot honour is SCORER_ERR_FEATURE_SPEC at compile time', () => {
@@ -155,7 +167,10 @@ test('the fraud model config compiles and maps every one of its golden events', 
   const golden = JSON.parse(await readFile(new URL('golden.json', dir), 'utf8')) as { rows: Array<{ event: unknown }> };
   const mapper = compileFeatureMapper(checked.config, { maxStringFeatureLength: 1024 });
 
-  const feeds = mapper.pack(golden.rows.map((row) => mapper.extract(row.event)));
+  const feeds = featureFeeds(
+    mapper,
+    golden.rows.map((row) => row.event),
+  );
   const n = golden.rows.length;
   assert.deepEqual(
     Object.entries(feeds).map(([name, tensor]) => [name, tensor.dtype, tensor.dims]),

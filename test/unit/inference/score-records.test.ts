@@ -159,9 +159,12 @@ test('anything but a bad record (a bug) rejects, so the pool reports the whole b
     ...model(),
     mapper: {
       ...model().mapper,
-      extract: () => {
-        throw new TypeError('mapper bug');
-      },
+      columns: (capacity) => ({
+        ...model().mapper.columns(capacity),
+        append: () => {
+          throw new TypeError('mapper bug');
+        },
+      }),
     },
   };
   await assert.rejects(scoreRecords(jsonBatch('m', 2, [{ x: 1 }]).request, broken, codecs(), CLOCK), /mapper bug/);
