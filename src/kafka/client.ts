@@ -113,7 +113,9 @@ export interface GroupConsumer {
   resume(partitions: readonly TopicPartition[]): void;
   /**
    * Commits explicit offsets. An offset whose epoch no longer owns its partition is not sent and comes
-   * back in `refused`; the others are committed. Rejects when the broker refuses the commit. The
+   * back in `refused`; the others are committed. Rejects when the broker refuses the commit; when it
+   * refuses because this member's generation is over (a rebalance), with ScorerError SCORER_ERR_KAFKA
+   * whose details.generationOver is true: routine, the partitions' next commit or owner covers it. The
    * committed leader epoch is left unknown (-1): the interface does not track it.
    */
   commit(offsets: readonly CommitOffset[]): Promise<CommitResult>;
@@ -141,6 +143,35 @@ export interface Producer {
   close(): Promise<void>;
 }
 
+/**
+ * What a failed transaction step means for the transaction, as the adapter reads its client's error.
+ * Adapters reject transaction steps with ScorerError SCORER_ERR_KAFKA whose `details.transaction` is one
+ * of these (transactionFailure reads it back):
+ * - 'fatal': the producer may not go on. PRODUCER_FENCED (another producer took over the transactional
+ *   id: this one is a zombie), or the brokers refuse the transactional id or its timeout.
+ * - 'rejected': the brokers answered with an error that is final for this request (an epoch the
+ *   coordinator bumped, a generation that is over, an offset not owned): the step did not take effect.
+ * - 'unknown': no answer (unreachable, timed out) or one that says "try again": the step may or may not
+ *   have taken effect. For commit, that means the outcome of the transaction is not known yet.
+ */
+export type TransactionFailure = 'fatal' | 'rejected' | 'unknown';
+
+/** The Kafka protocol errors (by their protocol names, which both clients report) that are 'fatal'. */
+export const FATAL_TRANSACTION_ERRORS: readonly string[] = [
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_TRANSACTION_TIMEOUT',
+  'CLUSTER_AUTHORIZATION_FAILED',
+];
+
+export function transactionFailure(error: unknown): TransactionFailure {
+  const kind = (error as { details?: { transaction?: unknown } } | undefined)?.details?.transaction;
+  return kind === 'fatal' || kind === 'rejected' ? kind : 'unknown';
+}
+
+/** What a transaction's commit turned out to be, read back from the group's committed offsets. */
+export type TransactionOutcome = 'committed' | 'aborted' | 'superseded';
+
 /** One open transaction; finish it with commit or abort. */
 export interface Transaction {
   send(records: readonly OutgoingRecord[]): Promise<void>;
@@ -149,11 +180,34 @@ export interface Transaction {
    * offset's epoch no longer owns its partition: the transaction must then be aborted.
    */
   sendOffsets(offsets: readonly CommitOffset[], consumer: GroupConsumer): Promise<void>;
+  /** Resolves once committed. Sent again after a rejection whose kind is 'unknown' (the coordinator
+   * answers a repeated EndTxn of a committed transaction with success). */
   commit(): Promise<void>;
   abort(): Promise<void>;
+  /**
+   * After a commit whose outcome is unknown: reads the group's committed offsets (waiting while the
+   * coordinator still holds pending transactional offsets) for the partitions sendOffsets named and
+   * compares them with what this transaction carried: 'committed' when they are this transaction's,
+   * 'aborted' when they are still below them, 'superseded' when they are beyond them (another producer
+   * committed since: this one is a zombie). Rejects like the other steps when it cannot tell.
+   */
+  outcome(): Promise<TransactionOutcome>;
+}
+
+export interface TransactionalOptions {
+  /**
+   * The transaction timeout the coordinator enforces: a transaction open longer is aborted, which is
+   * what ends a crashed producer's open transaction when no successor takes over its transactional id.
+   */
+  readonly timeoutMs: number;
 }
 
 export interface TransactionalProducer {
+  /**
+   * Registers the transactional id with its coordinator (InitProducerId): a producer that used the id
+   * before is fenced, and a transaction it left open is aborted. begin() does it too, on first use.
+   */
+  init(): Promise<void>;
   /** Opens a transaction; one at a time per producer. */
   begin(): Promise<Transaction>;
   close(): Promise<void>;
@@ -180,7 +234,7 @@ export interface KafkaClient {
   /** A member of `kafka.groupId`, configured from `kafka.consumer`. */
   consumer(): GroupConsumer;
   producer(): Producer;
-  transactionalProducer(transactionalId: string): TransactionalProducer;
+  transactionalProducer(transactionalId: string, options?: TransactionalOptions): TransactionalProducer;
   admin(): Admin;
 }
 

@@ -1,7 +1,7 @@
 /** KafkaClient on kafkajs 2.2.4: the client the product was specified with (unmaintained, tulios/kafkajs#1603). */
 import { Kafka, type KafkaConfig as KjsConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
-import type { Admin, GroupConsumer, KafkaClient, KafkaLog, Producer, TransactionalProducer } from '../client.ts';
+import type { Admin, GroupConsumer, KafkaClient, KafkaLog, Producer, TransactionalOptions, TransactionalProducer } from '../client.ts';
 import { type KafkaSecurity, resolveSecurity } from '../security.ts';
 import { KafkajsAdmin } from './admin.ts';
 import { KafkajsConsumer } from './consumer.ts';
@@ -56,8 +56,8 @@ export class KafkajsClient implements KafkaClient {
     return new KafkajsProducer(this.#kafka, this.#config, this.#security);
   }
 
-  transactionalProducer(transactionalId: string): TransactionalProducer {
-    return new KafkajsTransactionalProducer(this.#kafka, this.#config, this.#security, transactionalId);
+  transactionalProducer(transactionalId: string, options?: TransactionalOptions): TransactionalProducer {
+    return new KafkajsTransactionalProducer(this.#kafka, this.#config, this.#security, transactionalId, options);
   }
 
   admin(): Admin {

@@ -5,12 +5,27 @@
  * which its sequence numbers stay wrong. Without it a send retried after a lost acknowledgement may write
  * a record twice, a duplicate like any other at-least-once one (lineage identifies it). Transactions
  * need idempotence, so the transactional producer keeps it.
+ *
+ * delivery.guarantee exactly-once is refused on this client at start-up (config/rules.ts says why). The
+ * transactional producer stays for the conformance suite and for callers that bring their own fencing;
+ * its steps reject with details.transaction like the other adapter's (client.ts).
  */
 import { CompressionTypes, type Kafka, type Producer as KjsProducer, Partitioners, type TopicMessages } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
 import { ScorerError } from '../../errors.ts';
-import type { CommitOffset, GroupConsumer, OutgoingRecord, Producer, Transaction, TransactionalProducer } from '../client.ts';
-import { connectFailure } from '../connect-errors.ts';
+import {
+  type CommitOffset,
+  FATAL_TRANSACTION_ERRORS,
+  type GroupConsumer,
+  type OutgoingRecord,
+  type Producer,
+  type Transaction,
+  type TransactionalOptions,
+  type TransactionalProducer,
+  type TransactionFailure,
+  type TransactionOutcome,
+} from '../client.ts';
+import { causes, connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { KafkajsConsumer } from './consumer.ts';
 import { kafkajsMessage } from './records.ts';
@@ -33,7 +48,7 @@ class Connected {
   readonly #security: KafkaSecurity;
   #connecting: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId?: string) {
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId?: string, transactionTimeoutMs?: number) {
     this.#config = config;
     this.#security = security;
     this.compression = config.producer.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
@@ -45,6 +60,7 @@ class Connected {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(transactionalId === undefined ? {} : { transactionalId }),
+      ...(transactionTimeoutMs === undefined ? {} : { transactionTimeout: transactionTimeoutMs }),
     });
   }
 
@@ -79,13 +95,28 @@ export class KafkajsProducer implements Producer {
   }
 }
 
+/** kafkajs errors carry the protocol error's `type` and whether it may be retried. */
+function kafkajsFailure(error: unknown): TransactionFailure {
+  for (const cause of causes(error)) {
+    const c = cause as { type?: unknown; retriable?: unknown };
+    if (typeof c.type === 'string' && FATAL_TRANSACTION_ERRORS.includes(c.type)) return 'fatal';
+    if (typeof c.type === 'string' && c.retriable === false) return 'rejected';
+  }
+  return 'unknown';
+}
+
 export class KafkajsTransactionalProducer implements TransactionalProducer {
   readonly #c: Connected;
   readonly #groupId: string;
 
-  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId: string) {
-    this.#c = new Connected(kafka, config, security, transactionalId);
+  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId: string, options?: TransactionalOptions) {
+    this.#c = new Connected(kafka, config, security, transactionalId, options?.timeoutMs);
     this.#groupId = config.groupId;
+  }
+
+  /** kafkajs sends InitProducerId when a transactional producer connects. */
+  init(): Promise<void> {
+    return this.#c.ready();
   }
 
   async begin(): Promise<Transaction> {
@@ -93,13 +124,23 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     const txn = await this.#c.producer.transaction();
     const { compression } = this.#c;
     const groupId = this.#groupId;
+    const step =
+      <A extends unknown[]>(what: string, run: (...args: A) => Promise<unknown>) =>
+      async (...args: A): Promise<void> => {
+        try {
+          await run(...args);
+        } catch (error) {
+          const kind = error instanceof ScorerError ? 'rejected' : kafkajsFailure(error);
+          throw new ScorerError('SCORER_ERR_KAFKA', `${what} failed: ${(error as Error).message}`, { cause: error, details: { transaction: kind } });
+        }
+      };
     return {
-      send: async (records) => {
+      send: step('producing in a transaction', async (records: readonly OutgoingRecord[]) => {
         await txn.sendBatch({ acks: -1, compression, topicMessages: topicMessages(records) });
-      },
+      }),
       // TxnOffsetCommit v0-v1 without the group's generation: no KIP-447 fencing on kafkajs, so
       // exactly-once needs one transactional id per input partition (Transactions.md).
-      sendOffsets: async (offsets: readonly CommitOffset[], consumer: GroupConsumer) => {
+      sendOffsets: step('sending offsets in a transaction', async (offsets: readonly CommitOffset[], consumer: GroupConsumer) => {
         if (!(consumer instanceof KafkajsConsumer))
           throw new ScorerError('SCORER_ERR_INVARIANT', 'sendOffsets needs a consumer of the same Kafka client (kafkajs)');
         // The coordinator cannot tell a zombie from the owner here (no generation is sent), so the
@@ -112,9 +153,14 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
           );
         }
         await txn.sendOffsets({ consumerGroupId: groupId, topics: offsetTopics(offsets) });
+      }),
+      commit: step('committing a transaction', () => txn.commit()),
+      abort: step('aborting a transaction', () => txn.abort()),
+      outcome: async (): Promise<TransactionOutcome> => {
+        throw new ScorerError('SCORER_ERR_KAFKA', 'kafkajs cannot read committed offsets with require_stable (OffsetFetch v4 at most)', {
+          details: { transaction: 'unknown' },
+        });
       },
-      commit: () => txn.commit(),
-      abort: () => txn.abort(),
     };
   }
 

@@ -5,7 +5,7 @@
  * epochs on commits, and a revocation the adapter can wait for.
  */
 import type { KafkaConfig } from '../../config/types.ts';
-import type { Admin, GroupConsumer, KafkaClient, KafkaLog, Producer, TransactionalProducer } from '../client.ts';
+import type { Admin, GroupConsumer, KafkaClient, KafkaLog, Producer, TransactionalOptions, TransactionalProducer } from '../client.ts';
 import { type KafkaSecurity, resolveSecurity } from '../security.ts';
 import { PlatformaticAdmin } from './admin.ts';
 import { PlatformaticConsumer } from './consumer.ts';
@@ -33,8 +33,8 @@ export class PlatformaticClient implements KafkaClient {
     return new PlatformaticProducer(this.#config, this.#security, this.#log);
   }
 
-  transactionalProducer(transactionalId: string): TransactionalProducer {
-    return new PlatformaticTransactionalProducer(this.#config, this.#security, this.#log, transactionalId);
+  transactionalProducer(transactionalId: string, options?: TransactionalOptions): TransactionalProducer {
+    return new PlatformaticTransactionalProducer(this.#config, this.#security, this.#log, transactionalId, options);
   }
 
   admin(): Admin {

@@ -4,12 +4,19 @@
  * "latest" under read_committed, like the Java client). The same reset serves OFFSET_OUT_OF_RANGE, as
  * Java's auto.offset.reset does: the committed offset is not consulted again then.
  *
+ * The committed offset is read with require_stable, as the Java client does under read_committed: a
+ * transaction carrying offsets for the partition (exactly-once: the previous owner's last one, or one a
+ * crashed replica left open) is completed first, so the new owner never starts from an offset that
+ * transaction is about to replace and scores its records a second time.
+ *
  * A partition has no position while this runs, so no loop fetches it; a failed lookup is retried with
  * backoff for as long as the ownership lasts. Results for an ownership that ended meanwhile are dropped.
  */
 import { type Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
+import { GroupCoordinator } from './coordinator.ts';
 import type { OwnedPartition, Ownership } from './ownership.ts';
 import { backoffMs, sleep } from './signal.ts';
+import { stableCommittedOffsets } from './stable-offsets.ts';
 
 export interface PositionsContext {
   readonly consumer: Consumer;
@@ -33,9 +40,11 @@ function byTopic(partitions: readonly OwnedPartition[]): Map<string, number[]> {
 
 export class Positions {
   readonly #ctx: PositionsContext;
+  readonly #coordinator: GroupCoordinator;
 
   constructor(context: PositionsContext) {
     this.#ctx = context;
+    this.#coordinator = new GroupCoordinator(context.consumer, context.consumer.groupId);
   }
 
   /** New ownerships: committed offset, else earliest/latest. */
@@ -68,13 +77,13 @@ export class Positions {
 
   /** Sets the committed offsets; returns the partitions the group has none for. */
   async #committed(pending: readonly OwnedPartition[]): Promise<OwnedPartition[]> {
-    const topics = [...byTopic(pending)].map(([topic, list]) => ({ topic, partitions: list }));
-    const committed = await this.#ctx.consumer.listCommittedOffsets({ topics });
+    const { consumer } = this.#ctx;
+    const committed = await stableCommittedOffsets(consumer, this.#coordinator, consumer.groupId, pending);
     const missing: OwnedPartition[] = [];
     for (const owned of pending) {
-      const offset = committed.get(owned.topic)?.[owned.partition];
-      if (offset === undefined || offset < 0n) missing.push(owned);
-      else this.#set(owned, offset);
+      const offset = committed.get(`${owned.topic}:${owned.partition}`);
+      if (offset === undefined || offset < 0) missing.push(owned);
+      else this.#set(owned, BigInt(offset));
     }
     return missing;
   }

@@ -9,17 +9,43 @@
  * message and deduplicates concurrent calls under one key (producer.js kTransactionCommitOffset), and
  * it is checked against the consumer's ownership epochs right before it leaves: the coordinator checks
  * the generation, not which member owns which partition.
+ *
+ * Two library facts this file works around (clients/producer/producer.js, 2.12.1):
+ * - InitProducerId is sent with producer id 0 and epoch 0 unless the options name others
+ *   (#initIdempotentProducer: `options.producerId ?? ... ?? 0n`). The coordinator reads that as "I am
+ *   producer 0" and answers PRODUCER_FENCED to any transactional id used before, so a restarted replica
+ *   could never take its id back. begin() and init() pass -1/-1 (no producer yet), which is what the
+ *   Java client sends: the coordinator then bumps the epoch, fencing the previous holder of the id and
+ *   aborting the transaction it left open (measured: epochs 0, 1, then 3 after an open one was aborted).
+ * - The transaction timeout is the producer's `timeout` option (InitProducerId's transaction_timeout_ms,
+ *   and also the produce acks timeout); it is set from TransactionalOptions.timeoutMs.
+ *
+ * Every step rejects with ScorerError SCORER_ERR_KAFKA whose details.transaction says what the failure
+ * means for the transaction (TransactionFailure in client.ts).
  */
 import { Producer as LibraryProducer, ProduceAcks, type txnOffsetCommitV4 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
 import { ScorerError } from '../../errors.ts';
-import type { CommitOffset, GroupConsumer, KafkaLog, OutgoingRecord, Transaction, TransactionalProducer } from '../client.ts';
-import { connectFailure } from '../connect-errors.ts';
+import {
+  type CommitOffset,
+  FATAL_TRANSACTION_ERRORS,
+  type GroupConsumer,
+  type KafkaLog,
+  type OutgoingRecord,
+  type Transaction,
+  type TransactionalOptions,
+  type TransactionalProducer,
+  type TransactionFailure,
+  type TransactionOutcome,
+} from '../client.ts';
+import { causes, connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { PlatformaticConsumer } from './consumer.ts';
 import { GroupCoordinator, libraryApi } from './coordinator.ts';
+import { GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
 import { logClientEvents } from './log.ts';
-import { outgoingMessages, producerOptions, sendFailure } from './producer.ts';
+import { outgoingMessages, producerOptions } from './producer.ts';
+import { stableCommittedOffsets } from './stable-offsets.ts';
 import { TlsErrors } from './tls-errors.ts';
 
 type TxnOffsetCommitRequestTopic = txnOffsetCommitV4.TxnOffsetCommitRequestTopic;
@@ -38,13 +64,37 @@ type TxnOffsetCommitArgs = [
   topics: TxnOffsetCommitRequestTopic[],
 ];
 
+/** No producer id yet: the coordinator assigns one, or bumps the epoch of the id's current one. */
+const FRESH = { producerId: -1n, producerEpoch: -1 } as const;
+
+/** What a library error means for the transaction (see TransactionFailure). */
+export function transactionFailureOf(error: unknown): TransactionFailure {
+  if (hasProtocolError(error, FATAL_TRANSACTION_ERRORS)) return 'fatal';
+  if (hasProtocolError(error, GENERATION_OVER)) return 'rejected';
+  for (const cause of causes(error)) {
+    const c = cause as { apiId?: unknown; canRetry?: unknown; code?: unknown };
+    // A broker's answer that it marks final, or the library refusing a call in its current state.
+    if ((typeof c.apiId === 'string' && c.canRetry === false) || c.code === 'PLT_KFK_USER') return 'rejected';
+    // The adapter's own ownership check (consumer.ts transactionalOffsets).
+    if (cause instanceof ScorerError && cause.code === 'SCORER_ERR_KAFKA' && cause.details['refused'] !== undefined) return 'rejected';
+  }
+  return 'unknown';
+}
+
 class PlatformaticTransaction implements Transaction {
   readonly #producer: LibraryProducer;
   readonly #tx: LibraryTransaction;
   readonly #coordinator: (groupId: string) => GroupCoordinator;
-  readonly #fail: (error: unknown) => Error;
+  readonly #fail: (step: string, error: unknown) => ScorerError;
+  /** What sendOffsets carried, for outcome(). */
+  #offsets: { groupId: string; offsets: readonly CommitOffset[] } | undefined;
 
-  constructor(producer: LibraryProducer, tx: LibraryTransaction, coordinator: (groupId: string) => GroupCoordinator, fail: (error: unknown) => Error) {
+  constructor(
+    producer: LibraryProducer,
+    tx: LibraryTransaction,
+    coordinator: (groupId: string) => GroupCoordinator,
+    fail: (step: string, error: unknown) => ScorerError,
+  ) {
     this.#producer = producer;
     this.#tx = tx;
     this.#coordinator = coordinator;
@@ -53,7 +103,9 @@ class PlatformaticTransaction implements Transaction {
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#tx.send({ messages: outgoingMessages(records), acks: ProduceAcks.ALL }).catch((error: unknown) => Promise.reject(this.#fail(error)));
+    await this.#tx
+      .send({ messages: outgoingMessages(records), acks: ProduceAcks.ALL })
+      .catch((error: unknown) => Promise.reject(this.#fail('producing', error)));
   }
 
   async sendOffsets(offsets: readonly CommitOffset[], consumer: GroupConsumer): Promise<void> {
@@ -61,22 +113,48 @@ class PlatformaticTransaction implements Transaction {
       throw new ScorerError('SCORER_ERR_INVARIANT', 'sendOffsets needs a consumer of the same Kafka client (platformatic)');
     }
     if (offsets.length === 0) return;
-    await this.#tx.addConsumer(consumer.library);
-    const api = await libraryApi<TxnOffsetCommitArgs, TxnOffsetCommitResponse>(this.#producer, 'TxnOffsetCommit');
-    await this.#coordinator(consumer.library.groupId).request(async (connection) => {
-      const o = consumer.transactionalOffsets(offsets);
-      const { producerId, producerEpoch } = this.#producer;
-      if (producerId === undefined || producerEpoch === undefined) throw new ScorerError('SCORER_ERR_INVARIANT', 'transactional producer has no producer id');
-      await api.async(connection, this.#tx.id, o.groupId, producerId, producerEpoch, o.generationId, o.memberId, o.groupInstanceId, o.topics);
-    });
+    try {
+      await this.#tx.addConsumer(consumer.library);
+      const api = await libraryApi<TxnOffsetCommitArgs, TxnOffsetCommitResponse>(this.#producer, 'TxnOffsetCommit');
+      await this.#coordinator(consumer.library.groupId).request(async (connection) => {
+        const o = consumer.transactionalOffsets(offsets);
+        const { producerId, producerEpoch } = this.#producer;
+        if (producerId === undefined || producerEpoch === undefined) throw new ScorerError('SCORER_ERR_INVARIANT', 'transactional producer has no producer id');
+        this.#offsets = { groupId: o.groupId, offsets };
+        await api.async(connection, this.#tx.id, o.groupId, producerId, producerEpoch, o.generationId, o.memberId, o.groupInstanceId, o.topics);
+      });
+    } catch (error) {
+      throw this.#fail('sending offsets in the transaction', error);
+    }
   }
 
   async commit(): Promise<void> {
-    await this.#tx.commit();
+    await this.#tx.commit().catch((error: unknown) => Promise.reject(this.#fail('committing the transaction', error)));
   }
 
   async abort(): Promise<void> {
-    await this.#tx.abort();
+    await this.#tx.abort().catch((error: unknown) => Promise.reject(this.#fail('aborting the transaction', error)));
+  }
+
+  async outcome(): Promise<TransactionOutcome> {
+    const sent = this.#offsets;
+    if (sent === undefined || sent.offsets.length === 0) {
+      throw new ScorerError('SCORER_ERR_KAFKA', 'the outcome of a transaction without offsets cannot be read back', { details: { transaction: 'unknown' } });
+    }
+    let committed: Map<string, number>;
+    try {
+      committed = await stableCommittedOffsets(this.#producer, this.#coordinator(sent.groupId), sent.groupId, sent.offsets);
+    } catch (error) {
+      throw this.#fail('reading back committed offsets', error);
+    }
+    let mine = 0;
+    for (const o of sent.offsets) {
+      const now = committed.get(`${o.topic}:${o.partition}`) ?? -1;
+      if (now > o.offset) return 'superseded';
+      if (now === o.offset) mine++;
+    }
+    if (mine === sent.offsets.length) return 'committed';
+    return mine === 0 ? 'aborted' : 'superseded';
   }
 }
 
@@ -84,30 +162,62 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   readonly #producer: LibraryProducer;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
+  readonly #id: string;
   readonly #coordinators = new Map<string, GroupCoordinator>();
   readonly #tls = new TlsErrors();
 
-  constructor(config: KafkaConfig, security: KafkaSecurity, log: KafkaLog, transactionalId: string) {
+  constructor(config: KafkaConfig, security: KafkaSecurity, log: KafkaLog, transactionalId: string, options?: TransactionalOptions) {
     this.#config = config;
     this.#security = security;
-    this.#producer = new LibraryProducer(producerOptions(config, security, transactionalId));
+    this.#id = transactionalId;
+    this.#producer = new LibraryProducer({
+      ...producerOptions(config, security, transactionalId),
+      ...(options === undefined ? {} : { timeout: options.timeoutMs }),
+    });
     logClientEvents(this.#producer, log, 'transactional producer');
     this.#tls.watchClient(this.#producer);
   }
 
+  async init(): Promise<void> {
+    const tx = await this.#begin('registering the transactional id');
+    // Nothing was added to it, so there is nothing to end on the coordinator: forget it locally.
+    await tx.cancel();
+  }
+
   async begin(): Promise<Transaction> {
-    let tx: LibraryTransaction;
-    try {
-      tx = await this.#producer.beginTransaction();
-    } catch (error) {
-      throw connectFailure('beginning a transaction', this.#tls.explain(error), this.#config.brokers, this.#security);
-    }
+    const tx = await this.#begin('beginning a transaction');
     return new PlatformaticTransaction(
       this.#producer,
       tx,
       (groupId) => this.#coordinatorOf(groupId),
-      (error) => sendFailure(this.#tls.explain(error), this.#config, this.#security),
+      (step, error) => this.#failure(step, error),
     );
+  }
+
+  async #begin(step: string): Promise<LibraryTransaction> {
+    try {
+      return await this.#producer.beginTransaction({ ...FRESH });
+    } catch (error) {
+      throw this.#failure(step, error);
+    }
+  }
+
+  /** The step's failure as ScorerError SCORER_ERR_KAFKA, naming the cause, the brokers and the id. */
+  #failure(step: string, error: unknown): ScorerError {
+    const explained = this.#tls.explain(error);
+    const kind = transactionFailureOf(explained);
+    const named = connectFailure(`${step} (transactional id "${this.#id}")`, explained, this.#config.brokers, this.#security);
+    // The library's message names only the request; the brokers' error codes say what happened.
+    const ids = [...protocolIds(explained)];
+    const fenced = ids.includes('PRODUCER_FENCED')
+      ? `: fenced, a newer producer registered transactional id "${this.#id}" (another replica with the same delivery.transaction.id, or this one's successor)`
+      : '';
+    const message = ids.length === 0 ? named.message : `${named.message} (${ids.join(', ')})${fenced}`;
+    return new ScorerError('SCORER_ERR_KAFKA', message, {
+      cause: error,
+      retryable: kind === 'unknown',
+      details: { ...named.details, transaction: kind, transactionalId: this.#id },
+    });
   }
 
   /** TxnOffsetCommit goes to the group's coordinator, over this producer's connections. */
@@ -121,6 +231,6 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   }
 
   close(): Promise<void> {
-    return this.#producer.close();
+    return this.#producer.close(true);
   }
 }
