@@ -12,11 +12,20 @@ export interface SubjectSpec {
   /** The Kafka client; undefined: the scorer's default (kafka.client left unset). */
   readonly client: ClientName | undefined;
   readonly title: string;
+  /** Laid over the scorer's generated config (scorer subjects only). */
+  readonly scorer?: Record<string, unknown>;
 }
 
 export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
   'w1-kafkajs': { kind: 'scorer', model: 'fraud', client: 'kafkajs', title: 'W1 scorer (kafkajs)' },
   'w1-platformatic': { kind: 'scorer', model: 'fraud', client: 'platformatic', title: 'W1 scorer (platformatic)' },
+  'w1-eos-platformatic': {
+    kind: 'scorer',
+    model: 'fraud',
+    client: 'platformatic',
+    title: 'W1 scorer, exactly-once (platformatic)',
+    scorer: { delivery: { guarantee: 'exactly-once' } },
+  },
   w2: { kind: 'scorer', model: 'heavy', client: undefined, title: 'W2 scorer (heavy MLP, default client)' },
   'passthrough-kafkajs': { kind: 'passthrough', model: 'fraud', client: 'kafkajs', title: 'pass-through (kafkajs)' },
   'passthrough-platformatic': { kind: 'passthrough', model: 'fraud', client: 'platformatic', title: 'pass-through (platformatic)' },
@@ -36,5 +45,10 @@ export function passthroughOf(client: ClientName): 'passthrough-kafkajs' | 'pass
   return client === 'kafkajs' ? 'passthrough-kafkajs' : 'passthrough-platformatic';
 }
 
-/** One drain rotation, in order: each client's W1 next to its pass-through. */
-export const DRAIN_ROTATION: readonly DrainSubjectId[] = CLIENTS.flatMap((client) => [w1Of(client), passthroughOf(client)]);
+/** W1 with delivery.guarantee exactly-once, on the client that offers it: its cost is taken against W1. */
+export const EXACTLY_ONCE_W1 = 'w1-eos-platformatic';
+
+/** One drain rotation, in order: each client's W1 next to its pass-through, exactly-once W1 right after platformatic's W1. */
+export const DRAIN_ROTATION: readonly DrainSubjectId[] = CLIENTS.flatMap((client) =>
+  client === 'platformatic' ? [w1Of(client), EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
+);

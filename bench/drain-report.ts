@@ -4,7 +4,7 @@
  * Every ratio is taken within one rotation (the four drains run back to back), then the median over
  * rotations. Pure.
  */
-import { CLIENTS, DEFAULT_CLIENT, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
 import { atLeast, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from './results.ts';
 import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
@@ -126,6 +126,20 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
       met: null,
     },
   ];
+  if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) {
+    for (const [metric, what] of [
+      ['eventsPerSec', 'drain events/s'],
+      ['cpuUsPerEvent', 'CPU per event'],
+    ] as const) {
+      targets.push({
+        name: `Cost of exactly-once: W1 exactly-once / W1 at-least-once on platformatic, ${what}`,
+        goal: 'none (what the transactions cost)',
+        measured: rotationRatio(drains, EXACTLY_ONCE_W1, w1Of('platformatic'), metric),
+        unit: '×',
+        met: null,
+      });
+    }
+  }
   const clients: ClientRow[] = [
     clientRow('pass-through, events/s', 'events/s', drains, passthroughOf, 'eventsPerSec'),
     clientRow('pass-through, CPU per event', 'µs/event', drains, passthroughOf, 'cpuUsPerEvent'),
@@ -134,7 +148,9 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
     shareRow(`W1 / pass-through, events/s (target ≥ ${W1_SHARE_TARGET} on ${DEFAULT_CLIENT})`, drains, 'eventsPerSec'),
     shareRow('W1 / pass-through, CPU per event', drains, 'cpuUsPerEvent'),
   ];
-  const subjects = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]).map((s) => subjectRow(drains, s));
+  const ids: DrainSubjectId[] = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]);
+  if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) ids.push(EXACTLY_ONCE_W1);
+  const subjects = ids.map((s) => subjectRow(drains, s));
   return { rotations: rotationsOf(drains).length, targets, clients, subjects };
 }
 
@@ -146,7 +162,7 @@ export function renderDrainMarkdown(results: SuiteResults): string | null {
   const events = results.settings.backlogEvents.toLocaleString('en-US');
   const cell = (v: Spread | null, unit: string) => (v === null ? '–' : formatSpread(v, unit));
   return [
-    `Drain of ${events} W1 events, ${rotations} rotation${rotations === 1 ? '' : 's'} (W1 and pass-through on kafkajs, then on platformatic), ${results.startedAt.slice(0, 10)}: ${machineLine(results)}. Steady part: the middle 80% of the predictions by count; CPU is the subject process's user + system time (all threads) over the predictions it produced; ratios are taken within each rotation.`,
+    `Drain of ${events} W1 events, ${rotations} rotation${rotations === 1 ? '' : 's'} (W1 and pass-through on kafkajs, then on platformatic${results.drains.some((d) => d.subject === EXACTLY_ONCE_W1) ? ' with W1 exactly-once after W1' : ''}), ${results.startedAt.slice(0, 10)}: ${machineLine(results)}. Steady part: the middle 80% of the predictions by count; CPU is the subject process's user + system time (all threads) over the predictions it produced; ratios are taken within each rotation.`,
     '',
     ...targetTable(targets, runs),
     '',

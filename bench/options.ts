@@ -39,8 +39,9 @@ export const USAGE = `usage: npm run bench -- [flags]
 
 Runs PROTOCOL.md's suite against the broker on --brokers, each repetition in this order:
   ceilings     raw onnxruntime-node on fraud and heavy, no Kafka
-  drain        a backlog of W1 events drained by W1 and the pass-through on each client (A, B, C, D),
-               events/s and CPU µs/event over the steady middle; one rotation per repetition
+  drain        a backlog of W1 events drained by W1 and the pass-through on each client, and by W1 in
+               exactly-once mode on platformatic (A, B, C, D, E), events/s and CPU µs/event over the
+               steady middle; one rotation per repetition
   w2           W2's highest sustainable rate (default client)
   passthrough  the pass-through's highest sustainable rate, on kafkajs and on platformatic
   w1           W1's highest sustainable rate, on kafkajs and on platformatic

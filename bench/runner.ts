@@ -62,13 +62,14 @@ export async function withFreshTopics<T>(ctx: RunContext, subject: SubjectId, bo
 
 /** Starts `subject` as bench/catalog.ts describes it, on `topics`. */
 export function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics: RunTopics): Promise<SubjectHandle> {
-  const { kind, model, client } = SUBJECTS[subject];
+  const { kind, model, client, scorer } = SUBJECTS[subject];
   return startSubject(kind, {
     brokers: [...ctx.brokers],
     registryUrl: ctx.registryUrl,
     ...topics,
     model,
     ...(client === undefined ? {} : { client }),
+    ...(scorer === undefined ? {} : { scorerOverrides: scorer }),
     threads: ctx.threads,
   });
 }

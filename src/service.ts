@@ -4,13 +4,15 @@
  * the output schema), naming what is wrong, before the consumer joins the group; it waits, saying why,
  * for a registry that is not up yet.
  */
+import { hostname } from 'node:os';
 import { compileFeatureMapper } from './codecs/features.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { systemClock, systemScheduler } from './core/clock.ts';
 import { modelId } from './core/model-id.ts';
+import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { InferencePool } from './inference/pool.ts';
-import type { KafkaClient } from './kafka/client.ts';
+import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
 import { loadModelRepository } from './models/repository.ts';
 import { checkFeatureSpec } from './models/spec-check.ts';
@@ -19,7 +21,7 @@ import type { Logger } from './observability/logger.ts';
 import { ScorerMetrics } from './observability/metrics.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
 import { startCodecs } from './registry.ts';
-import { ScoringStages } from './stages.ts';
+import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
 
 export interface RunningService {
@@ -80,6 +82,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     const producer = kafka.producer();
     closers.push(() => producer.close());
     const consumer = kafka.consumer();
+    const exactlyOnce = config.delivery.guarantee === 'exactly-once' ? exactlyOnceOptions(config, kafka, consumer) : undefined;
 
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
@@ -95,6 +98,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic },
       admissionSlice: ADMISSION_SLICE,
       revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
+      ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
       metrics: new PromPipelineMetrics(metrics, pool),
       log,
       clock: systemClock,
@@ -103,6 +107,14 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);
+
+    const transactional = stages.transactional;
+    if (transactional !== undefined) {
+      // Before joining: a predecessor with the same transactional id is fenced, its open transaction aborted.
+      notReady = 'registering the transactional id';
+      closers.push(() => transactional.close());
+      await transactional.start();
+    }
 
     notReady = 'waiting for partition assignment';
     const handlers = stages.handlers((error, fatal) => {
@@ -134,6 +146,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
         output: config.output.topic,
         threads: config.inference.threads,
         client: kafka.name,
+        guarantee: config.delivery.guarantee,
+        ...(exactlyOnce === undefined ? {} : { transactionalId: exactlyOnce.transactionalId }),
       },
       'stream-scorer started',
     );
@@ -154,6 +168,21 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     await closeAll();
     throw error;
   }
+}
+
+/** The exactly-once wiring with this replica's transactional id (config/rules.ts refuses it on a client without KIP-447). */
+function exactlyOnceOptions(config: ScorerConfig, kafka: KafkaClient, consumer: GroupConsumer): ExactlyOnceOptions {
+  const { id, maxRecords, intervalMs, timeoutMs } = config.delivery.transaction;
+  const transactionalId = id ?? defaultTransactionalId(config.kafka.groupId, hostname(), process.pid);
+  return {
+    consumer,
+    transactionalId,
+    maxRecords,
+    intervalMs,
+    // A commit without an answer is sent again for as long as the coordinator may still be completing it.
+    commitRetryMs: timeoutMs,
+    producer: () => kafka.transactionalProducer(transactionalId, { timeoutMs }),
+  };
 }
 
 /** Every topic the service reads or writes must exist: a typo fails start-up by name (auto-creation is off). */

@@ -14,6 +14,7 @@ import type { Committer } from './delivery/committer.ts';
 import { Delivery } from './delivery/delivery.ts';
 import type { OutputTarget } from './delivery/outcomes.ts';
 import type { Outgoing } from './delivery/outgoing.ts';
+import { TransactionalDelivery, type TransactionalDeliveryOptions } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { BackpressureController } from './intake/backpressure.ts';
 import { type InputRoute, Intake, type IntakeMetrics } from './intake/intake.ts';
@@ -46,6 +47,11 @@ export interface StagesOptions {
   readonly admissionSlice?: number;
   /** How a planned revocation ends (IntakeOptions.revocation); absent: at once, acknowledged work committed. */
   readonly revocation?: { readonly awaited: boolean; readonly budgetMs: number };
+  /**
+   * delivery.guarantee exactly-once: every send becomes a transaction carrying the input offsets, and
+   * there is no separate offset commit (delivery/transactional.ts). Absent: at-least-once.
+   */
+  readonly exactlyOnce?: ExactlyOnceOptions;
   readonly metrics: StageMetrics;
   readonly log: Log;
   readonly clock: Clock;
@@ -57,11 +63,20 @@ export interface StagesOptions {
 /** Most records in one produce request. */
 const MAX_RECORDS_PER_SEND = 2000;
 
+export type ExactlyOnceOptions = Pick<TransactionalDeliveryOptions, 'consumer' | 'producer' | 'transactionalId' | 'commitRetryMs'> & {
+  /** Most records in one transaction (delivery.transaction.maxRecords). */
+  readonly maxRecords: number;
+  /** A transaction that is not full begins at most this long after the previous one (delivery.transaction.intervalMs). */
+  readonly intervalMs: number;
+};
+
 export class ScoringStages {
   readonly table: PartitionTable;
   readonly backpressure: BackpressureController;
   readonly delivery: Delivery;
   readonly committer: Committer;
+  /** The transactional transport in exactly-once mode (service.ts starts it before the consumer joins). */
+  readonly transactional: TransactionalDelivery | undefined;
   readonly models: ModelStage;
   readonly intake: Intake;
   readonly #scheduler: Scheduler;
@@ -71,21 +86,39 @@ export class ScoringStages {
     const { backpressure: budgets, commit, batching, limits } = o.config;
     this.table = new PartitionTable(budgets);
     this.backpressure = new BackpressureController(budgets, o.clock);
-    this.committer = new AtLeastOnceCommitter({
-      source: this.table,
-      consumer: o.consumer,
-      intervalMs: commit.intervalMs,
-      scheduler: o.scheduler,
-      log: o.log,
-      recordCommit: (ok) => o.metrics.recordCommit(ok),
-    });
+    const retry = { initialMs: 100, maxMs: 5000 };
+    this.transactional =
+      o.exactlyOnce === undefined
+        ? undefined
+        : new TransactionalDelivery({
+            ...o.exactlyOnce,
+            source: this.table,
+            maxRecordsPerRequest: MAX_RECORDS_PER_SEND,
+            retry,
+            clock: o.clock,
+            scheduler: o.scheduler,
+            log: o.log,
+            recordTransaction: (committed) => o.metrics.recordCommit(committed),
+            onFatal: o.onFatal,
+          });
+    this.committer =
+      this.transactional ??
+      new AtLeastOnceCommitter({
+        source: this.table,
+        consumer: o.consumer,
+        intervalMs: commit.intervalMs,
+        scheduler: o.scheduler,
+        log: o.log,
+        recordCommit: (ok) => o.metrics.recordCommit(ok),
+      });
     this.delivery = new Delivery({
-      transport: o.producer,
+      transport: this.transactional ?? o.producer,
       clock: o.clock,
       scheduler: o.scheduler,
       log: o.log,
-      maxRecordsPerSend: MAX_RECORDS_PER_SEND,
-      retry: { initialMs: 100, maxMs: 5000 },
+      maxRecordsPerSend: o.exactlyOnce?.maxRecords ?? MAX_RECORDS_PER_SEND,
+      minIntervalMs: o.exactlyOnce?.intervalMs,
+      retry,
       onAcknowledged: (outgoing, sendMs) => {
         o.metrics.recordAcked(outgoing, sendMs, o.wallClock());
         this.intake.acknowledged(outgoing);

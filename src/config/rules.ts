@@ -118,6 +118,22 @@ const clientSupportsMembership: Rule = (config, violations) => {
 };
 
 /**
+ * Exactly-once needs what kafkajs 2.2.4 lacks (tulios/kafkajs#430, #296, #1315): KIP-447 fencing in
+ * TxnOffsetCommit, a revocation it waits for, and require_stable on OffsetFetch. One transactional
+ * producer per input partition (Kafka Streams before KIP-447) would fence, but not mend the other two.
+ */
+const clientSupportsExactlyOnce: Rule = (config, violations) => {
+  if (!violations.ok('kafka.client') || !violations.ok('delivery.guarantee')) return;
+  if (at(config, 'kafka.client') === 'kafkajs' && at(config, 'delivery.guarantee') === 'exactly-once') {
+    violations.addValue(
+      'delivery.guarantee',
+      'is not supported by kafka.client kafkajs: kafkajs 2.2.4 commits transactional offsets without the group generation (no KIP-447 fencing), does not wait for revocations and reads committed offsets without require_stable, so a replica that lost its partitions could still commit output for them and a new owner could start below a committed transaction; use kafka.client: platformatic, or delivery.guarantee: at-least-once',
+      'exactly-once',
+    );
+  }
+};
+
+/**
  * The revocation budget must end well before the group gives up on the member: the platformatic adapter
  * sends no heartbeats while a revocation runs, so it stops waiting at sessionTimeoutMs - heartbeatIntervalMs,
  * and the coordinator waits for a rejoin at most rebalanceTimeoutMs.
@@ -137,6 +153,7 @@ const revocationWithinGroupTimeouts: Rule = (config, violations) => {
 
 const RULES: readonly Rule[] = [
   clientSupportsMembership,
+  clientSupportsExactlyOnce,
   revocationWithinGroupTimeouts,
   avroNeedsRegistry,
   inputModelsAreServed,

@@ -242,7 +242,33 @@ export const configSchema: ShapeOf<ScorerConfig> = {
     },
     commit: {
       kind: 'object',
-      fields: { intervalMs: ms('How often acknowledged watermarks are committed', 1000) },
+      fields: { intervalMs: ms('How often acknowledged watermarks are committed (at-least-once)', 1000) },
+    },
+    delivery: {
+      kind: 'object',
+      fields: {
+        guarantee: oneOf(['at-least-once', 'exactly-once'], {
+          doc: 'exactly-once: predictions, dead letters and input offsets in one transaction; consumers read with read_committed',
+          default: 'at-least-once',
+        }),
+        transaction: {
+          kind: 'object',
+          fields: {
+            id: str({
+              doc: 'Transactional id of this replica: unique among live replicas, best stable across restarts (a StatefulSet pod name)',
+              minLength: 1,
+              optional: true,
+            }),
+            maxRecords: int({ doc: 'Most records (predictions and dead letters) in one transaction', default: 5000, min: 1 }),
+            intervalMs: int({
+              doc: 'A transaction with fewer than maxRecords begins at most this long after the previous one began (0: at once)',
+              default: 100,
+              min: 0,
+            }),
+            timeoutMs: ms('The coordinator aborts a transaction open longer than this (what ends one a crashed replica left open)', 10000, 1000),
+          },
+        },
+      },
     },
     inference: {
       kind: 'object',

@@ -7,6 +7,8 @@ export type Format = 'avro' | 'json';
 
 export type KafkaClientName = 'kafkajs' | 'platformatic';
 
+export type DeliveryGuarantee = 'at-least-once' | 'exactly-once';
+
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 /**
@@ -158,6 +160,30 @@ export interface ScorerConfig {
   commit: {
     /** How often acknowledged watermarks are committed. @defaultValue 1000 */
     intervalMs: number;
+  };
+  delivery: {
+    /**
+     * at-least-once: produce, then commit the acknowledged watermark. exactly-once: predictions, dead
+     * letters and the input offsets in one transaction per send; read the output with read_committed.
+     * @defaultValue 'at-least-once'
+     */
+    guarantee: DeliveryGuarantee;
+    transaction: {
+      /**
+       * Transactional id of this replica; unique among live replicas, ideally stable across restarts
+       * (a StatefulSet's pod name). Absent: `<kafka.groupId>-<host name>-<pid>`.
+       */
+      id?: string;
+      /** Most records (predictions and dead letters) in one transaction. @defaultValue 5000 */
+      maxRecords: number;
+      /**
+       * A transaction holding fewer than maxRecords begins at most this long after the previous one
+       * began: fewer, larger transactions at low rates, for up to this much latency. @defaultValue 100
+       */
+      intervalMs: number;
+      /** The coordinator aborts a transaction open longer than this. @defaultValue 10000 */
+      timeoutMs: number;
+    };
   };
   inference: {
     /** Worker threads. @defaultValue max(1, cores - 1) */

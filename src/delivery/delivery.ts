@@ -10,11 +10,14 @@ import { OrderedSender, type RecordTransport } from './ordered-sender.ts';
 import type { Outgoing, Sequenced } from './outgoing.ts';
 
 export interface DeliveryOptions {
-  readonly transport: RecordTransport;
+  /** The producer (at-least-once) or the transactional transport (exactly-once). */
+  readonly transport: RecordTransport<Outgoing>;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly log: Log;
   readonly maxRecordsPerSend: number;
+  /** OrderedSenderOptions.minIntervalMs: exactly-once paces its transactions. */
+  readonly minIntervalMs?: number;
   readonly retry: BackoffPolicy;
   /** Acknowledged by the brokers, in send order; their ledgers are already acknowledged. */
   readonly onAcknowledged: (outgoing: readonly Outgoing[], sendMs: number) => void;
@@ -33,6 +36,7 @@ export class Delivery {
       clock: options.clock,
       scheduler: options.scheduler,
       maxRecordsPerSend: options.maxRecordsPerSend,
+      minIntervalMs: options.minIntervalMs,
       retry: options.retry,
       onAcked: (outgoing, sendMs) => {
         for (const o of outgoing) o.source.ledger.acknowledge(o.source.offset);

@@ -7,23 +7,34 @@
  * rather than from concurrent requests. Why retry until acknowledged: dropping a record after N failures
  * would lose it; instead the queue grows, the backpressure controller pauses intake, and the stall shows
  * in metrics and logs until the brokers return. Only stop() ends the retrying, at shutdown.
+ *
+ * Pacing (minIntervalMs, exactly-once): a send may also begin no sooner than minIntervalMs after the
+ * previous one began, unless a full send is waiting. Each exactly-once send is a transaction, whose cost
+ * (coordinator round trips, a marker in every partition it wrote) does not depend on its size, so at low
+ * rates pacing makes fewer, larger transactions for at most that much latency; at high rates full sends
+ * go at once and pacing never waits.
  */
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { OutgoingRecord } from '../kafka/client.ts';
 
-export interface RecordTransport {
-  /** Resolves once the brokers acknowledged every record. */
-  send(records: readonly OutgoingRecord[]): Promise<void>;
+export interface RecordTransport<T = unknown> {
+  /**
+   * Resolves once the brokers acknowledged every record. `items` are what the records were made from,
+   * in the same order (a transactional transport reads their input offsets); a plain producer ignores them.
+   */
+  send(records: readonly OutgoingRecord[], items: readonly T[]): Promise<void>;
 }
 
 export interface OrderedSenderOptions<T> {
-  readonly transport: RecordTransport;
+  readonly transport: RecordTransport<T>;
   readonly recordOf: (item: T) => OutgoingRecord;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   /** Most records in one send. */
   readonly maxRecordsPerSend: number;
+  /** A send that is not full begins no sooner than this after the previous one began; absent: at once. */
+  readonly minIntervalMs?: number;
   readonly retry: BackoffPolicy;
   readonly onAcked: (items: readonly T[], sendMs: number) => void;
   readonly onSendError: (error: unknown, attempt: number, records: number) => void;
@@ -36,6 +47,9 @@ export class OrderedSender<T> {
   /** The attempt on the wire, or the wait before the next one. */
   #inFlight: Promise<void> | undefined;
   #cancelRetry: (() => void) | undefined;
+  /** Set while a send that is not full waits for minIntervalMs to pass. */
+  #cancelPace: (() => void) | undefined;
+  #lastStart = Number.NEGATIVE_INFINITY;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -67,11 +81,25 @@ export class OrderedSender<T> {
     this.#stopped = true;
     this.#cancelRetry?.();
     this.#cancelRetry = undefined;
+    this.#cancelPace?.();
+    this.#cancelPace = undefined;
     await this.#inFlight;
   }
 
   #pump(): void {
     if (this.#inFlight !== undefined || this.queued === 0 || this.#stopped) return;
+    const full = this.queued >= this.#o.maxRecordsPerSend;
+    const waitMs = this.#lastStart + (this.#o.minIntervalMs ?? 0) - this.#o.clock.now();
+    if (!full && waitMs > 0) {
+      this.#cancelPace ??= this.#o.scheduler.setTimeout(() => {
+        this.#cancelPace = undefined;
+        this.#pump();
+      }, waitMs);
+      return;
+    }
+    this.#cancelPace?.();
+    this.#cancelPace = undefined;
+    this.#lastStart = this.#o.clock.now();
     const end = Math.min(this.#queue.length, this.#head + this.#o.maxRecordsPerSend);
     this.#inFlight = this.#attempt(this.#queue.slice(this.#head, end), 1);
   }
@@ -82,7 +110,7 @@ export class OrderedSender<T> {
     await undefined;
     const started = this.#o.clock.now();
     try {
-      await this.#o.transport.send(items.map(this.#o.recordOf));
+      await this.#o.transport.send(items.map(this.#o.recordOf), items);
     } catch (error) {
       this.#o.onSendError(error, attempt, items.length);
       if (!this.#stopped) this.#retryLater(items, attempt);

@@ -1,12 +1,13 @@
 /** What delivery carries: one finished record, a prediction or a dead letter, bound to its input offset. */
-import type { OutgoingRecord } from '../kafka/client.ts';
+import type { Assignment, OutgoingRecord } from '../kafka/client.ts';
 
 /**
  * One partition's results as delivery sees them: completed in any order, released in offset order,
  * acknowledged in the order released. Intake's partition ledger implements it; delivery never needs
- * more of intake than this.
+ * more of intake than this. The ownership it belongs to (topic, partition, epoch) is what an
+ * exactly-once transaction commits offsets under.
  */
-export interface Sequenced<T> {
+export interface Sequenced<T> extends Assignment {
   /** The partition was revoked or lost: its results are no longer sent. */
   readonly revoked: boolean;
   complete(offset: number, value: T): void;

@@ -15,13 +15,14 @@ import {
   type CommitOffset,
   type CommitResult,
   type ConsumedRecord,
+  type GroupConsumer,
   NO_HEADERS,
   type OutgoingRecord,
   partitionKey,
   type TopicPartition,
 } from '../../src/kafka/client.ts';
 import type { ScoringPool } from '../../src/models/bisect.ts';
-import { ScoringStages, type StageMetrics, type StagesOptions } from '../../src/stages.ts';
+import { type ExactlyOnceOptions, ScoringStages, type StageMetrics, type StagesOptions } from '../../src/stages.ts';
 import { FakeClock } from './fake-clock.ts';
 
 export const ENTRY: ModelEntry = {
@@ -155,7 +156,12 @@ export interface Budgets {
   partitionBudget: number;
 }
 
-export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 }, extra: Pick<StagesOptions, 'revocation'> = {}) {
+/** What setup() passes on to the stages; `exactlyOnce` gets the fake consumer filled in. */
+export interface SetupExtra extends Pick<StagesOptions, 'revocation'> {
+  readonly exactlyOnce?: Omit<ExactlyOnceOptions, 'consumer'>;
+}
+
+export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 500 }, extra: SetupExtra = {}) {
   const clock = new FakeClock(1000);
   const pool = new FakePool();
   const producer = new FakeProducer();
@@ -184,7 +190,9 @@ export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 
     scheduler: clock,
     wallClock: () => 5000,
     onFatal: (error) => fatal.push(error),
-    ...extra,
+    ...(extra.revocation === undefined ? {} : { revocation: extra.revocation }),
+    // The fake transactions never look at the consumer they are given (sendOffsets).
+    ...(extra.exactlyOnce === undefined ? {} : { exactlyOnce: { ...extra.exactlyOnce, consumer: consumer as unknown as GroupConsumer } }),
   });
   const assignment: Assignment[] = [
     { topic: 'in', partition: 0, epoch: 1 },

@@ -16,8 +16,9 @@ test('the suite’s default client is the scorer’s', () => {
   assert.equal(config.kafka.client, DEFAULT_CLIENT);
 });
 
-test('a drain rotation is W1 next to its pass-through, per client', () => {
-  assert.deepEqual(DRAIN_ROTATION, ['w1-kafkajs', 'passthrough-kafkajs', 'w1-platformatic', 'passthrough-platformatic']);
+test('a drain rotation is W1 next to its pass-through, per client, and exactly-once W1 next to platformatic’s W1', () => {
+  assert.deepEqual(DRAIN_ROTATION, ['w1-kafkajs', 'passthrough-kafkajs', 'w1-platformatic', 'w1-eos-platformatic', 'passthrough-platformatic']);
+  assert.deepEqual(SUBJECTS['w1-eos-platformatic'].scorer, { delivery: { guarantee: 'exactly-once' } });
 });
 
 test('every title names its client', () => {

@@ -77,6 +77,21 @@ test('the client table: each figure per client, platformatic / kafkajs within ro
   near(share?.platformatic?.median, 0.7);
 });
 
+test('the cost of exactly-once: W1 exactly-once against W1 on platformatic, within rotations, only when it ran', () => {
+  assert.equal(
+    summarizeDrains(DRAINS).targets.some((t) => t.name.startsWith('Cost of exactly-once')),
+    false,
+  );
+  const withEos = [...DRAINS, drain(1, 'w1-eos-platformatic', 36_000, 35), drain(2, 'w1-eos-platformatic', 24_300, 30)];
+  const { targets, subjects } = summarizeDrains(withEos);
+  const [rate, cpu] = targets.filter((t) => t.name.startsWith('Cost of exactly-once'));
+  // Rotation 1: 36,000 / 45,000 = 0.8; rotation 2: 24,300 / 27,000 = 0.9; rotation 3 has no W1.
+  near(rate?.measured?.median, 0.85);
+  assert.equal(rate?.met, null);
+  near(cpu?.measured?.max, 35 / 28);
+  assert.equal(subjects.at(-1)?.title, 'W1 scorer, exactly-once (platformatic)');
+});
+
 test('the subject table counts incomplete drains', () => {
   const w1 = summarizeDrains(DRAINS).subjects.find((s) => s.subject === 'w1-platformatic');
   assert.equal(w1?.incomplete, 1);

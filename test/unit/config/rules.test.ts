@@ -149,3 +149,13 @@ test('unset, the revocation budget shrinks to fit short group timeouts instead o
   assert.equal(budget({ rebalanceTimeoutMs: 8000 }), 6000);
   assert.equal(budget({ sessionTimeoutMs: 45_000 }), 10_000);
 });
+
+test('delivery defaults to at-least-once; exactly-once is refused on kafkajs, naming why, and taken on platformatic', () => {
+  const { delivery } = loadConfig({ overrides: minimal() });
+  assert.deepEqual(delivery, { guarantee: 'at-least-once', transaction: { maxRecords: 5000, intervalMs: 100, timeoutMs: 10000 } });
+  const refused = reject({ kafka: { client: 'kafkajs' }, delivery: { guarantee: 'exactly-once' } });
+  assert.match(violationAt(refused, 'delivery.guarantee'), /^is not supported by kafka\.client kafkajs: .*no KIP-447 fencing.*use kafka\.client: platformatic/);
+  const taken = loadConfig({ overrides: { ...minimal(), delivery: { guarantee: 'exactly-once', transaction: { id: 'scorer-0', intervalMs: 0 } } } });
+  assert.equal(taken.delivery.guarantee, 'exactly-once');
+  assert.deepEqual(taken.delivery.transaction, { id: 'scorer-0', maxRecords: 5000, intervalMs: 0, timeoutMs: 10000 });
+});
