@@ -36,7 +36,7 @@ for (const client of CLIENTS) {
         deadLetter: dlq,
         extra: {
           inference: { injectDelayMs: 15 },
-          batching: { maxBatchSize: 64, maxDelayMs: 2 },
+          batching: { maxBatchSize: 256, maxDelayMs: 2 },
           backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 600, minPauseMs: 100 },
         },
       }),

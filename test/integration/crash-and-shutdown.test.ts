@@ -17,7 +17,7 @@ const GLOBAL_BUDGET = 3000;
 /** Slows each batch so the stream is surely mid-way when the signal lands. */
 const SLOW = {
   inference: { injectDelayMs: 4 },
-  batching: { maxBatchSize: 64, maxDelayMs: 2 },
+  batching: { maxBatchSize: 256, maxDelayMs: 2 },
   backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 1000 },
   shutdown: { deadlineMs: 15_000 },
 };

@@ -31,7 +31,7 @@ for (const client of CLIENTS) {
       extra: {
         // Slow enough that both rebalances land mid-stream.
         inference: { injectDelayMs: 5 },
-        batching: { maxBatchSize: 64, maxDelayMs: 2 },
+        batching: { maxBatchSize: 256, maxDelayMs: 2 },
         backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 1000 },
       },
     });
