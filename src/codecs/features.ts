@@ -88,9 +88,12 @@ function payload(dtype: TensorDType, data: ColumnData, dims: number[]): TensorPa
 
 function featureColumns(layout: readonly FeatureInputLayout[], fields: readonly CompiledField[], capacity: number): FeatureColumns {
   const data = layout.map((input) => allocate(input.dtype, capacity * input.width));
-  // For field i: its input's column, and its place within that input's width.
-  const column = fields.map((_, i) => layout.findIndex((input) => i >= input.offset && i < input.offset + input.width));
-  const values = new Array<FeatureValue>(fields.length);
+  // Where field i goes: its input's column, that input's width, and the field's place within it.
+  const slots = fields.map((_, i) => {
+    const c = layout.findIndex((input) => i >= input.offset && i < input.offset + input.width);
+    const input = layout[c]!;
+    return { data: data[c]!, width: input.width, place: i - input.offset, int64: input.dtype === 'int64' };
+  });
   let rows = 0;
   return {
     get rows() {
@@ -98,15 +101,13 @@ function featureColumns(layout: readonly FeatureInputLayout[], fields: readonly 
     },
     append(event) {
       if (rows === capacity) throw new ScorerError('SCORER_ERR_INVARIANT', `feature columns for ${capacity} events are full`);
-      // Every field is converted before any is written, so a bad event leaves the columns as they were.
-      for (let i = 0; i < fields.length; i++) values[i] = fieldValue(fields[i]!, event);
+      // A field that fails leaves this row's earlier writes past `rows`: never read, overwritten next.
       for (let i = 0; i < fields.length; i++) {
-        const c = column[i]!;
-        const input = layout[c]!;
-        const at = rows * input.width + (i - input.offset);
-        const value = values[i]!;
-        if (input.dtype === 'int64') (data[c] as BigInt64Array)[at] = typeof value === 'bigint' ? value : BigInt(value);
-        else (data[c] as Float32Array | string[])[at] = value as number & string;
+        const slot = slots[i]!;
+        const value = fieldValue(fields[i]!, event);
+        const at = rows * slot.width + slot.place;
+        if (slot.int64) (slot.data as BigInt64Array)[at] = typeof value === 'bigint' ? value : BigInt(value);
+        else (slot.data as Float32Array | string[])[at] = value as number & string;
       }
       rows++;
     },
