@@ -57,7 +57,11 @@ export interface CommitResult {
 }
 
 export interface ConsumerHandlers {
-  /** The member now owns these partitions (besides any it kept). A new assignment starts unpaused. */
+  /**
+   * The member now owns these partitions (besides any it kept). A new assignment starts unpaused. The
+   * first join of a member calls it even with none (a group with more members than partitions): the
+   * member is in the group, and the service counts that as ready.
+   */
   assigned(partitions: readonly Assignment[]): void;
   /**
    * An orderly rebalance takes these partitions away. They are no longer fetched from this call on,

@@ -506,6 +506,22 @@ for (const client of CLIENTS) {
     assert.deepEqual(b.log.errors(), []);
   });
 
+  test(`[${client}] a member given no partition hears assigned with none: it is in the group`, TEST, async (t) => {
+    const name = await topic(t, 1);
+    const groupId = uniqueName('group');
+    const a = member(t, client, groupId);
+    await a.consumer.start([name], a.recorder);
+    await a.recorder.until(allAssigned(a.recorder, name, 1), 'A to own the partition');
+    const b = member(t, client, groupId);
+    await b.consumer.start([name], b.recorder);
+    const joined = (m: Member) => () => m.recorder.events.some((e) => e.kind === 'assigned');
+    await b.recorder.until(joined(b), 'B to hear assigned');
+    await a.recorder.until(() => a.recorder.owned().size + b.recorder.owned().size === 1, 'one member to own the partition');
+    const empty = [a, b].find((m) => m.recorder.owned().size === 0);
+    assert.ok(empty !== undefined && joined(empty)(), 'the member without a partition heard assigned');
+    assert.deepEqual([...a.log.errors(), ...b.log.errors()], []);
+  });
+
   if (COOPERATIVE[client]) {
     test(`[${client}] cooperative: a joining member gets only moved partitions; the ones that stay are never revoked`, TEST, async (t) => {
       const name = await topic(t, 4);

@@ -74,6 +74,8 @@ export class Membership {
   #joined = { generationId: -1, memberId: '' };
   #rejoinFailures = 0;
   #fenced: Error | undefined;
+  /** Whether `assigned` was called since start (a member given nothing must still hear that it joined). */
+  #announced = false;
   readonly #heartbeatErrors = {
     start: ignore,
     end: ignore,
@@ -195,10 +197,13 @@ export class Membership {
     if (gone.length > 0) this.#revokeNow(gone);
     const added = this.#ctx.ownership.assign(next, generationId);
     this.#ctx.log.info({ groupId: this.#ctx.consumer.groupId, generationId, memberId, partitions: next.length, added: added.length }, 'kafka group joined');
-    if (added.length === 0) return;
+    // A member that gets nothing (more members than partitions, or the first cooperative round, where
+    // only unowned partitions are given out) is still in the group: the first join says so, with none.
+    if (added.length === 0 && this.#announced) return;
+    this.#announced = true;
     const list = added.map((o) => o.assignment());
     this.#call('assigned', () => this.#ctx.handlers().assigned(list));
-    this.#ctx.started(added);
+    if (added.length > 0) this.#ctx.started(added);
   }
 
   #revokeNow(gone: OwnedPartition[]): void {
