@@ -23,9 +23,21 @@ function sasl(security: KafkaSecurity): { sasl?: SASLOptions } {
   }
 }
 
+/**
+ * The consumer's retries ride out a broker outage of up to about two minutes, retrying at least every
+ * second, so a member that keeps its member id rejoins within seconds of the broker being back. With
+ * the client's retries (about 16 s) every member crashed during a broker restart, and kafkajs restarts
+ * a crashed consumer as a new member: the group then waits out the old member's session
+ * (kafka.consumer.sessionTimeoutMs) before it assigns anything, 33 s at the default settings. A member
+ * can still crash when its connection closes mid-fetch (KafkaJSNoBrokerAvailableError; kafkajs gives up
+ * at once), and then the group waits as before: see the README's Scaling out.
+ */
+const CONSUMER_RETRY = { initialRetryTime: 100, retries: 120, maxRetryTime: 1000 };
+
 export class KafkajsClient implements KafkaClient {
   readonly name = 'kafkajs';
   readonly #kafka: Kafka;
+  readonly #consumerKafka: Kafka;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
 
@@ -46,10 +58,11 @@ export class KafkajsClient implements KafkaClient {
       ...sasl(this.#security),
     };
     this.#kafka = new Kafka(options);
+    this.#consumerKafka = new Kafka({ ...options, retry: CONSUMER_RETRY });
   }
 
   consumer(): GroupConsumer {
-    return new KafkajsConsumer(this.#kafka, this.#config, this.#security);
+    return new KafkajsConsumer(this.#kafka, this.#consumerKafka, this.#config, this.#security);
   }
 
   producer(): Producer {

@@ -29,6 +29,8 @@ export class KafkajsConsumer implements GroupConsumer {
   /** kafkajs rejoins at once (see the header). */
   readonly awaitsRevocation = false;
   readonly #consumer: Consumer;
+  /** The client with the usual retries, so that unreachable brokers fail start() in seconds. */
+  readonly #probe: Kafka;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
   readonly #owned = new Map<string, Assignment>();
@@ -36,11 +38,13 @@ export class KafkajsConsumer implements GroupConsumer {
   #nextEpoch = 1;
   #memberId = '';
 
-  constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
+  /** `kafka` for the start-up probe; `consumerKafka`, whose retries ride out a broker restart, for the consumer (see client.ts). */
+  constructor(kafka: Kafka, consumerKafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
+    this.#probe = kafka;
     this.#config = config;
     this.#security = security;
     const c = config.consumer;
-    this.#consumer = kafka.consumer({
+    this.#consumer = consumerKafka.consumer({
       groupId: config.groupId,
       sessionTimeout: c.sessionTimeoutMs,
       rebalanceTimeout: c.rebalanceTimeoutMs,
@@ -56,6 +60,9 @@ export class KafkajsConsumer implements GroupConsumer {
     this.#handlers = handlers;
     this.#wireEvents(handlers);
     try {
+      const probe = this.#probe.admin();
+      await probe.connect();
+      await probe.disconnect();
       await this.#consumer.connect();
       await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#config.consumer.fromBeginning });
       await this.#consumer.run({

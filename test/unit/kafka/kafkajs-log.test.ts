@@ -16,6 +16,7 @@ test('kafkajs reports routine rebalances and retried connections at error level;
     log({ namespace: 'Runner', level, label: 'ERROR', log: { timestamp: '', message, ...extra } });
   entry(logLevel.ERROR, 'The group is rebalancing, re-joining', { groupId: 'g', error: 'The group is rebalancing, so a rejoin is needed' });
   entry(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', { error: 'The group is rebalancing, so a rejoin is needed', type: 'REBALANCE_IN_PROGRESS' });
+  entry(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', { error: 'This is not the correct coordinator for this group' });
   entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   entry(logLevel.WARN, 'Something slow');
   entry(logLevel.INFO, 'Consumer has joined the group');
@@ -23,13 +24,14 @@ test('kafkajs reports routine rebalances and retried connections at error level;
   assert.deepEqual(lines, [
     ['info', 'The group is rebalancing, re-joining'],
     ['info', 'Response Heartbeat(key: 12, version: 3)'],
+    ['info', 'Response Heartbeat(key: 12, version: 3)'],
     ['warn', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
     ['warn', 'Something slow'],
     ['error', 'Crash: KafkaJSProtocolError: Not authorized to access group'],
   ]);
 });
 
-test('a broker outage reads as a few warnings: a repeated one is written once per REPEAT_MS, the consumer restart is a warning', () => {
+test('a broker outage reads as a few warnings: a repeated one is written once per REPEAT_MS; the consumer crashes and restarts as warnings', () => {
   const { lines, sink } = recorder();
   let now = 0;
   const log = logCreator(sink, () => now)();
@@ -39,9 +41,11 @@ test('a broker outage reads as a few warnings: a repeated one is written once pe
     entry(logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:9092');
     now += 500;
   }
+  entry(logLevel.ERROR, 'Crash: KafkaJSNoBrokerAvailableError: No broker available');
+  entry(logLevel.ERROR, "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group");
   entry(logLevel.ERROR, 'Restarting the consumer in 100ms');
   const warned = lines.filter(([level]) => level === 'warn');
-  assert.equal(warned.length, 2 * Math.ceil((30 * 500) / REPEAT_MS) + 1, `one warning per message per ${REPEAT_MS} ms, and the restart`);
+  assert.equal(warned.length, 2 * Math.ceil((30 * 500) / REPEAT_MS) + 3, `one warning per message per ${REPEAT_MS} ms, the two crashes and the restart`);
   assert.deepEqual(warned.at(-1), ['warn', 'Restarting the consumer in 100ms']);
   assert.equal(lines.filter(([level]) => level === 'error').length, 0, 'nothing at error level while the client retries');
   assert.equal(lines.filter(([level]) => level === 'debug').length, 60 - 2 * Math.ceil((30 * 500) / REPEAT_MS), 'the repeats go to debug');
