@@ -16,14 +16,24 @@
  * - The fetch position follows resolved offsets, so resolving only what was taken makes kafkajs fetch
  *   the rest again; resolving the last message also moves past trailing control records (runner.js).
  * - Heartbeats are not sent while eachBatch runs, so they are sent from here while a batch is taken.
+ * - A rejoin that fails with a retriable error (COORDINATOR_LOAD_IN_PROGRESS, right after a broker
+ *   restart) is not retried: kafkajs goes back to fetching its old assignment, with no GROUP_JOIN, and
+ *   the partitions revoked at REBALANCING would never come back. So a batch delivered between
+ *   REBALANCING and GROUP_JOIN throws a rebalance error, which makes kafkajs rejoin (runner.js).
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
 import type { Assignment, CommitOffset, CommitResult, ConsumerHandlers, GroupConsumer, GroupMetadata, TopicPartition } from '../client.ts';
 import { partitionKey } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { consumedRecord } from './records.ts';
+
+/**
+ * What kafkajs's runner takes for a rebalance (isRebalancing reads the type), quietly (a KafkaJSError is
+ * not logged). kafkajs's errors are no named exports Node's ESM loader can see: they come with the module.
+ */
+const REJOIN = Object.assign(new kafkajs.KafkaJSError('the last rejoin failed; joining again', { retriable: true }), { type: 'REBALANCE_IN_PROGRESS' });
 
 export class KafkajsConsumer implements GroupConsumer {
   /** kafkajs rejoins at once (see the header). */
@@ -37,6 +47,8 @@ export class KafkajsConsumer implements GroupConsumer {
   #handlers: ConsumerHandlers | undefined;
   #nextEpoch = 1;
   #memberId = '';
+  /** Between REBALANCING and the GROUP_JOIN that ends it (see the header). */
+  #rejoining = false;
 
   /** `kafka` for the start-up probe; `consumerKafka`, whose retries ride out a broker restart, for the consumer (see client.ts). */
   constructor(kafka: Kafka, consumerKafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
@@ -78,8 +90,12 @@ export class KafkajsConsumer implements GroupConsumer {
 
   #wireEvents(handlers: ConsumerHandlers): void {
     const { REBALANCING, GROUP_JOIN, CRASH } = this.#consumer.events;
-    this.#consumer.on(REBALANCING, () => this.#giveUp((parts) => handlers.revoked(parts)));
+    this.#consumer.on(REBALANCING, () => {
+      this.#rejoining = true;
+      this.#giveUp((parts) => handlers.revoked(parts));
+    });
     this.#consumer.on(GROUP_JOIN, (event) => {
+      this.#rejoining = false;
       // An orderly rebalance gave everything up at REBALANCING; anything still held was lost.
       this.#giveUp((parts) => handlers.lost(parts));
       this.#memberId = event.payload.memberId;
@@ -109,6 +125,7 @@ export class KafkajsConsumer implements GroupConsumer {
 
   async #eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     const owned = this.#owned.get(partitionKey(batch.topic, batch.partition));
+    if (owned === undefined && this.#rejoining) throw REJOIN;
     const handlers = this.#handlers;
     if (owned === undefined || handlers === undefined || batch.messages.length === 0) return;
     const records = batch.messages.map(consumedRecord);
