@@ -20,14 +20,27 @@
  *   restart) is not retried: kafkajs goes back to fetching its old assignment, with no GROUP_JOIN, and
  *   the partitions revoked at REBALANCING would never come back. So a batch delivered between
  *   REBALANCING and GROUP_JOIN throws a rebalance error, which makes kafkajs rejoin (runner.js).
+ * - Not finding the group coordinator (a broker restart longer than the retries of that lookup) is a
+ *   crash kafkajs does not restart from (KafkaJSGroupCoordinatorNotFound is not retriable): the consumer
+ *   would stop for good. The adapter runs it again instead, with backoff, as kafkajs does after the
+ *   crashes it restarts from.
  */
 import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
+import { backoffDelay } from '../../core/backoff.ts';
 import type { Assignment, CommitOffset, CommitResult, ConsumerHandlers, GroupConsumer, GroupMetadata, TopicPartition } from '../client.ts';
 import { partitionKey } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { consumedRecord } from './records.ts';
+
+const RERUN_BACKOFF = { initialMs: 500, maxMs: 5000 };
+
+/** Whether the crash came from not finding the group coordinator (a broker restarting), however wrapped. */
+function coordinatorNotFound(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) if (e.name === 'KafkaJSGroupCoordinatorNotFound') return true;
+  return false;
+}
 
 /**
  * What kafkajs's runner takes for a rebalance (isRebalancing reads the type), quietly (a KafkaJSError is
@@ -49,6 +62,8 @@ export class KafkajsConsumer implements GroupConsumer {
   #memberId = '';
   /** Between REBALANCING and the GROUP_JOIN that ends it (see the header). */
   #rejoining = false;
+  #topics: string[] = [];
+  #stopped = false;
 
   /** `kafka` for the start-up probe; `consumerKafka`, whose retries ride out a broker restart, for the consumer (see client.ts). */
   constructor(kafka: Kafka, consumerKafka: Kafka, config: KafkaConfig, security: KafkaSecurity) {
@@ -70,21 +85,40 @@ export class KafkajsConsumer implements GroupConsumer {
 
   async start(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
     this.#handlers = handlers;
+    this.#topics = [...topics];
     this.#wireEvents(handlers);
     try {
       const probe = this.#probe.admin();
       await probe.connect();
       await probe.disconnect();
-      await this.#consumer.connect();
-      await this.#consumer.subscribe({ topics: [...topics], fromBeginning: this.#config.consumer.fromBeginning });
-      await this.#consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.#eachBatch(payload),
-      });
+      await this.#run();
     } catch (error) {
       throw connectFailure(`joining group "${this.#config.groupId}"`, error, this.#config.brokers, this.#security);
+    }
+  }
+
+  async #run(): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: this.#topics, fromBeginning: this.#config.consumer.fromBeginning });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  /** Runs the consumer again after a crash kafkajs does not restart from (see the header), until it runs or stop(). */
+  async #runAgain(handlers: ConsumerHandlers): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(RERUN_BACKOFF, attempt)));
+      if (this.#stopped) return;
+      try {
+        await this.#run();
+        return;
+      } catch (error) {
+        handlers.error(error instanceof Error ? error : new Error(String(error)), false);
+      }
     }
   }
 
@@ -110,7 +144,10 @@ export class KafkajsConsumer implements GroupConsumer {
     this.#consumer.on(CRASH, (event) => {
       // kafkajs restarts by disconnecting and joining again: nothing held before can be committed.
       this.#giveUp((parts) => handlers.lost(parts));
-      handlers.error(event.payload.error, !event.payload.restart);
+      const { error, restart } = event.payload;
+      const again = !restart && !this.#stopped && coordinatorNotFound(error);
+      handlers.error(error, !restart && !again);
+      if (again) void this.#runAgain(handlers);
     });
   }
 
@@ -166,6 +203,7 @@ export class KafkajsConsumer implements GroupConsumer {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#owned.clear();
     await this.#consumer.disconnect();
   }

@@ -4,9 +4,9 @@
  * re-joining", heartbeats answered REBALANCE_IN_PROGRESS, or NOT_COORDINATOR once the coordinator moved
  * or restarted), so alerting on errors would fire on every scale event: those lines are information.
  * And it reports each failed connection attempt at error level while it retries (a broker restart makes
- * dozens), and each send that meets a partition whose leader is not there yet: those are warnings, and
- * so are the crashes of its consumer that a broker restart causes (no broker available, the coordinator
- * still loading its groups) and the restart that follows ("Restarting the consumer"), since the client
+ * dozens), and each request that meets a partition whose leader is not there yet: those are warnings,
+ * and so are the crashes of its consumer that a broker restart causes (no broker available, the
+ * coordinator not found or still loading its groups) and the restart that follows ("Restarting the consumer"), since the client
  * goes on by itself; if it gives up, the service reports the consumer's fatal crash as an error. A
  * warning that repeats (kafkajs logs each connection attempt twice, every few hundred milliseconds
  * while a broker is down) is written once per REPEAT_MS at warn level and at debug level in between, so
@@ -17,7 +17,7 @@ import type { KafkaLog } from '../client.ts';
 
 const ROUTINE = /rebalanc|re-joining|REBALANCE_IN_PROGRESS|NOT_COORDINATOR|not the correct coordinator/i;
 const RETRIED =
-  /Connection error|Connection timeout|Failed to connect|ECONNREFUSED|ECONNRESET|KafkaJSConnection|not aware of this member|Request .* timed out|Restarting the consumer|coordinator is loading|No broker available|not the leader/i;
+  /Connection error|Connection timeout|Failed to connect|ECONNREFUSED|ECONNRESET|KafkaJSConnection|not aware of this member|Request .* timed out|Restarting the consumer|coordinator is loading|No broker available|Failed to find group coordinator|not the leader|leadership election/i;
 
 /** The same warning at most once in this long at warn level. */
 export const REPEAT_MS = 10_000;

@@ -43,13 +43,14 @@ test('a broker outage reads as a few warnings: a repeated one is written once pe
   }
   entry(logLevel.ERROR, 'Failed to send messages: This server is not the leader for that topic-partition');
   entry(logLevel.ERROR, 'Crash: KafkaJSNoBrokerAvailableError: No broker available');
+  entry(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError: Failed to find group coordinator');
   entry(logLevel.ERROR, "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group");
   entry(logLevel.ERROR, 'Restarting the consumer in 100ms');
   const warned = lines.filter(([level]) => level === 'warn');
   assert.equal(
     warned.length,
-    2 * Math.ceil((30 * 500) / REPEAT_MS) + 4,
-    `one warning per message per ${REPEAT_MS} ms, the send to a leader not there yet, the two crashes and the restart`,
+    2 * Math.ceil((30 * 500) / REPEAT_MS) + 5,
+    `one warning per message per ${REPEAT_MS} ms, the send to a leader not there yet, the three crashes and the restart`,
   );
   assert.deepEqual(warned.at(-1), ['warn', 'Restarting the consumer in 100ms']);
   assert.equal(lines.filter(([level]) => level === 'error').length, 0, 'nothing at error level while the client retries');
