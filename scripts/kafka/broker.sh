@@ -201,9 +201,10 @@ format_storage() {
     scram+=(--add-scram "$mechanism=[name=$(user_field "$mechanism" 2),password=$(user_field "$mechanism" 3)]")
   done
   # A cluster id is 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid` prints.
+  # It may begin with '-' (1 in 64), which the tool would read as an option after a separate -t.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   build_java_cmd
-  if ! "${java_cmd[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props_file" "${scram[@]}" \
+  if ! "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$props_file" "${scram[@]}" \
     >"$version_dir/format.log" 2>&1; then
     cat "$version_dir/format.log" >&2
     die "formatting KRaft storage in $data_dir failed"
