@@ -3,6 +3,7 @@
  * SIGTERM while events keep arriving. Nothing is lost, both exit cleanly, the joiner really took
  * partitions, duplicates stay within the in-flight budget, and the group ends committed at the end of
  * the input. (Replays on a planned rebalance are the next issue's to remove; here they are counted.)
+ * And a replica the group gives no partition is ready all the same.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -64,5 +65,24 @@ for (const client of CLIENTS) {
     assert.deepEqual(errors, [], 'a routine rebalance logs no errors (alerts on errors must not fire on every scale event)');
     assert.match(second.logs(), /"partitions":\["[^"]+\[\d+\]".*"msg":"partitions assigned"/, 'the joiner took partitions');
     assert.deepEqual(await committedOffsets(groupId, input), await endOffsets(input), 'committed to the end');
+  });
+
+  test(`[${client}] a replica given no partition (more replicas than partitions) is ready`, async (t) => {
+    const { input, output, dlq } = await scenarioTopics(t, 'idle-replica', 1);
+    const config = scorerConfig({
+      client,
+      groupId: uniqueName('idle-group'),
+      inputs: [{ topic: input, format: 'json' }],
+      output,
+      outputFormat: 'json',
+      deadLetter: dlq,
+    });
+    const replicas = [await startScorer(config), await startScorer(config)];
+    for (const r of replicas) t.after(() => stopScorer(r, 'SIGKILL', 5000));
+    // waitReady fails unless /readyz answers 200: the one without a partition too.
+    await Promise.all(replicas.map((r) => r.waitReady()));
+    const owners = replicas.filter((r) => /"partitions":\["[^"]+\[0\]"\].*"msg":"partitions assigned"/.test(r.logs()));
+    assert.ok(owners.length >= 1, 'one of them owns the partition');
+    for (const r of replicas) assert.equal((await stopScorer(r, 'SIGTERM', 30_000)).code, 0);
   });
 }

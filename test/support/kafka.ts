@@ -13,16 +13,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export function testKafka(): Kafka {
-  return new Kafka({ clientId: 'stream-scorer-test', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+/** `brokers`, here and below: another broker than the shared one (a test's private broker). */
+export function testKafka(brokers: readonly string[] = BROKERS): Kafka {
+  return new Kafka({ clientId: 'stream-scorer-test', brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 }
 
-export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = testKafka().admin();
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>, brokers: readonly string[] = BROKERS): Promise<T> {
+  const admin = testKafka(brokers).admin();
   try {
     await admin.connect();
   } catch (cause) {
-    throw new Error(`no Kafka broker answers on ${BROKERS.join(',')}: start one with "npm run broker:start"`, { cause });
+    throw new Error(`no Kafka broker answers on ${brokers.join(',')}: start one with "npm run broker:start"`, { cause });
   }
   try {
     return await fn(admin);
@@ -32,12 +33,12 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
 }
 
 /** Creates topics and waits until every partition has a leader (see devtools/topics.ts). */
-export async function createTopics(topics: readonly TopicSpec[]): Promise<void> {
-  await withAdmin((admin) => createTopicsReady(admin, topics));
+export async function createTopics(topics: readonly TopicSpec[], brokers: readonly string[] = BROKERS): Promise<void> {
+  await withAdmin((admin) => createTopicsReady(admin, topics), brokers);
 }
 
-export async function deleteTopics(topics: readonly string[]): Promise<void> {
-  await withAdmin((admin) => admin.deleteTopics({ topics: [...topics] })).catch(() => undefined);
+export async function deleteTopics(topics: readonly string[], brokers: readonly string[] = BROKERS): Promise<void> {
+  await withAdmin((admin) => admin.deleteTopics({ topics: [...topics] }), brokers).catch(() => undefined);
 }
 
 /**
@@ -69,8 +70,13 @@ export interface Collected {
  * Reads `topic` from the beginning with a fresh group until `until(all)` holds or `timeoutMs` passes;
  * returns what it read either way (the test then asserts on it).
  */
-export async function collect(topic: string, until: (all: readonly Collected[]) => boolean, timeoutMs: number): Promise<Collected[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
+export async function collect(
+  topic: string,
+  until: (all: readonly Collected[]) => boolean,
+  timeoutMs: number,
+  brokers: readonly string[] = BROKERS,
+): Promise<Collected[]> {
+  const consumer = testKafka(brokers).consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
   const all: Collected[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -93,17 +99,17 @@ export async function collect(topic: string, until: (all: readonly Collected[]) 
 }
 
 /** The group's committed offsets for a topic, by partition (-1 when none). */
-export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+export async function committedOffsets(groupId: string, topic: string, brokers: readonly string[] = BROKERS): Promise<Map<number, number>> {
   return withAdmin(async (admin) => {
     const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  });
+  }, brokers);
 }
 
 /** Log end offsets by partition. */
-export async function endOffsets(topic: string): Promise<Map<number, number>> {
+export async function endOffsets(topic: string, brokers: readonly string[] = BROKERS): Promise<Map<number, number>> {
   return withAdmin(async (admin) => {
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-  });
+  }, brokers);
 }

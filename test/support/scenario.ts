@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
 import type { ClientName } from '../../src/kafka/client.ts';
-import { type Collected, createTopics, deleteTopics, produce, uniqueName } from './kafka.ts';
+import { BROKERS, type Collected, createTopics, deleteTopics, produce, uniqueName } from './kafka.ts';
 import { REPO_ROOT } from './scorer-process.ts';
 
 export interface GoldenRow {
@@ -95,6 +95,8 @@ export interface ScorerConfigOptions {
   readonly output: string;
   readonly outputFormat: 'avro' | 'json';
   readonly deadLetter: string;
+  /** Absent: KAFKA_BROKERS (the shared broker). */
+  readonly brokers?: readonly string[];
   readonly extra?: Record<string, unknown>;
 }
 
@@ -102,7 +104,7 @@ export function scorerConfig(o: ScorerConfigOptions): Record<string, unknown> {
   return {
     kafka: {
       ...(o.client === undefined ? {} : { client: o.client }),
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      brokers: o.brokers ?? BROKERS,
       groupId: o.groupId,
       clientId: o.groupId,
     },
@@ -123,16 +125,24 @@ export interface ScenarioTopics {
 }
 
 /** Fresh input, output and dead-letter topics named after the scenario, deleted when the test ends. */
-export async function scenarioTopics(t: { after(fn: () => unknown): void }, name: string, partitions: number): Promise<ScenarioTopics> {
+export async function scenarioTopics(
+  t: { after(fn: () => unknown): void },
+  name: string,
+  partitions: number,
+  brokers: readonly string[] = BROKERS,
+): Promise<ScenarioTopics> {
   const input = uniqueName(`${name}-in`);
   const output = uniqueName(`${name}-out`);
   const dlq = `${output}.dlq`;
-  await createTopics([
-    { topic: input, partitions },
-    { topic: output, partitions },
-    { topic: dlq, partitions: 1 },
-  ]);
-  t.after(() => deleteTopics([input, output, dlq]));
+  await createTopics(
+    [
+      { topic: input, partitions },
+      { topic: output, partitions },
+      { topic: dlq, partitions: 1 },
+    ],
+    brokers,
+  );
+  t.after(() => deleteTopics([input, output, dlq], brokers));
   return { input, output, dlq };
 }
 
