@@ -12,7 +12,7 @@
 import { requireNode } from './node-version.js';
 
 requireNode('stream-scorer');
-// onnxruntime-node 1.2x writes /tmp/mat-debug-<pid>.log and ~/.cache/Microsoft on every process unless
+// onnxruntime-node 1.2x writes mat-debug-<pid>.log into the temp directory and ~/.cache/Microsoft on every process unless
 // telemetry is off: litter on a host, and a failure on a read-only root filesystem. The workers inherit it.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 await import('../src/main.ts');
