@@ -30,7 +30,7 @@ function sasl(security: KafkaSecurity): { sasl?: SASLOptions } {
  * a crashed consumer as a new member: the group then waits out the old member's session
  * (kafka.consumer.sessionTimeoutMs) before it assigns anything, 33 s at the default settings. A member
  * can still crash when its connection closes mid-fetch (KafkaJSNoBrokerAvailableError; kafkajs gives up
- * at once), and then the group waits as before: see the README's Scaling out.
+ * at once); its old member id then leaves the group before the new one joins (kafkajs/stale-member.ts).
  */
 const CONSUMER_RETRY = { initialRetryTime: 100, retries: 120, maxRetryTime: 1000 };
 

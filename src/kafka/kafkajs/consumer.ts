@@ -19,11 +19,14 @@
  * - A rejoin that fails with a retriable error (COORDINATOR_LOAD_IN_PROGRESS, right after a broker
  *   restart) is not retried: kafkajs goes back to fetching its old assignment, with no GROUP_JOIN, and
  *   the partitions revoked at REBALANCING would never come back. So a batch delivered between
- *   REBALANCING and GROUP_JOIN throws a rebalance error, which makes kafkajs rejoin (runner.js).
+ *   REBALANCING and GROUP_JOIN throws a rebalance error, which makes kafkajs rejoin (runner.js); every
+ *   partition is resumed at REBALANCING so that such a batch comes.
  * - Not finding the group coordinator (a broker restart longer than the retries of that lookup) is a
  *   crash kafkajs does not restart from (KafkaJSGroupCoordinatorNotFound is not retriable): the consumer
  *   would stop for good. The adapter runs it again instead, with backoff, as kafkajs does after the
  *   crashes it restarts from.
+ * - Either restart joins as a new member, and the old member id, whose LeaveGroup failed while the
+ *   broker was away, would hold up the group for a session: it leaves first (stale-member.ts).
  */
 import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
@@ -33,8 +36,10 @@ import { partitionKey } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { consumedRecord } from './records.ts';
+import { leaveStaleMember } from './stale-member.ts';
 
 const RERUN_BACKOFF = { initialMs: 500, maxMs: 5000 };
+const FETCH_LOOP_RETRIES = 5;
 
 /** Whether the crash came from not finding the group coordinator (a broker restarting), however wrapped. */
 function coordinatorNotFound(error: unknown): boolean {
@@ -72,6 +77,8 @@ export class KafkajsConsumer implements GroupConsumer {
     this.#security = security;
     const c = config.consumer;
     this.#consumer = consumerKafka.consumer({
+      // Five: kafkajs's own default for its fetch loop, which a retry option would otherwise replace.
+      retry: { retries: FETCH_LOOP_RETRIES, restartOnFailure: () => this.#leaveBeforeRestart() },
       groupId: config.groupId,
       sessionTimeout: c.sessionTimeoutMs,
       rebalanceTimeout: c.rebalanceTimeoutMs,
@@ -110,6 +117,8 @@ export class KafkajsConsumer implements GroupConsumer {
 
   /** Runs the consumer again after a crash kafkajs does not restart from (see the header), until it runs or stop(). */
   async #runAgain(handlers: ConsumerHandlers): Promise<void> {
+    // kafkajs asks restartOnFailure only before restarts of its own; this is one too.
+    await this.#leaveBeforeRestart();
     for (let attempt = 1; !this.#stopped; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(RERUN_BACKOFF, attempt)));
       if (this.#stopped) return;
@@ -122,11 +131,30 @@ export class KafkajsConsumer implements GroupConsumer {
     }
   }
 
+  /**
+   * Before kafkajs restarts a crashed consumer as a new member, the old member leaves for good, so the
+   * group does not wait out its session (see stale-member.ts). Restarts either way: true is kafkajs's
+   * restartOnFailure answer.
+   */
+  async #leaveBeforeRestart(): Promise<boolean> {
+    const memberId = this.#memberId;
+    if (memberId !== '') {
+      const { groupId, consumer } = this.#config;
+      await leaveStaleMember(this.#probe, { groupId, memberId, giveUpAfterMs: consumer.sessionTimeoutMs, stopped: () => this.#stopped });
+      this.#memberId = '';
+    }
+    return true;
+  }
+
   #wireEvents(handlers: ConsumerHandlers): void {
     const { REBALANCING, GROUP_JOIN, CRASH } = this.#consumer.events;
     this.#consumer.on(REBALANCING, () => {
       this.#rejoining = true;
       this.#giveUp((parts) => handlers.revoked(parts));
+      // A partition paused by backpressure stays paused, and nothing resumes a partition given up. Were
+      // they all paused when the rejoin fails (see the header), kafkajs would fetch nothing, so no batch
+      // would throw the rejoin error and no heartbeat would go out: the member would idle for good.
+      this.#consumer.resume(this.#consumer.paused());
     });
     this.#consumer.on(GROUP_JOIN, (event) => {
       this.#rejoining = false;
