@@ -6,12 +6,13 @@
  * being ready: the issue's 10 s, on both clients. A kafkajs consumer whose connection closes mid-fetch
  * crashes and comes back as a new member; the old member leaves once the broker answers
  * (src/kafka/kafkajs/stale-member.ts), or the group would wait out its 30 s session first.
+ * On platformatic the same again with static members (kafka.groupInstanceId).
  * The broker is a private one (test/support/private-broker.ts), so the shared one never stops.
  */
 import assert from 'node:assert/strict';
 import { after, before, type TestContext, test } from 'node:test';
 import type { ClientName } from '../../src/kafka/client.ts';
-import { CLIENTS } from '../support/clients.ts';
+import { CLIENTS, STATIC_MEMBERSHIP } from '../support/clients.ts';
 import { committedOffsets, endOffsets } from '../support/kafka.ts';
 import type { Tally } from '../support/output-tally.ts';
 import { PrivateBroker } from '../support/private-broker.ts';
@@ -72,10 +73,10 @@ function scoredAgain(result: Tally, since: number): number[] {
   return Array.from({ length: PARTITIONS }, (_, p) => Math.min(...(result.scoredAt.get(p) ?? []).filter((at) => at >= since)) - since);
 }
 
-async function restartUnderLoad(t: TestContext, client: ClientName): Promise<void> {
+async function restartUnderLoad(t: TestContext, client: ClientName, staticIds: boolean): Promise<void> {
   const s = await ScaleOutScenario.create(t, client, 'broker-restart', { brokers: broker.brokers });
   await s.load.start();
-  await s.startGroup(REPLICAS, false);
+  await s.startGroup(REPLICAS, staticIds);
   await pause(3000);
   const stopping = Date.now();
   await broker.down();
@@ -106,6 +107,12 @@ async function restartUnderLoad(t: TestContext, client: ClientName): Promise<voi
 
 for (const client of CLIENTS) {
   test(`[${client}] broker stop and start under load: zero losses, scoring and commits back within ${TARGET_MS / 1000} s at the default settings`, TEST, (t) =>
-    restartUnderLoad(t, client),
+    restartUnderLoad(t, client, false),
   );
+  // Static members keep their ids through the restart too, with no session to wait out either way.
+  if (STATIC_MEMBERSHIP[client]) {
+    test(`[${client}] broker stop and start under load, static members: zero losses, scoring and commits back within ${TARGET_MS / 1000} s`, TEST, (t) =>
+      restartUnderLoad(t, client, true),
+    );
+  }
 }

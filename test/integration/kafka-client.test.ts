@@ -26,7 +26,7 @@ import {
   partitionKey,
 } from '../../src/kafka/client.ts';
 import { createKafkaClient } from '../../src/kafka/create.ts';
-import { CLIENTS } from '../support/clients.ts';
+import { CLIENTS, COOPERATIVE, STATIC_MEMBERSHIP } from '../support/clients.ts';
 import { BROKERS, type Collected, collect, committedOffsets, createTopics, deleteTopics, produce, testKafka, uniqueName } from '../support/kafka.ts';
 
 /** Whether the adapter waits for the promise `revoked` returns (each adapter's header says so). */
@@ -38,9 +38,6 @@ const WAITS_FOR_REVOKE: Record<ClientName, boolean> = { platformatic: true, kafk
  * OUT_OF_ORDER_SEQUENCE_NUMBER instead. A duplicate is the lesser harm: lineage identifies it.
  */
 const IDEMPOTENT: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
-/** Who offers groupProtocol 'cooperative' and kafka.groupInstanceId (config/rules.ts refuses them on kafkajs). */
-const COOPERATIVE: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
-const STATIC_MEMBERSHIP: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
 
 const WAIT_MS = 30_000;
 const TEST = { timeout: 120_000 };

@@ -15,13 +15,10 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import type { ClientName } from '../../src/kafka/client.ts';
-import { CLIENTS } from '../support/clients.ts';
+import { CLIENTS, COOPERATIVE, STATIC_MEMBERSHIP } from '../support/clients.ts';
 import type { Tally } from '../support/output-tally.ts';
 import { firstPrediction, pause, type Replica, ScaleOutScenario, sigterm, WINDOW } from '../support/scale-out.ts';
 
-/** Cooperative rebalancing with awaited revocation, and static membership (see the README's client table). */
-const COOPERATIVE: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
-const STATIC_MEMBERSHIP: Record<ClientName, boolean> = { platformatic: true, kafkajs: false };
 /** Without static membership a restarted replica is a new member and the group waits out the dead one's session: the broker's minimum. */
 const SHORT_SESSION = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 };
 const TEST = { timeout: 180_000 };

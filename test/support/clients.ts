@@ -11,3 +11,10 @@ for (const name of only) {
 }
 
 export const CLIENTS: readonly ClientName[] = ALL.filter((name) => only.length === 0 || only.includes(name));
+
+/**
+ * What each client offers, as the README's client table says: groupProtocol 'cooperative' with awaited
+ * revocation, and kafka.groupInstanceId (config/rules.ts refuses both on kafkajs).
+ */
+export const COOPERATIVE: Readonly<Record<ClientName, boolean>> = { platformatic: true, kafkajs: false };
+export const STATIC_MEMBERSHIP: Readonly<Record<ClientName, boolean>> = { platformatic: true, kafkajs: false };
