@@ -60,6 +60,11 @@ export class AvroReader {
     return new AvroReader(schemaId, JSON.stringify(type.schema()), type);
   }
 
+  /** The avsc type of the writer schema, which the column decoders are compiled from. */
+  get type(): Type {
+    return this.#type;
+  }
+
   /** Decodes one whole wire-format value of this schema; throws RecordError AVRO_DECODE for anything else. */
   decode(value: Buffer): unknown {
     let decoded: { value: unknown; offset: number };
