@@ -26,16 +26,16 @@ export class AvroCursor {
   pos = 0;
   end = 0;
 
-  /** Reads `value` from byte `skip` on (the wire-format header's length). */
-  reset(value: Buffer, skip: number): void {
-    if (value.buffer !== this.#under) {
-      this.#under = value.buffer;
-      this.#bytes = new Uint8Array(value.buffer);
-      this.#view = new DataView(value.buffer);
-      this.#text = Buffer.from(value.buffer);
+  /** Reads the body of the value in `values` [start, end), after its `skip` header bytes. */
+  reset(values: Uint8Array, start: number, end: number, skip: number): void {
+    if (values.buffer !== this.#under) {
+      this.#under = values.buffer;
+      this.#bytes = new Uint8Array(values.buffer);
+      this.#view = new DataView(values.buffer);
+      this.#text = Buffer.from(values.buffer);
     }
-    this.pos = value.byteOffset + skip;
-    this.end = value.byteOffset + value.length;
+    this.pos = values.byteOffset + start + skip;
+    this.end = values.byteOffset + end;
   }
 
   /** The next byte; past the end 0, as avsc reads it there (the final position check sees the overrun). */

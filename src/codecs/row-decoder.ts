@@ -25,17 +25,25 @@ export interface RowDecoder {
   /** 'columns' when a compiled reader reads the bytes; 'avsc' when avsc decodes every record, and why. */
   readonly road: 'columns' | 'avsc' | 'json';
   readonly why?: string;
-  /** Appends the value's features as the next row; throws RecordError, and then nothing was appended. */
-  decodeInto(value: Buffer, columns: FeatureColumns): void;
+  /**
+   * Appends the features of the value in `values` [start, end) as the next row; throws RecordError, and
+   * then nothing was appended. A batch's values lie back to back in one buffer: the compiled road makes
+   * no Buffer per record.
+   */
+  decodeInto(values: Uint8Array, start: number, end: number, columns: FeatureColumns): void;
+}
+
+function slice(values: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(values.buffer, values.byteOffset + start, end - start);
 }
 
 export const JSON_ROWS: RowDecoder = {
   road: 'json',
-  decodeInto: (value, columns) => columns.append(decodeJson(value)),
+  decodeInto: (values, start, end, columns) => columns.append(decodeJson(slice(values, start, end))),
 };
 
 export function avscRows(reader: AvroReader, why: string): RowDecoder {
-  return { road: 'avsc', why, decodeInto: (value, columns) => columns.append(reader.decode(value)) };
+  return { road: 'avsc', why, decodeInto: (values, start, end, columns) => columns.append(reader.decode(slice(values, start, end))) };
 }
 
 function compiledRows(read: Read, fields: number, fallback: RowDecoder): RowDecoder {
@@ -43,15 +51,15 @@ function compiledRows(read: Read, fields: number, fallback: RowDecoder): RowDeco
   const row = new DecodedRow(fields);
   return {
     road: 'columns',
-    decodeInto(value, columns) {
-      cursor.reset(value, HEADER_BYTES);
+    decodeInto(values, start, end, columns) {
+      cursor.reset(values, start, end, HEADER_BYTES);
       row.clear();
       try {
         read(cursor, row);
         if (cursor.pos !== cursor.end) throw UNREADABLE;
       } catch (error) {
         if (error !== UNREADABLE) throw error;
-        fallback.decodeInto(value, columns);
+        fallback.decodeInto(values, start, end, columns);
         return;
       }
       columns.appendRow(row);

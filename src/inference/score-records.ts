@@ -57,20 +57,19 @@ function extractRows(
   let decoder = JSON_ROWS;
   for (let i = 0; i < request.rows; i++) {
     const end = request.valueEnds[i] as number;
-    const value = Buffer.from(request.values.buffer, request.values.byteOffset + start, end - start);
-    start = end;
     const schemaId = request.schemaIds[i] as number;
     try {
       if (schemaId !== decoderId) {
         decoder = schemaId === JSON_RECORD ? JSON_ROWS : codecs.decoder(schemaId, request.writerSchemas[schemaId] ?? '');
         decoderId = schemaId;
       }
-      decoder.decodeInto(value, columns);
+      decoder.decodeInto(request.values, start, end, columns);
       good.push(i);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       failures.push({ row: i, reason: error.reason, message: error.message });
     }
+    start = end;
   }
   return { columns, good };
 }

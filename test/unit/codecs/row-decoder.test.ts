@@ -231,7 +231,7 @@ function assertSame(config: ModelConfig, values: readonly Buffer[], label: strin
   const decoder = avroRows(spied, mapper.fields);
   values.forEach((value, i) => {
     const expected = outcome(() => before.append(reader.decode(value)));
-    const actual = outcome(() => decoder.decodeInto(value, after));
+    const actual = outcome(() => decoder.decodeInto(value, 0, value.length, after));
     assert.deepEqual(actual, expected, `${label}, value ${i} (${value.toString('hex')})`);
   });
   assert.equal(after.rows, before.rows, label);
