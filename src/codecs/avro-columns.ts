@@ -1,7 +1,7 @@
 /**
  * Compiles, per (writer schema, feature spec), a reader of Avro bodies straight into a batch's feature
- * columns: the fields a model uses are read and `put`, every other value is skipped (avro-skip.ts), and
- * no object is built per record. What a field's value is follows what avsc would have decoded and
+ * columns: the fields a model uses are read into the record's DecodedRow, every other value is skipped
+ * (avro-skip.ts), and no object is built per record. What a field's value is follows what avsc would have decoded and
  * `readPath` found in it, so the spec's rules see the same values: a union's branch value (avsc unwraps
  * unions whose branches it can tell apart), an enum's symbol, any other byte of a boolean as true; a
  * record, map or wrapped union as an object, an array as an array, bytes and fixed as bytes (all of
@@ -30,6 +30,7 @@ import {
   step,
 } from './avro-program.ts';
 import { type Skip, skippers, Uncompilable } from './avro-skip.ts';
+import type { DecodedRow } from './decoded-row.ts';
 import type { CompiledField } from './feature-fields.ts';
 
 /** The spec's paths as a tree: which fields end at a value, and which go on into it, by step. */
@@ -55,7 +56,7 @@ function needs(fields: readonly CompiledField[]): Need {
   return root;
 }
 
-const wantsNothing = (need: Need | undefined): need is undefined => need === undefined || (need.ends.length === 0 && need.next.size === 0);
+const wantsNothing = (need: Need): boolean => need.ends.length === 0 && need.next.size === 0;
 
 // Stand-ins for values the rules only name the kind of (kindOf in feature-fields.ts).
 const AN_OBJECT = Object.freeze({});
@@ -75,10 +76,27 @@ function refuseDeeper(need: Need, what: string): void {
   if (name !== undefined) throw new Uncompilable(`a feature path goes on into a ${what} (step "${name}")`);
 }
 
+const VALUE_OPS = new Map([
+  ['boolean', BOOLEAN],
+  ['int', LONG],
+  ['long', LONG],
+  ['float', FLOAT],
+  ['double', DOUBLE],
+  ['string', STRING],
+]);
+
+/** Bytes of the fixed-size primitives, which consecutive skips add up. */
+const FIXED_SIZES = new Map([
+  ['null', 0],
+  ['boolean', 1],
+  ['float', 4],
+  ['double', 8],
+]);
+
 /** The step reading a primitive or enum value for `fields`; undefined for any other type. */
 function valueStep(type: Type, fields: readonly number[]): Step | undefined {
   if (type instanceof avsc.types.EnumType) return step(ENUM, fields, { symbols: type.symbols });
-  const op = { boolean: BOOLEAN, int: LONG, long: LONG, float: FLOAT, double: DOUBLE, string: STRING }[type.typeName];
+  const op = VALUE_OPS.get(type.typeName);
   return op === undefined ? undefined : step(op, fields);
 }
 
@@ -105,7 +123,7 @@ class Compiler {
   }
 
   #emit(type: Type, need: Need | undefined, out: Step[]): void {
-    if (wantsNothing(need)) this.#skip(type, out);
+    if (need === undefined || wantsNothing(need)) this.#skip(type, out);
     else if (type instanceof avsc.types.RecordType) this.#record(type, need, out);
     else if (type instanceof avsc.types.UnwrappedUnionType) this.#union(type.types, need, out);
     else if (type instanceof avsc.types.WrappedUnionType) this.#wrapped(type, need, out);
@@ -134,7 +152,7 @@ class Compiler {
 
   /** Skips as flat steps where they are, one byte run for consecutive fixed sizes. */
   #skip(type: Type, out: Step[]): void {
-    const size = type instanceof avsc.types.FixedType ? type.size : ({ null: 0, boolean: 1, float: 4, double: 8 }[type.typeName] ?? -1);
+    const size = type instanceof avsc.types.FixedType ? type.size : (FIXED_SIZES.get(type.typeName) ?? -1);
     if (size === 0) return;
     if (size > 0) {
       const last = out[out.length - 1];
@@ -193,7 +211,7 @@ class Compiler {
   }
 }
 
-function putAll(row: Parameters<Read>[1], fields: readonly number[], value: unknown): void {
+function putAll(row: DecodedRow, fields: readonly number[], value: unknown): void {
   for (const f of fields) row.other(f, value);
 }
 
