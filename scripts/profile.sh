@@ -6,11 +6,11 @@
 # It starts the schema registry double on a free port, writes a backlog of Avro payment events with the
 # load generator's producer, runs the scorer under `node --cpu-prof` (every thread writes a .cpuprofile),
 # stamps the monotonic clock and every thread's CPU time (/proc/<pid>/task) when 10% and 90% of the
-# predictions are out, stops the scorer and prints the breakdown (devtools/profile-breakdown.ts):
-# microseconds of CPU per event by stage, per kind of thread, over the steady part only. The .cpuprofile
-# files open as flame charts in Chrome DevTools (Performance > Load profile) or https://speedscope.app,
-# and flame.svg beside them is the main thread's flame graph. Needs a broker on 127.0.0.1:9092
-# (npm run broker:start).
+# predictions are out, keeps the scorer's final /metrics (metrics.txt), stops it and prints the breakdown
+# (devtools/profile-breakdown.ts): microseconds of CPU per event by stage, per kind of thread, over the
+# steady part only. The .cpuprofile files open as flame charts in Chrome DevTools (Performance > Load
+# profile) or https://speedscope.app, and flame.svg beside them is the main thread's flame graph. Needs a
+# broker on 127.0.0.1:9092 (npm run broker:start).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/use-node.sh
@@ -76,6 +76,9 @@ while :; do
   sleep 0.05
 done
 printf '{"events":%s,"start":%s,"end":%s}\n' "$events" "$start" "$end" >"$out/window.json"
+# The scorer's own clocks as well: scorer_worker_decode_seconds_sum over the events is the workers'
+# decode and feature extraction per event, timed in the worker (wall clock, so a busy machine inflates it).
+curl -s "localhost:$http/metrics" >"$out/metrics.txt" 2>/dev/null || true
 kill -TERM "$scorer"
 wait "$scorer" || true
 node devtools/profile-breakdown.ts "$out"

@@ -60,6 +60,11 @@ export class AvroReader {
     return new AvroReader(schemaId, JSON.stringify(type.schema()), type);
   }
 
+  /** The avsc type of the writer schema, which the column decoders are compiled from. */
+  get type(): Type {
+    return this.#type;
+  }
+
   /** Decodes one whole wire-format value of this schema; throws RecordError AVRO_DECODE for anything else. */
   decode(value: Buffer): unknown {
     let decoded: { value: unknown; offset: number };
@@ -69,13 +74,23 @@ export class AvroReader {
       if (!messageOf(err).includes('potential precision loss')) {
         throw new RecordError('AVRO_DECODE', `schema id ${this.schemaId}: corrupt Avro body: ${messageOf(err)}`);
       }
-      this.#exact ??= avsc.Type.forSchema(this.#type.schema() as Schema, { typeHook: (s) => (isLong(s) ? EXACT_LONG : undefined) });
-      decoded = this.#exact.decode(value, HEADER_BYTES);
+      decoded = this.#decodeExactly(value);
     }
     if (decoded.offset < 0) throw new RecordError('AVRO_DECODE', `schema id ${this.schemaId}: Avro body is truncated`);
     if (decoded.offset !== value.length) {
       throw new RecordError('AVRO_DECODE', `schema id ${this.schemaId}: ${value.length - decoded.offset} bytes of trailing data after the record`);
     }
     return decoded.value;
+  }
+
+  // The bytes after the long that sent the record here can still be corrupt: that is the record's fault
+  // too (AVRO_DECODE), not the batch's.
+  #decodeExactly(value: Buffer): { value: unknown; offset: number } {
+    this.#exact ??= avsc.Type.forSchema(this.#type.schema() as Schema, { typeHook: (s) => (isLong(s) ? EXACT_LONG : undefined) });
+    try {
+      return this.#exact.decode(value, HEADER_BYTES);
+    } catch (err) {
+      throw new RecordError('AVRO_DECODE', `schema id ${this.schemaId}: corrupt Avro body: ${messageOf(err)}`);
+    }
   }
 }

@@ -121,3 +121,10 @@ export function compileField(spec: FeatureFieldSpec, input: ModelInputSpec, maxL
     throw new ScorerError('SCORER_ERR_FEATURE_SPEC', `default of ${reason}`, { details: { field: spec.field } });
   }
 }
+
+/** A field's element from the value found for it (undefined or null: absent): converted, or its default. */
+export function featureValue(f: CompiledField, value: unknown): FeatureValue {
+  if (value !== undefined && value !== null) return convert(f, value);
+  if (f.fallback !== undefined) return f.fallback;
+  throw new RecordError('MISSING_FEATURE', `required feature "${f.field}" (input "${f.input}") is missing or null`);
+}

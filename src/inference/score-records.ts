@@ -1,17 +1,16 @@
 /**
- * What an inference worker does with one batch of records: decode each value (Avro with its writer
- * schema, or JSON), extract the model's features, score the good rows in one run, and write every
- * prediction into one buffer. A record that cannot be decoded or does not fit the feature spec becomes
+ * What an inference worker does with one batch of records: decode each value's features into the
+ * batch's columns (Avro with its writer schema, read straight into them, or JSON), score the good rows
+ * in one run, and write every prediction into one buffer. A record that cannot be decoded or does not fit the feature spec becomes
  * a failure with its DLQ reason, exactly as it would have on the main thread; a model that fails on the
  * batch is bisected here, in the worker, until the failing rows stand alone (INFERENCE_FAILED), so a
  * bad record costs extra runs in this thread and no round trip. Pure apart from `run`: no onnxruntime
  * here, so the logic is tested without a model.
  */
-import type { AvroReader } from '../codecs/avro-reader.ts';
 import type { FeatureColumns, FeatureMapper } from '../codecs/features.ts';
 import { JSON_RECORD } from '../codecs/input-format.ts';
-import { decodeJson } from '../codecs/json.ts';
 import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import { JSON_ROWS, type RowDecoder } from '../codecs/row-decoder.ts';
 import { isScorerError, RecordError } from '../errors.ts';
 import type { RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
 import type { Feeds, ModelConfig } from './types.ts';
@@ -29,8 +28,8 @@ export interface RecordsModel {
 }
 
 export interface RecordsCodecs {
-  /** The reader of a writer schema whose text the request carries. */
-  reader(schemaId: number, schema: string): AvroReader;
+  /** The decoder of a writer schema, whose text the request carries, for the request's model. */
+  decoder(schemaId: number, schema: string): RowDecoder;
   writer: PredictionWriter;
 }
 
@@ -53,19 +52,24 @@ function extractRows(
   /** good[k]: the request row that column row k came from. */
   const good: number[] = [];
   let start = 0;
+  // A batch's rows mostly share one writer schema: its decoder is looked up when the id changes.
+  let decoderId: number | undefined;
+  let decoder = JSON_ROWS;
   for (let i = 0; i < request.rows; i++) {
     const end = request.valueEnds[i] as number;
-    const value = Buffer.from(request.values.buffer, request.values.byteOffset + start, end - start);
-    start = end;
     const schemaId = request.schemaIds[i] as number;
     try {
-      const event = schemaId === JSON_RECORD ? decodeJson(value) : codecs.reader(schemaId, request.writerSchemas[schemaId] ?? '').decode(value);
-      columns.append(event);
+      if (schemaId !== decoderId) {
+        decoder = schemaId === JSON_RECORD ? JSON_ROWS : codecs.decoder(schemaId, request.writerSchemas[schemaId] ?? '');
+        decoderId = schemaId;
+      }
+      decoder.decodeInto(request.values, start, end, columns);
       good.push(i);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       failures.push({ row: i, reason: error.reason, message: error.message });
     }
+    start = end;
   }
   return { columns, good };
 }

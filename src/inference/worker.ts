@@ -10,10 +10,10 @@ import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
-import { AvroReader } from '../codecs/avro-reader.ts';
 import { compileFeatureMapper } from '../codecs/features.ts';
 import { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
+import { DecoderCache } from './decoder-cache.ts';
 import type { DescribedReply, InferenceWorkerData, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 import { failedReply } from './protocol.ts';
 import { type RecordsCodecs, type RecordsModel, scoreRecords } from './score-records.ts';
@@ -80,7 +80,7 @@ async function loadModels(): Promise<Map<string, Loaded>> {
 }
 
 const models = await loadModels();
-const readers = new Map<number, AvroReader>();
+const decoders = new DecoderCache();
 const writers = new Map<string, PredictionWriter>();
 
 function modelFor(name: string, version: number): Loaded {
@@ -89,8 +89,8 @@ function modelFor(name: string, version: number): Loaded {
   return model;
 }
 
-/** Writer schemas never change under an id, so each is compiled once per thread. */
-const codecsFor = (request: ScoreRecordsRequest): RecordsCodecs => {
+/** Writer schemas never change under an id, so each is compiled once per thread (and per model). */
+const codecsFor = (request: ScoreRecordsRequest, model: Loaded): RecordsCodecs => {
   const key = request.output.format === 'avro' ? String(request.output.schemaId) : 'json';
   let writer = writers.get(key);
   if (writer === undefined) {
@@ -99,14 +99,7 @@ const codecsFor = (request: ScoreRecordsRequest): RecordsCodecs => {
   }
   return {
     writer,
-    reader(schemaId, schema) {
-      let reader = readers.get(schemaId);
-      if (reader === undefined) {
-        reader = AvroReader.fromSchema(schemaId, schema);
-        readers.set(schemaId, reader);
-      }
-      return reader;
-    },
+    decoder: (schemaId, schema) => decoders.get(schemaId, schema, modelId(model.config.name, model.config.version), model.mapper.fields),
   };
 };
 
@@ -118,7 +111,8 @@ function describe(session: ort.InferenceSession): DescribedReply {
 async function score(request: ScoreRecordsRequest): Promise<WorkerReply> {
   // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
   if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
-  const reply = await scoreRecords(request, modelFor(request.model, request.version), codecsFor(request), performance);
+  const model = modelFor(request.model, request.version);
+  const reply = await scoreRecords(request, model, codecsFor(request, model), performance);
   // The buffers go back without a copy; on the main thread they become the produced records' values.
   const movable = { [Piscina.transferableSymbol]: [reply.encoded.buffer, reply.ends.buffer], [Piscina.valueSymbol]: reply };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerReply;

@@ -21,6 +21,10 @@ const BIGINT_LONG = avsc.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-export function withBigintLongs(schema: unknown): avsc.Type {
-  return avsc.Type.forSchema(schema as Schema, { typeHook: (s: unknown) => (isLong(s) ? BIGINT_LONG : undefined) });
+/** `wrapUnions` as avsc takes it: true writes every union's value as { branch: value }. */
+export function withBigintLongs(schema: unknown, wrapUnions?: boolean): avsc.Type {
+  return avsc.Type.forSchema(schema as Schema, {
+    typeHook: (s: unknown) => (isLong(s) ? BIGINT_LONG : undefined),
+    ...(wrapUnions === undefined ? {} : { wrapUnions }),
+  });
 }

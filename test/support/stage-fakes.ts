@@ -51,7 +51,7 @@ const MODEL: RecordsModel = {
 };
 
 const CODECS = {
-  reader: () => {
+  decoder: () => {
     throw new Error('the unit tests send JSON only');
   },
   writer: new PredictionWriter({ format: 'json' }),

@@ -56,3 +56,18 @@ test('a long beyond 2^53 decodes exactly, as a bigint, from the schema text too'
   assert.equal(decoded.n, big);
   assert.equal(decoded.at, 1_700_000_000_000, 'longs within range stay numbers');
 });
+
+test('a record that needs exact longs and is corrupt after them is AVRO_DECODE, not an error of the batch', () => {
+  const schema = {
+    type: 'record',
+    name: 'R',
+    fields: [
+      { name: 'n', type: 'long' },
+      { name: 'u', type: ['null', 'string'] },
+    ],
+  };
+  const body = withBigintLongs(schema).toBuffer({ n: 2n ** 60n, u: null });
+  body[body.length - 1] = 8; // union index 4 of 2
+  const reader = AvroReader.fromSchema(3, JSON.stringify(schema));
+  assert.throws(() => reader.decode(wire(3, body)), recordError('AVRO_DECODE', /schema id 3: corrupt Avro body: invalid union index: 4/));
+});

@@ -15,6 +15,9 @@ test('in the worker, each stage of scoring a batch has its own name', () => {
   assert.equal(stageOf([at('src/codecs/avro-reader.ts', 'readColumns'), worker]), 'value decode');
   assert.equal(stageOf([at('src/codecs/features.ts', 'pack'), worker]), 'tensor packing');
   assert.equal(stageOf([at('src/codecs/features.ts', 'extract'), worker]), 'feature extraction');
+  assert.equal(stageOf([node('utf8Slice'), at('src/codecs/avro-cursor.ts', 'string'), at('src/codecs/avro-program.ts', 'run'), worker]), 'value decode');
+  assert.equal(stageOf([at('src/codecs/row-decoder.ts', 'decodeInto'), worker]), 'value decode');
+  assert.equal(stageOf([at('src/codecs/feature-columns.ts', 'appendRow'), at('src/codecs/row-decoder.ts', 'decodeInto'), worker]), 'feature extraction');
   assert.equal(stageOf([at('node_modules/onnxruntime-node/dist/backend.js', 'run'), worker]), 'inference');
   assert.equal(stageOf([at('src/codecs/prediction-encoder.ts', 'encode'), worker]), 'prediction encoding');
   assert.equal(stageOf([worker]), 'worker round trip');

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avsc from 'avsc';
-import { AvroReader } from '../../../src/codecs/avro-reader.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import { PredictionWriter } from '../../../src/codecs/prediction-encoder.ts';
 import { writeHeader } from '../../../src/codecs/wire-format.ts';
 import { ScorerError } from '../../../src/errors.ts';
+import { DecoderCache } from '../../../src/inference/decoder-cache.ts';
 import { type RecordsCodecs, type RecordsModel, scoreRecords } from '../../../src/inference/score-records.ts';
 import type { Feeds, ModelConfig } from '../../../src/inference/types.ts';
 import { NO_HEADERS } from '../../../src/kafka/client.ts';
@@ -42,20 +42,16 @@ function model(): RecordsModel & { runs: number[] } {
 
 const EVENT_TYPE = avsc.Type.forSchema({ type: 'record', name: 'E', fields: [{ name: 'x', type: 'double' }] });
 
-function codecs(writer = new PredictionWriter({ format: 'json' })): RecordsCodecs & { built: number[] } {
-  const built: number[] = [];
-  const readers = new Map<number, AvroReader>();
+function codecs(writer = new PredictionWriter({ format: 'json' })): RecordsCodecs & { looked: number[]; cache: DecoderCache } {
+  const looked: number[] = [];
+  const cache = new DecoderCache();
   return {
-    built,
+    looked,
+    cache,
     writer,
-    reader(schemaId, schema) {
-      let reader = readers.get(schemaId);
-      if (reader === undefined) {
-        built.push(schemaId);
-        reader = AvroReader.fromSchema(schemaId, schema);
-        readers.set(schemaId, reader);
-      }
-      return reader;
+    decoder(schemaId, schema) {
+      looked.push(schemaId);
+      return cache.get(schemaId, schema, 'm@2', model().mapper.fields);
     },
   };
 }
@@ -126,7 +122,7 @@ test('a prediction the writer refuses goes alone as ENCODE_FAILED; the rows arou
   assert.match(reply.failures[0]?.message ?? '', /label must be a string/);
 });
 
-test('Avro rows decode with the writer schema the request carries, built once per schema id; a corrupt one is AVRO_DECODE', async () => {
+test('Avro rows decode with the writer schema the request carries, looked up once per run of one schema id; a corrupt one is AVRO_DECODE', async () => {
   const encode = (x: number) => {
     const body = EVENT_TYPE.toBuffer({ x });
     const value = Buffer.alloc(5 + body.length);
@@ -147,7 +143,8 @@ test('Avro rows decode with the writer schema the request carries, built once pe
   const { request } = recordsRequest({ name: 'm', version: 2, output: { format: 'json' }, writerSchema: () => schema }, rows, 0);
   const c = codecs();
   const reply = await scoreRecords(request, model(), c, CLOCK);
-  assert.deepEqual(c.built, [7]);
+  assert.deepEqual(c.looked, [7]);
+  assert.equal(c.cache.size, 1);
   assert.deepEqual(
     rowsOf(reply).map((r) => ('reason' in r ? r.reason : r.score)),
     [0.1, 'AVRO_DECODE', 0.3],
