@@ -13,6 +13,9 @@ shared_home="$repo_root/.kafka"
 # a test that stops and starts a private broker on other ports while the shared one keeps running.
 kafka_home="${KAFKA_STATE_DIR:-$shared_home}"
 case "$kafka_home" in /*) ;; *) kafka_home="$PWD/$kafka_home" ;; esac
+# Its physical path: the running broker's command line names the directory it was started with, and a
+# checkout whose .kafka links to another's must recognise that broker as its own, not clear its pid file.
+if [ -d "$kafka_home" ]; then kafka_home="$(cd -P "$kafka_home" && pwd -P)"; fi
 pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per state directory, whatever its version
 
 version="${KAFKA_VERSION:-$KAFKA_PINNED_VERSION}"
