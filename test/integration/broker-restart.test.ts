@@ -22,8 +22,9 @@ import { PARTITIONS, pause, ScaleOutScenario, WINDOW } from '../support/scale-ou
 const TARGET_MS = 10_000;
 const EAGER: Record<ClientName, boolean> = { platformatic: false, kafkajs: true };
 const OUTAGE_MS = 5000;
+const GIVE_UP_MS = 60_000;
 const REPLICAS = ['a', 'b', 'c'];
-const TEST = { timeout: 180_000 };
+const TEST = { timeout: 240_000 };
 
 let broker: PrivateBroker;
 before(async () => {
@@ -86,7 +87,8 @@ async function restartUnderLoad(t: TestContext, client: ClientName, staticIds: b
   const ready = Date.now();
   const ends = await answered(() => endOffsets(s.topics.input, s.brokers));
   const bound = TARGET_MS;
-  const committedMs = await committedPast(s, ends, ready, 2 * bound);
+  // Waited for past the bound, so that a failure says how late the commits came, or that they never did.
+  const committedMs = await committedPast(s, ends, ready, GIVE_UP_MS);
   await pause(2000);
   const result = await s.finish(t);
   const perPartition = scoredAgain(result, ready);
@@ -95,7 +97,7 @@ async function restartUnderLoad(t: TestContext, client: ClientName, staticIds: b
     `broker stopped in ${stopped - stopping} ms, ready ${ready - stopped} ms after; every partition scored again ${scoredMs} ms (${perPartition.join(' ')}) and committed past the restart ${committedMs} ms after it was ready`,
   );
   assert.ok(scoredMs <= bound, `every partition scored again within ${bound} ms of the broker being ready (${perPartition.join(' ')} ms); ${membership(s)}`);
-  assert.ok(committedMs <= bound, `committed past the restart within ${bound} ms of the broker being ready (${committedMs} ms)`);
+  assert.ok(committedMs <= bound, `committed past the restart within ${bound} ms of the broker being ready (${committedMs} ms); ${membership(s)}`);
   // A restart is not a rebalance the members plan for: each may replay what it had not committed. On
   // kafkajs, a crashed member's restart and the old member's expiry are two eager rebalances more, each
   // revoking every member.

@@ -40,6 +40,11 @@ import { leaveStaleMember } from './stale-member.ts';
 
 const RERUN_BACKOFF = { initialMs: 500, maxMs: 5000 };
 const FETCH_LOOP_RETRIES = 5;
+/**
+ * How long a crashed member's old id keeps asking to leave. Not the session: a broker that restarts
+ * gives every member it loads a fresh session, so an old id outlives a restart longer than its session.
+ */
+const STALE_LEAVE_MS = 10 * 60_000;
 
 /** Whether the crash came from not finding the group coordinator (a broker restarting), however wrapped. */
 function coordinatorNotFound(error: unknown): boolean {
@@ -139,8 +144,8 @@ export class KafkajsConsumer implements GroupConsumer {
   async #leaveBeforeRestart(): Promise<boolean> {
     const memberId = this.#memberId;
     if (memberId !== '') {
-      const { groupId, consumer } = this.#config;
-      await leaveStaleMember(this.#probe, { groupId, memberId, giveUpAfterMs: consumer.sessionTimeoutMs, stopped: () => this.#stopped });
+      const { groupId } = this.#config;
+      await leaveStaleMember(this.#probe, { groupId, memberId, giveUpAfterMs: STALE_LEAVE_MS, stopped: () => this.#stopped });
       this.#memberId = '';
     }
     return true;

@@ -42,7 +42,7 @@ function alreadyGone(error: unknown): boolean {
 export interface LeaveOptions {
   readonly groupId: string;
   readonly memberId: string;
-  /** Past this, the coordinator has expired the member itself: stop trying. */
+  /** Stop trying after this long. */
   readonly giveUpAfterMs: number;
   /** Asked before each attempt: the consumer stopped. */
   readonly stopped: () => boolean;
