@@ -29,6 +29,7 @@ export class Ticker {
   #stopped = false;
   #lastSent = 0;
   #lastReceived = 0;
+  #lastDuplicates = 0;
   #peakOutstanding = 0;
   #peakRss: number | undefined;
 
@@ -83,6 +84,7 @@ export class Ticker {
     const { collector, openLoop, schedule, latency } = this.#parts;
     const sent = openLoop.sent;
     const received = collector.received;
+    const duplicates = collector.duplicates;
     const outstanding = Math.max(0, sent - collector.distinct);
     const window = latency.takeSecond();
     const rssMiB = this.#options.sampleRssMiB?.();
@@ -94,6 +96,7 @@ export class Ticker {
       targetRate: this.#rateAt((second - 1) * 1000),
       sent: sent - this.#lastSent,
       received: received - this.#lastReceived,
+      duplicates: duplicates - this.#lastDuplicates,
       outstanding,
       ...(groupLag === undefined ? {} : { groupLag }),
       ...window,
@@ -102,6 +105,7 @@ export class Ticker {
     this.#points.push(point);
     this.#lastSent = sent;
     this.#lastReceived = received;
+    this.#lastDuplicates = duplicates;
     const elapsedMs = this.#clock() - this.#t0;
     this.#options.onProgress?.({
       elapsedMs,

@@ -99,6 +99,8 @@ export interface TimelinePoint {
   readonly sent: number;
   /** Predictions received during this second (duplicates included). */
   readonly received: number;
+  /** Of those, predictions for an input offset predicted before: what a rebalance or a crash replayed. */
+  readonly duplicates: number;
   /** Events sent but not yet predicted, at the end of the second. */
   readonly outstanding: number;
   /** The scorer group's committed lag summed over partitions, when a group was given. */

@@ -9,7 +9,7 @@ const EMPTY_LATENCY = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max:
 function run(rate: number, lag: (t: number) => number, overrides: Partial<LoadResult> = {}): LoadResult {
   const timeline: TimelinePoint[] = [];
   for (let t = 1; t <= 60; t++) {
-    timeline.push({ t, targetRate: rate, sent: rate, received: rate, outstanding: lag(t), p50Ms: 5, p99Ms: 9, maxMs: 12 });
+    timeline.push({ t, targetRate: rate, sent: rate, received: rate, duplicates: 0, outstanding: lag(t), p50Ms: 5, p99Ms: 9, maxMs: 12 });
   }
   return {
     startedAt: '2026-11-24T00:00:00.000Z',

@@ -7,7 +7,7 @@ import type { LatencySummary, LoadResult, TimelinePoint } from '../../../loadgen
 const LATENCY: LatencySummary = { count: 900, mean: 4, p50: 3.2, p90: 6.5, p99: 18.4, p999: 40.2, max: 120 };
 
 function point(t: number, extra: Partial<TimelinePoint> = {}): TimelinePoint {
-  return { t, targetRate: 100, sent: 100, received: 99, outstanding: 3, p50Ms: 2 + t, p99Ms: 9 + t, maxMs: 30 + t, ...extra };
+  return { t, targetRate: 100, sent: 100, received: 99, duplicates: 0, outstanding: 3, p50Ms: 2 + t, p99Ms: 9 + t, maxMs: 30 + t, ...extra };
 }
 
 function result(timeline: readonly TimelinePoint[], overrides: Partial<LoadResult> = {}): LoadResult {
