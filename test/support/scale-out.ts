@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { firstPredictionMs } from '../../devtools/first-prediction.ts';
 import type { ClientName } from '../../src/kafka/client.ts';
 import { BROKERS, committedOffsets, endOffsets, uniqueName } from './kafka.ts';
 import { describeTally, type Tally, tally } from './output-tally.ts';
@@ -141,22 +142,11 @@ export class ScaleOutScenario {
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The replica's scorer_predictions_produced_total, summed over models; 0 while /metrics does not answer. */
-async function predictionsProduced(handle: ScorerHandle): Promise<number> {
-  const text = await handle.metrics().catch(() => '');
-  let sum = 0;
-  for (const match of text.matchAll(/^scorer_predictions_produced_total\{[^}]*\} (\S+)$/gm)) sum += Number(match[1]);
-  return sum;
-}
-
 /** Milliseconds from the replica's spawn to its first acknowledged prediction (polling /metrics). */
 export async function firstPrediction(replica: Replica, timeoutMs = 60_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await predictionsProduced(replica.handle)) === 0) {
-    if (Date.now() > deadline) assert.fail(`no prediction from ${replica.name} within ${timeoutMs} ms; logs:\n${replica.handle.logs().slice(-4000)}`);
-    await pause(100);
-  }
-  return Date.now() - replica.startedAt;
+  const ms = await firstPredictionMs(replica.handle.metrics, replica.startedAt, timeoutMs);
+  if (ms === null) assert.fail(`no prediction from ${replica.name} within ${timeoutMs} ms; logs:\n${replica.handle.logs().slice(-4000)}`);
+  return ms;
 }
 
 export async function sigterm(replica: Replica): Promise<void> {
