@@ -17,7 +17,7 @@ import { produceBacklog } from './backlog.ts';
 import { DRAIN_ROTATION, SUBJECTS } from './catalog.ts';
 import { type CpuSample, clockTicksPerSecond } from './cpu.ts';
 import type { DrainRun, DrainSubjectId } from './results.ts';
-import { type RunContext, startCatalogSubject, withFreshTopics } from './runner.ts';
+import { type RunContext, type RunTopics, startCatalogSubject, withFreshTopics } from './runner.ts';
 import type { Say } from './stages.ts';
 import type { SubjectHandle } from './subject.ts';
 import { steadyWindow, windowFigures } from './windows.ts';
@@ -27,7 +27,7 @@ const SAMPLE_MS = 100;
 /** A drain that makes no progress for this long has stalled: it is recorded as incomplete. */
 const STALL_MS = 30_000;
 
-const clock = (): number => performance.timeOrigin + performance.now();
+export const clock = (): number => performance.timeOrigin + performance.now();
 
 /** Attempts at reading a fresh topic's offsets, RETRY_MS apart. */
 const OFFSET_ATTEMPTS = 50;
@@ -50,14 +50,17 @@ async function endOffsets(admin: Admin, topic: string): Promise<Map<number, numb
   }
 }
 
-interface Sampled {
+export interface Sampled {
   readonly samples: CpuSample[];
   readonly stalled: boolean;
   readonly peakRssMiB: number | null;
 }
 
+/** What the sampler reads of what drains: one subject, or a group of replicas taken together. */
+export type Drainer = Pick<SubjectHandle, 'exited' | 'cpuTicks' | 'rssMiB'>;
+
 /** Samples until every expected prediction arrived, the drain stalls or the subject exits. */
-async function sampleUntilDrained(subject: SubjectHandle, collector: Collector, expected: number, tReady: number): Promise<Sampled> {
+export async function sampleUntilDrained(subject: Drainer, collector: Collector, expected: number, tReady: number): Promise<Sampled> {
   const samples: CpuSample[] = [];
   let peakRss: number | null = null;
   let lastProgress = clock();
@@ -77,30 +80,43 @@ async function sampleUntilDrained(subject: SubjectHandle, collector: Collector, 
   }
 }
 
+/** A backlog written to a run's input, and the collector that counts its predictions, started before any subject. */
+export interface Backlog {
+  /** Input records the backlog holds. */
+  readonly expected: number;
+  readonly produceEventsPerSec: number;
+  readonly collector: Collector;
+}
+
+/** Writes `events` W1 events to the input, then starts the prediction collector; the caller stops it. */
+export async function writeBacklog(ctx: RunContext, topics: RunTopics, admin: Admin, events: number): Promise<Backlog> {
+  const inputStart = await endOffsets(admin, topics.inputTopic);
+  const backlog = await produceBacklog({ brokers: ctx.brokers, registryUrl: ctx.registryUrl, topic: topics.inputTopic, partitions: ctx.partitions, events });
+  const inputEnd = await endOffsets(admin, topics.inputTopic);
+  let expected = 0;
+  for (const [partition, start] of inputStart) expected += (inputEnd.get(partition) ?? start) - start;
+  const kafka = new Kafka({ clientId: 'stream-scorer-bench-drain', brokers: [...ctx.brokers], logLevel: logLevel.NOTHING });
+  const collector = await Collector.start({
+    kafka,
+    admin,
+    registry: new SchemaRegistry({ host: ctx.registryUrl }),
+    latency: new RunLatency(1),
+    clock,
+    inputStart,
+    inputTopic: topics.inputTopic,
+    outputTopic: topics.outputTopic,
+  });
+  return { expected, produceEventsPerSec: backlog.ms > 0 ? (backlog.sent * 1000) / backlog.ms : 0, collector };
+}
+
 export async function drainRun(ctx: RunContext, rep: number, subjectId: DrainSubjectId, events: number, say: Say): Promise<DrainRun> {
   const title = SUBJECTS[subjectId].title;
   const hz = clockTicksPerSecond();
   return withFreshTopics(ctx, subjectId, async (topics, admin) => {
-    const inputStart = await endOffsets(admin, topics.inputTopic);
-    const backlog = await produceBacklog({ brokers: ctx.brokers, registryUrl: ctx.registryUrl, topic: topics.inputTopic, partitions: ctx.partitions, events });
-    const inputEnd = await endOffsets(admin, topics.inputTopic);
-    let expected = 0;
-    for (const [partition, start] of inputStart) expected += (inputEnd.get(partition) ?? start) - start;
-    const produceEventsPerSec = backlog.ms > 0 ? (backlog.sent * 1000) / backlog.ms : 0;
+    const { expected, produceEventsPerSec, collector } = await writeBacklog(ctx, topics, admin, events);
     say(
       `${title}: backlog of ${expected.toLocaleString('en-US')} events written at ${Math.round(produceEventsPerSec).toLocaleString('en-US')}/s; starting the subject`,
     );
-    const kafka = new Kafka({ clientId: 'stream-scorer-bench-drain', brokers: [...ctx.brokers], logLevel: logLevel.NOTHING });
-    const collector = await Collector.start({
-      kafka,
-      admin,
-      registry: new SchemaRegistry({ host: ctx.registryUrl }),
-      latency: new RunLatency(1),
-      clock,
-      inputStart,
-      inputTopic: topics.inputTopic,
-      outputTopic: topics.outputTopic,
-    });
     try {
       const tSpawn = clock();
       const subject = await startCatalogSubject(ctx, subjectId, topics);

@@ -14,7 +14,7 @@ import type { LoadProfile, LoadResult } from '../loadgen/types.ts';
 import { SUBJECTS } from './catalog.ts';
 import type { CpuSample } from './cpu.ts';
 import type { SubjectId } from './results.ts';
-import { type SubjectHandle, startSubject } from './subject.ts';
+import { deadLetterOf, type SubjectHandle, startSubject } from './subject.ts';
 
 export interface RunContext {
   readonly brokers: readonly string[];
@@ -42,20 +42,28 @@ export interface MeasuredRun {
   readonly cpu: readonly CpuSample[];
 }
 
-/** Creates an input and an output topic of their own for `body`, and deletes them after it, whatever happens. */
-export async function withFreshTopics<T>(ctx: RunContext, subject: SubjectId, body: (topics: RunTopics, admin: Admin) => Promise<T>): Promise<T> {
+/**
+ * Creates an input and an output topic of their own for `body`, and deletes them after it, whatever
+ * happens. With `deadLetter`, the scorer's dead-letter topic too: replicas that share it must not each
+ * create it and delete it when they stop, while the others still run or are yet to start.
+ */
+export async function withFreshTopics<T>(
+  ctx: RunContext,
+  subject: SubjectId,
+  body: (topics: RunTopics, admin: Admin) => Promise<T>,
+  deadLetter = false,
+): Promise<T> {
   const id = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const topics: RunTopics = { inputTopic: `bench-${subject}-in-${id}`, outputTopic: `bench-${subject}-out-${id}`, group: `bench-${subject}-${id}` };
+  const specs = [topics.inputTopic, topics.outputTopic].map((topic) => ({ topic, partitions: ctx.partitions }));
+  if (deadLetter) specs.push({ topic: deadLetterOf(topics.outputTopic), partitions: 1 });
   const admin = new Kafka({ clientId: 'stream-scorer-bench', brokers: [...ctx.brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await createTopicsReady(
-      admin,
-      [topics.inputTopic, topics.outputTopic].map((topic) => ({ topic, partitions: ctx.partitions })),
-    );
+    await createTopicsReady(admin, specs);
     return await body(topics, admin);
   } finally {
-    await admin.deleteTopics({ topics: [topics.inputTopic, topics.outputTopic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: specs.map((s) => s.topic) }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -49,6 +49,8 @@ export interface SubjectHandle {
   stop(): Promise<void>;
   /** The tail of its stdout and stderr. */
   logs(): string;
+  /** The text of its /metrics; the scorer only (the baselines serve none). */
+  readonly metrics?: () => Promise<string>;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -136,9 +138,15 @@ function waitForLine(
   });
 }
 
+/** The scorer subject's dead-letter topic, named after its output. */
+export function deadLetterOf(outputTopic: string): string {
+  return `${outputTopic}.dlq`;
+}
+
 async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandle> {
-  // The scorer refuses to start without its dead-letter topic; the suite creates only input and output.
-  const deadLetter = `${options.outputTopic}.dlq`;
+  // The scorer refuses to start without its dead-letter topic; the suite creates only input and output
+  // (unless asked for it: bench/runner.ts withFreshTopics), so it is created here when missing.
+  const deadLetter = deadLetterOf(options.outputTopic);
   const createdDeadLetter = await ensureTopic(options.brokers, deadLetter);
   const config = deepMerge(
     {
@@ -185,6 +193,7 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
       await cleanUp();
     },
     logs: scorer.logs,
+    metrics: scorer.metrics,
   };
 }
 

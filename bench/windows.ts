@@ -18,13 +18,14 @@ export interface SampleWindow {
 export const STEADY_SKIP_SHARE = 0.1;
 
 /**
- * The steady part of a drain of `total` events: from the first sample at or past `skip` of the total to
- * the first at or past 1 - skip. null when the drain never got that far or the two are the same sample
- * (a backlog too small for the sampling interval).
+ * The steady part of a drain of `total` events: from the first sample at or past `skip` of the total
+ * (and at or after `notBeforeMs`: replicas started together are one pipe only once each of them is
+ * predicting) to the first at or past 1 - skip. null when the drain never got that far or the two are
+ * the same sample (a backlog too small for the sampling interval).
  */
-export function steadyWindow(samples: readonly CpuSample[], total: number, skip = STEADY_SKIP_SHARE): SampleWindow | null {
+export function steadyWindow(samples: readonly CpuSample[], total: number, skip = STEADY_SKIP_SHARE, notBeforeMs = -Infinity): SampleWindow | null {
   if (total <= 0 || !(skip >= 0 && skip < 0.5)) return null;
-  const from = samples.find((s) => s.events >= skip * total);
+  const from = samples.find((s) => s.events >= skip * total && s.tMs >= notBeforeMs);
   const to = samples.find((s) => s.events >= (1 - skip) * total);
   if (from === undefined || to === undefined || to.tMs <= from.tMs || to.events <= from.events) return null;
   return { from, to };
