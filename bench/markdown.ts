@@ -27,14 +27,14 @@ export function runsLabel(n: number, noun = 'runs'): string {
   return n === 1 ? `one ${noun.replace(/s$/, '')}` : `median (min–max) over ${n} ${noun}`;
 }
 
-/** Cores, CPU, memory, OS, Node, Kafka, where the broker ran, threads and partitions. */
-export function machineLine(results: SuiteResults): string {
+/** Cores, CPU, memory, OS, Node, Kafka, where the broker ran, threads and partitions (the stage's own, when it has). */
+export function machineLine(results: SuiteResults, partitions = results.settings.partitions): string {
   const m = results.machine;
   const s = results.settings;
   return [
     `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Kafka ${m.kafka}`,
     m.brokerColocated ? 'broker, subjects and load generator on the same machine' : 'broker on another machine',
-    `${s.threads} inference thread${s.threads === 1 ? '' : 's'}, ${s.partitions} partitions`,
+    `${s.threads} inference thread${s.threads === 1 ? '' : 's'}, ${partitions} partitions`,
   ].join('; ');
 }
 

@@ -8,11 +8,17 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDuration, UsageError } from '../loadgen/profile.ts';
 
-export const STAGES = ['ceilings', 'drain', 'w2', 'passthrough', 'w1', 'naive', 'fixed', 'burst'] as const;
+export const STAGES = ['ceilings', 'drain', 'w2', 'passthrough', 'w1', 'naive', 'fixed', 'burst', 'scale-out'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** The issue's drain: 400,000 W1 events, about 5-10 s of work for each subject here. */
 export const DEFAULT_BACKLOG = 400_000;
+
+/** The scale-out stage's defaults, full and --quick: the backlog the group drains, the load while it rebalances. */
+export const SCALE_OUT = {
+  full: { backlog: 400_000, rate: 5000, window: '10s' },
+  quick: { backlog: 200_000, rate: 5000, window: '5s' },
+} as const;
 
 export interface BenchOptions {
   /** full: PROTOCOL.md's settings; custom: full with a shorter or longer schedule given by flags. */
@@ -29,6 +35,12 @@ export interface BenchOptions {
   readonly burstBaseRate: number;
   /** W1 events written before each drain subject starts. */
   readonly backlogEvents: number;
+  /** W1 events each replica group of the scale-out stage drains. */
+  readonly scaleBacklogEvents: number;
+  /** Offered rate while replicas leave and join. */
+  readonly scaleRate: number;
+  /** Each window of that load: before the leave, after it, after the join. */
+  readonly scaleWindowMs: number;
   readonly stages: readonly Stage[];
   readonly brokers: readonly string[];
   readonly outDir: string;
@@ -48,6 +60,10 @@ Runs PROTOCOL.md's suite against the broker on --brokers, each repetition in thi
   naive        the naive scorer's highest sustainable rate
   fixed        W1 (default client) at fixed rates: latency
   burst        W1 (default client) steady, 10x, steady
+  scale-out    1, 2 and 3 W1 replicas in one group on 12 partitions, on each client: the backlog they
+               drain together (events/s, per replica, CPU µs/event), then under steady load the oldest
+               leaves on SIGTERM and a new one joins (duplicates per rebalance, the joiner's time to
+               its first prediction); about 20 minutes in full, 5 with --quick
 Writes <out>/<date>.json, <out>/<date>.md and charts in <out>/<date>/. Every figure comes with the
 subject's CPU per event (user + system over the predictions it produced).
 
@@ -61,6 +77,9 @@ subject's CPU per event (user + system over the predictions it produced).
   --rates LIST          W1 fixed rates (200,1000,5000,20000)
   --burst-base N        steady rate of the burst; the burst is 10x (5000)
   --backlog N           W1 events each drain subject empties (400000)
+  --scale-backlog N     W1 events each scale-out group drains (400000; quick 200000)
+  --scale-rate N        events/s while scale-out replicas leave and join (5000)
+  --scale-window DUR    each window of that load: before, after the leave, after the join (10s; quick 5s)
   --only LIST           stages to run, of ${STAGES.join(',')}
   --brokers LIST        (127.0.0.1:9092)
   --out DIR             (bench/results)
@@ -84,6 +103,9 @@ const OPTIONS = {
   rates: { type: 'string', default: '200,1000,5000,20000' },
   'burst-base': { type: 'string', default: '5000' },
   backlog: { type: 'string' },
+  'scale-backlog': { type: 'string' },
+  'scale-rate': { type: 'string' },
+  'scale-window': { type: 'string' },
   only: { type: 'string', default: STAGES.join(',') },
   brokers: { type: 'string', default: '127.0.0.1:9092' },
   out: { type: 'string', default: 'bench/results' },
@@ -105,6 +127,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick === true;
+  const scale = SCALE_OUT[quick ? 'quick' : 'full'];
   const stages = v.only
     .split(',')
     .map((s) => s.trim())
@@ -113,7 +136,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     if (!(STAGES as readonly string[]).includes(stage)) throw new UsageError('--only', `unknown stage "${stage}"; stages are ${STAGES.join(', ')}`);
   }
   return {
-    mode: quick ? 'quick' : [v.repeat, v.trial, v['burst-phase'], v.probe, v.backlog].some((f) => f !== undefined) ? 'custom' : 'full',
+    mode: quick
+      ? 'quick'
+      : [v.repeat, v.trial, v['burst-phase'], v.probe, v.backlog, v['scale-backlog'], v['scale-rate'], v['scale-window']].some((f) => f !== undefined)
+        ? 'custom'
+        : 'full',
     repeat: v.repeat === undefined ? (quick ? 1 : 3) : positiveInt(v.repeat, '--repeat'),
     trialMs: parseDuration(v.trial ?? (quick ? '10s' : '60s'), '--trial'),
     burstPhaseMs: parseDuration(v['burst-phase'] ?? (quick ? '10s' : '60s'), '--burst-phase'),
@@ -124,6 +151,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     fixedRates: v.rates.split(',').map((r) => positiveInt(r.trim(), '--rates')),
     burstBaseRate: positiveInt(v['burst-base'], '--burst-base'),
     backlogEvents: v.backlog === undefined ? DEFAULT_BACKLOG : positiveInt(v.backlog, '--backlog'),
+    scaleBacklogEvents: positiveInt(v['scale-backlog'] ?? String(scale.backlog), '--scale-backlog'),
+    scaleRate: positiveInt(v['scale-rate'] ?? String(scale.rate), '--scale-rate'),
+    scaleWindowMs: parseDuration(v['scale-window'] ?? scale.window, '--scale-window'),
     stages: stages as Stage[],
     brokers: v.brokers
       .split(',')

@@ -1,15 +1,15 @@
 /**
  * Replaces the README's benchmark section, between its two markers, with the latest tables. The section
- * holds two parts, each between markers of its own: the drain's and the open-loop suite's. A run
- * replaces the parts it measured and keeps the other (so `--only drain` and a `--quick` run of the rest
- * can both be shown, each with its own results file); a section without part markers is an older
- * layout and is replaced whole.
+ * holds parts, each between markers of its own: the drain's, the open-loop suite's and the scale-out
+ * stage's. A run replaces the parts it measured and keeps the others (so `--only drain` and a `--quick`
+ * run of the rest can both be shown, each with its own results file); a section without part markers is
+ * an older layout and is replaced whole.
  */
 export const BEGIN = '<!-- bench:begin -->';
 export const END = '<!-- bench:end -->';
 
-export type PartName = 'drain' | 'suite';
-const PART_NAMES: readonly PartName[] = ['drain', 'suite'];
+export type PartName = 'drain' | 'suite' | 'scale-out';
+const PART_NAMES: readonly PartName[] = ['drain', 'suite', 'scale-out'];
 
 function partMarkers(name: PartName): { begin: string; end: string } {
   return { begin: `<!-- bench:${name}:begin -->`, end: `<!-- bench:${name}:end -->` };

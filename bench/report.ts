@@ -2,12 +2,14 @@
  * Turns the suite's runs into what PROTOCOL.md asks for: medians over repetitions, ratios measured side
  * by side within each repetition (then the median of those), the issue's targets with met or missed,
  * CPU per event next to every rate, and the Markdown the README and bench/results/<date>.md show: the
- * drain's part (bench/drain-report.ts) and the open-loop part here. Pure.
+ * drain's part (bench/drain-report.ts), the open-loop part here and the scale-out part
+ * (bench/scale-out-report.ts). Pure.
  */
 import { DEFAULT_CLIENT, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
 import { renderDrainMarkdown, W1_SHARE_TARGET } from './drain-report.ts';
 import { atLeast, atMost, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { BurstRun, SubjectId, SuiteResults } from './results.ts';
+import { renderScaleOutMarkdown } from './scale-out-report.ts';
 import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
 
 export type { Target } from './markdown.ts';
@@ -193,19 +195,20 @@ export function renderSuiteMarkdown(results: SuiteResults): string | null {
   ].join('\n');
 }
 
-/** The two parts of a run's report; a part is null when its stages did not run. */
+/** The parts of a run's report; a part is null when its stages did not run. */
 export interface ReportParts {
   readonly drain: string | null;
   readonly suite: string | null;
+  readonly 'scale-out': string | null;
 }
 
 export function renderParts(results: SuiteResults): ReportParts {
-  return { drain: renderDrainMarkdown(results), suite: renderSuiteMarkdown(results) };
+  return { drain: renderDrainMarkdown(results), suite: renderSuiteMarkdown(results), 'scale-out': renderScaleOutMarkdown(results) };
 }
 
-/** bench/results/<date>.md: both parts, the drain first (the issue's figure). */
+/** bench/results/<date>.md: every part, the drain first (the issue's figure). */
 export function renderMarkdown(results: SuiteResults): string {
-  const { drain, suite } = renderParts(results);
-  const parts = [drain, suite].filter((p): p is string => p !== null);
+  const { drain, suite, 'scale-out': scaleOut } = renderParts(results);
+  const parts = [drain, suite, scaleOut].filter((p): p is string => p !== null);
   return parts.length === 0 ? `Benchmark of ${results.startedAt.slice(0, 10)}: nothing measured yet.\n` : parts.join('\n');
 }

@@ -3,6 +3,7 @@
  * is drawn from. Kept apart from the code that fills it so the report and its tests need no Kafka.
  */
 import type { LatencySummary } from '../loadgen/types.ts';
+import type { ClientName } from '../src/kafka/client.ts';
 
 /**
  * Subjects driven through Kafka (bench/catalog.ts says what each is): the scorer on W1 per client, W2
@@ -40,6 +41,19 @@ export interface Settings {
   readonly backlogEvents: number;
   /** /proc clock ticks per second the CPU figures were converted with. */
   readonly clockTicksPerSecond: number;
+  readonly scaleOut: ScaleOutSettings;
+}
+
+export interface ScaleOutSettings {
+  /** Replica counts, in the order run; ratios are taken against the first. */
+  readonly replicaCounts: readonly number[];
+  readonly partitions: number;
+  /** W1 events the replicas, started together, drain. */
+  readonly backlogEvents: number;
+  /** Offered rate while replicas leave and join. */
+  readonly rate: number;
+  /** Length of each window of the steady load: before, after the leave, after the join. */
+  readonly windowSeconds: number;
 }
 
 export interface CeilingRun {
@@ -151,6 +165,77 @@ export interface DrainRun {
   readonly notes: readonly string[];
 }
 
+/** What one rebalance of a scale-out run did, from its action to the next one (or the end of the load). */
+interface RebalanceBase {
+  /** Replicas before and after. */
+  readonly from: number;
+  readonly to: number;
+  /** Seconds after the load's first event that the replica was sent SIGTERM or spawned. */
+  readonly atS: number;
+  /** Predictions received in the window for input offsets predicted before (the collector's count, from the output topic). */
+  readonly duplicates: number;
+  /** p99 end to end of the events scheduled in the window. */
+  readonly p99Ms: number;
+}
+
+export interface LeaveRecord extends RebalanceBase {
+  readonly kind: 'leave';
+  /** SIGTERM to exit: the leaver finishing its work in flight; null when it had to be killed. */
+  readonly exitMs: number | null;
+  readonly exitCode: number | null;
+}
+
+export interface JoinRecord extends RebalanceBase {
+  readonly kind: 'join';
+  /** Spawn to ready (/readyz: it holds its partitions). */
+  readonly readyMs: number;
+  /** Spawn to its first prediction (its /metrics); null when none came. */
+  readonly firstPredictionMs: number | null;
+}
+
+export type RebalanceRecord = LeaveRecord | JoinRecord;
+
+/** A backlog drained by a group of replicas started together. */
+export interface GroupDrain {
+  readonly events: number;
+  /** Spawn to the moment every replica had predicted (the group formed); null when one never did. */
+  readonly formedMs: number | null;
+  /** Spawn to first prediction, per replica: a cold start into a waiting backlog. */
+  readonly firstPredictionMs: readonly (number | null)[];
+  /** Spawn to the last new prediction; null when the drain did not complete. */
+  readonly drainMs: number | null;
+  /** From the group formed (and 10% of the backlog) to 90%: rate, and CPU of all replicas together per event. */
+  readonly steady: DrainFigures | null;
+  /** While the group formed: the replicas joined each other on the backlog. */
+  readonly duplicates: number;
+  readonly missing: number;
+  /** Sum over the replicas. */
+  readonly peakRssMiB: number | null;
+}
+
+/**
+ * PROTOCOL.md's scale-out workload for one replica count on one client: the replicas, started
+ * together, drain a backlog (throughput, CPU per event); then under steady load the oldest leaves on
+ * SIGTERM and a new one joins (duplicates per rebalance, the joiner's time to first prediction).
+ */
+export interface ScaleOutRun {
+  readonly rep: number;
+  readonly client: ClientName;
+  readonly replicas: number;
+  readonly drain: GroupDrain | null;
+  readonly load: {
+    readonly rate: number;
+    /** Over the whole load, rebalances included. */
+    readonly missing: number;
+    readonly duplicates: number;
+    readonly peakOutstanding: number;
+  } | null;
+  /** The leave, then the join. */
+  readonly rebalances: readonly RebalanceRecord[];
+  /** Why a figure is missing, and anything that went wrong. */
+  readonly notes: readonly string[];
+}
+
 export interface SuiteResults {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -161,4 +246,5 @@ export interface SuiteResults {
   readonly sustainable: readonly SustainRun[];
   readonly fixed: readonly FixedRun[];
   readonly bursts: readonly BurstRun[];
+  readonly scaleOut: readonly ScaleOutRun[];
 }

@@ -2,7 +2,7 @@
  * `npm run bench`: PROTOCOL.md's suite against a running broker. Each repetition runs every stage once,
  * in the same order, so each subject and its baseline are measured side by side (A, B, A, B ...): the
  * drain as one rotation of its four subjects, the sustainable-rate searches each client's pass-through
- * next to its W1. Writes <out>/<date>.json (every run), <out>/<date>.md (the tables) and charts in
+ * next to its W1, the scale-out stage 1, 2 and 3 replicas back to back. Writes <out>/<date>.json (every run), <out>/<date>.md (the tables) and charts in
  * <out>/<date>/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,8 +19,9 @@ import { describeMachine } from './machine.ts';
 import { type BenchOptions, parseBenchArgs, USAGE } from './options.ts';
 import { replaceBenchSection } from './readme.ts';
 import { renderMarkdown, renderParts } from './report.ts';
-import type { BurstRun, CeilingRun, DrainRun, FixedRun, SubjectId, SuiteResults, SustainRun } from './results.ts';
+import type { BurstRun, CeilingRun, DrainRun, FixedRun, ScaleOutRun, SubjectId, SuiteResults, SustainRun } from './results.ts';
 import type { RunContext } from './runner.ts';
+import { scaleOutSettings, scaleOutStage } from './scale-out.ts';
 import { burstStage, ceilingStage, fixedStage, type Say, sustainStage } from './stages.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -56,6 +57,7 @@ const drains: DrainRun[] = [];
 const sustainable: SustainRun[] = [];
 const fixed: FixedRun[] = [];
 const bursts: BurstRun[] = [];
+const scaleOut: ScaleOutRun[] = [];
 const has = (stage: BenchOptions['stages'][number]) => options.stages.includes(stage);
 
 function saveChart(name: string, result: LoadResult, title: string): string {
@@ -80,12 +82,14 @@ function results(): SuiteResults {
       burstBaseRate: options.burstBaseRate,
       backlogEvents: options.backlogEvents,
       clockTicksPerSecond: clockTicksPerSecond(),
+      scaleOut: scaleOutSettings(options),
     },
     ceilings,
     drains,
     sustainable,
     fixed,
     bursts,
+    scaleOut,
   };
 }
 
@@ -142,6 +146,10 @@ try {
       bursts.push(record);
       save();
     }
+    if (has('scale-out')) {
+      scaleOut.push(...(await scaleOutStage(ctx, options, rep, say)));
+      save();
+    }
   }
 } finally {
   await registry.close();
@@ -152,8 +160,7 @@ if (options.updateReadme) {
   const readmePath = join(REPO_ROOT, 'README.md');
   const parts = renderParts(final);
   writeFileSync(readmePath, replaceBenchSection(readFileSync(readmePath, 'utf8'), parts, relative(REPO_ROOT, join(outDir, `${stamp}.md`))));
-  say(
-    `README benchmark section updated (${[parts.drain === null ? '' : 'drain', parts.suite === null ? '' : 'open-loop suite'].filter(Boolean).join(' and ')})`,
-  );
+  const updated = [parts.drain === null ? '' : 'drain', parts.suite === null ? '' : 'open-loop suite', parts['scale-out'] === null ? '' : 'scale-out'];
+  say(`README benchmark section updated (${updated.filter(Boolean).join(', ')})`);
 }
 say(`done in ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${relative(REPO_ROOT, join(outDir, `${stamp}.json`))}`);

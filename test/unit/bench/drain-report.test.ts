@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderDrainMarkdown, rotationRatio, summarizeDrains, W1_SHARE_TARGET } from '../../../bench/drain-report.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from '../../../bench/results.ts';
+import { suiteResults } from './suite-results.ts';
 
 function drain(rep: number, subject: DrainSubjectId, eventsPerSec: number | null, cpuUsPerEvent: number | null): DrainRun {
   const steady = eventsPerSec === null ? null : { events: 320_000, seconds: 320_000 / eventsPerSec, eventsPerSec, cpuUsPerEvent, cores: 1 };
@@ -100,28 +101,7 @@ test('the subject table counts incomplete drains', () => {
 });
 
 function results(drains: readonly DrainRun[]): SuiteResults {
-  return {
-    startedAt: '2026-12-01T10:00:00.000Z',
-    finishedAt: '2026-12-01T10:10:00.000Z',
-    machine: { cores: 2, cpuModel: 'Test CPU', memoryGiB: 24, os: 'Linux 6', node: 'v24.21.0', kafka: '4.4.0', brokerColocated: true },
-    settings: {
-      mode: 'full',
-      repeat: 3,
-      trialSeconds: 60,
-      burstPhaseSeconds: 60,
-      threads: 1,
-      partitions: 6,
-      fixedRates: [],
-      burstBaseRate: 5000,
-      backlogEvents: 400_000,
-      clockTicksPerSecond: 100,
-    },
-    ceilings: [],
-    drains,
-    sustainable: [],
-    fixed: [],
-    bursts: [],
-  };
+  return suiteResults({ drains });
 }
 
 test('the drain Markdown: the target, the client table with CPU per event, and nothing when no drain ran', () => {

@@ -65,3 +65,19 @@ test('bad flags are usage errors that name the flag', () => {
   assert.throws(() => parseBenchArgs(['--bogus']), UsageError);
   assert.equal(parseBenchArgs(['--help']), 'help');
 });
+
+test('the scale-out stage: its backlog, rate and windows, shorter with --quick, flags win', () => {
+  const full = parseBenchArgs(['--only', 'scale-out']);
+  if (full === 'help') return assert.fail('expected options');
+  assert.deepEqual(full.stages, ['scale-out']);
+  assert.equal(full.mode, 'full');
+  assert.deepEqual([full.scaleBacklogEvents, full.scaleRate, full.scaleWindowMs], [400_000, 5000, 10_000]);
+  const quick = parseBenchArgs(['--quick', '--only', 'scale-out']);
+  if (quick === 'help') return assert.fail('expected options');
+  assert.deepEqual([quick.scaleBacklogEvents, quick.scaleRate, quick.scaleWindowMs], [200_000, 5000, 5000]);
+  const custom = parseBenchArgs(['--scale-backlog', '50000', '--scale-rate', '2000', '--scale-window', '20s']);
+  if (custom === 'help') return assert.fail('expected options');
+  assert.equal(custom.mode, 'custom');
+  assert.deepEqual([custom.scaleBacklogEvents, custom.scaleRate, custom.scaleWindowMs], [50_000, 2000, 20_000]);
+  assert.throws(() => parseBenchArgs(['--scale-rate', '0']), /--scale-rate: must be a positive integer/);
+});

@@ -52,3 +52,10 @@ test('a section of the older layout (no part markers) is replaced whole', () => 
   );
   assert.throws(() => replaceBenchSection('no markers', { suite: 't' }, 'f'), /no <!-- bench:begin -->/);
 });
+
+test('the scale-out part comes after the others and is kept by runs that did not measure it', () => {
+  const withScaleOut = replaceBenchSection(BOTH, { 'scale-out': '| scale |' }, 'bench/results/s.md');
+  assert.match(withScaleOut, /old suite\n<!-- bench:suite:end -->\n\n<!-- bench:scale-out:begin -->\n\| scale \|\n\nFull results: \[bench\/results\/s\.md\]/);
+  const drainOnly = replaceBenchSection(withScaleOut, { drain: '| drain |', suite: null, 'scale-out': null }, 'bench/results/d.md');
+  assert.match(drainOnly, /\| drain \|[\s\S]*old suite[\s\S]*\| scale \|\n\nFull results: \[bench\/results\/s\.md\]/);
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatSpread, RSS_TARGET_MIB, renderMarkdown, renderParts, spread, summarize } from '../../../bench/report.ts';
 import type { SuiteResults, SustainRun } from '../../../bench/results.ts';
+import { suiteResults } from './suite-results.ts';
 
 const latency = (p99: number) => ({ count: 100, mean: p99 / 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
 
@@ -10,61 +11,50 @@ function sustain(rep: number, subject: SustainRun['subject'], rate: number, cpuU
 }
 
 function suite(): SuiteResults {
-  return {
-    startedAt: '2026-11-24T10:00:00.000Z',
-    finishedAt: '2026-11-24T11:00:00.000Z',
-    machine: { cores: 2, cpuModel: 'Test CPU', memoryGiB: 24, os: 'Linux 6', node: 'v24.21.0', kafka: '4.4.0', brokerColocated: true },
-    settings: {
-      mode: 'full',
-      repeat: 2,
-      trialSeconds: 60,
-      burstPhaseSeconds: 60,
-      threads: 1,
-      partitions: 6,
-      fixedRates: [5000],
-      burstBaseRate: 5000,
-      backlogEvents: 400_000,
-      clockTicksPerSecond: 100,
+  return suiteResults(
+    {
+      startedAt: '2026-11-24T10:00:00.000Z',
+      ceilings: [1, 2].map((rep) => ({ rep, model: 'heavy' as const, threads: 1, results: [], best: { batchSize: 256, rowsPerSec: 10_000 } })),
+      drains: [],
+      sustainable: [
+        sustain(1, 'w1-platformatic', 40_000, 30),
+        sustain(1, 'passthrough-platformatic', 50_000, 15),
+        sustain(1, 'w1-kafkajs', 30_000),
+        sustain(1, 'naive', 1_000),
+        sustain(1, 'w2', 9_000),
+        sustain(2, 'w1-platformatic', 45_000, 34),
+        sustain(2, 'passthrough-platformatic', 50_000, 16),
+        sustain(2, 'naive', 3_000),
+        sustain(2, 'w2', 8_000),
+      ],
+      fixed: [1, 2].map((rep) => ({
+        rep,
+        rate: 5000,
+        sustained: true,
+        throughput: 5000,
+        latency: latency(rep === 1 ? 20 : 30),
+        missing: 0,
+        duplicates: 0,
+        peakRssMiB: 200,
+        cpuUsPerEvent: rep === 1 ? 60 : 80,
+      })),
+      bursts: [1, 2].map((rep) => ({
+        rep,
+        baseRate: 5000,
+        peakRate: 50_000,
+        peakOutstanding: 100_000,
+        recoverMs: 20_000,
+        rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 },
+        settledGrowthMiB: 2,
+        p99ByPhaseMs: [10, 900, 12],
+        missing: 0,
+        duplicates: 0,
+        cpuUsPerEvent: 35,
+        chart: 'x.svg',
+      })),
     },
-    ceilings: [1, 2].map((rep) => ({ rep, model: 'heavy' as const, threads: 1, results: [], best: { batchSize: 256, rowsPerSec: 10_000 } })),
-    drains: [],
-    sustainable: [
-      sustain(1, 'w1-platformatic', 40_000, 30),
-      sustain(1, 'passthrough-platformatic', 50_000, 15),
-      sustain(1, 'w1-kafkajs', 30_000),
-      sustain(1, 'naive', 1_000),
-      sustain(1, 'w2', 9_000),
-      sustain(2, 'w1-platformatic', 45_000, 34),
-      sustain(2, 'passthrough-platformatic', 50_000, 16),
-      sustain(2, 'naive', 3_000),
-      sustain(2, 'w2', 8_000),
-    ],
-    fixed: [1, 2].map((rep) => ({
-      rep,
-      rate: 5000,
-      sustained: true,
-      throughput: 5000,
-      latency: latency(rep === 1 ? 20 : 30),
-      missing: 0,
-      duplicates: 0,
-      peakRssMiB: 200,
-      cpuUsPerEvent: rep === 1 ? 60 : 80,
-    })),
-    bursts: [1, 2].map((rep) => ({
-      rep,
-      baseRate: 5000,
-      peakRate: 50_000,
-      peakOutstanding: 100_000,
-      recoverMs: 20_000,
-      rss: { startMiB: 200, peakMiB: rep === 1 ? 300 : RSS_TARGET_MIB + 1, endMiB: 210 },
-      settledGrowthMiB: 2,
-      p99ByPhaseMs: [10, 900, 12],
-      missing: 0,
-      duplicates: 0,
-      cpuUsPerEvent: 35,
-      chart: 'x.svg',
-    })),
-  };
+    { repeat: 2, fixedRates: [5000] },
+  );
 }
 
 test('spread gives the median and range', () => {
