@@ -187,10 +187,12 @@ export interface LeaveRecord extends RebalanceBase {
 
 export interface JoinRecord extends RebalanceBase {
   readonly kind: 'join';
-  /** Spawn to ready (/readyz: it holds its partitions). */
-  readonly readyMs: number;
+  /** Spawn to ready (/readyz: it holds its partitions); null when it did not start. */
+  readonly readyMs: number | null;
   /** Spawn to its first prediction (its /metrics); null when none came. */
   readonly firstPredictionMs: number | null;
+  /** Why it did not start (then `to` equals `from`); null when it did. */
+  readonly failure: string | null;
 }
 
 export type RebalanceRecord = LeaveRecord | JoinRecord;

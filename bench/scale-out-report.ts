@@ -36,6 +36,8 @@ export interface ScaleOutRow {
   /** Inputs never predicted, drain and load together, summed over repetitions. */
   readonly losses: number;
   readonly failed: number;
+  /** Joiners that did not start. */
+  readonly failedJoins: number;
 }
 
 export interface ScaleOutSummary {
@@ -77,6 +79,7 @@ function row(runs: readonly ScaleOutRun[], client: ClientName, replicas: number,
     joinP99Ms: of((r) => joinOf(r)?.p99Ms),
     losses: mine.reduce((sum, r) => sum + lossesOf(r), 0),
     failed: mine.filter((r) => r.drain === null || r.load === null).length,
+    failedJoins: mine.filter((r) => (joinOf(r)?.failure ?? null) !== null).length,
   };
 }
 
@@ -130,7 +133,8 @@ export function renderScaleOutMarkdown(results: SuiteResults): string | null {
   const { repetitions: reps, targets, rows } = summarizeScaleOut(results.scaleOut, s.replicaCounts);
   const runs = runsLabel(reps, 'repetitions');
   const f = formatSpread;
-  const label = (r: ScaleOutRow) => `${r.replicas} × W1 (${r.client})${r.failed > 0 ? ` (**${r.failed} failed**)` : ''}`;
+  const label = (r: ScaleOutRow) =>
+    `${r.replicas} × W1 (${r.client})${r.failed > 0 ? ` (**${r.failed} failed**)` : ''}${r.failedJoins > 0 ? ` (**${r.failedJoins} join${r.failedJoins === 1 ? '' : 's'} failed to start**)` : ''}`;
   const ratio = (r: ScaleOutRow, v: Spread | null) => (r.replicas === s.replicaCounts[0] ? '1 (baseline)' : f(v, '×'));
   return [
     `Scale-out, ${results.startedAt.slice(0, 10)}: ${s.replicaCounts.join(', ')} W1 replicas (each its own scorer process) in one consumer group on ${s.partitions} partitions, on each client; ${machineLine(results, s.partitions)}. **On ${results.machine.cores} cores more replicas cannot bring more CPU**: the ratios against one replica show what rebalancing and coordination cost, not a speed-up; the broker and the load generator share the same cores.`,

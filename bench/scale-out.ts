@@ -53,11 +53,12 @@ export function scaleOutSettings(options: BenchOptions): ScaleOutSettings {
 }
 
 /**
- * Minutes one repetition takes here, for the progress line and the README: per run about 20 s of topics,
- * starts, stops and waits, the backlog written at ~60,000/s and drained at ~25,000/s, and the three windows.
+ * Minutes one repetition takes on a quiet 2-core machine, for the progress line: per run about 35 s of
+ * topics, starts, stops and waits, the backlog written at ~60,000/s and drained at ~25,000/s, and the
+ * three windows. A busy machine takes up to twice as long.
  */
 export function expectedMinutes(s: ScaleOutSettings, clients: number): number {
-  const runSeconds = 20 + s.backlogEvents / 60_000 + s.backlogEvents / 25_000 + 3 * s.windowSeconds;
+  const runSeconds = 35 + s.backlogEvents / 60_000 + s.backlogEvents / 25_000 + 3 * s.windowSeconds;
   return (runSeconds * s.replicaCounts.length * clients) / 60;
 }
 
@@ -65,7 +66,7 @@ export function expectedMinutes(s: ScaleOutSettings, clients: number): number {
 export async function scaleOutStage(ctx: RunContext, options: BenchOptions, rep: number, say: Say): Promise<ScaleOutRun[]> {
   const settings = scaleOutSettings(options);
   say(
-    `scale-out ${rep}: ${settings.replicaCounts.join(', ')} replicas on ${CLIENTS.join(' and ')}, ${settings.partitions} partitions; expected about ${Math.ceil(expectedMinutes(settings, CLIENTS.length))} min`,
+    `scale-out ${rep}: ${settings.replicaCounts.join(', ')} replicas on ${CLIENTS.join(' and ')}, ${settings.partitions} partitions; expected about ${Math.ceil(expectedMinutes(settings, CLIENTS.length))} min (more on a busy machine)`,
   );
   const runs: ScaleOutRun[] = [];
   for (const client of CLIENTS) {
@@ -94,6 +95,7 @@ async function scaleOutRun(ctx: RunContext, s: ScaleOutSettings, rep: number, cl
         const drain = await drainTogether(ctx, { subject, topics, admin, events: s.backlogEvents, count, running }, say);
         const { result, leave, join } = await rebalanceUnderLoad(ctx, { subject, topics, settings: s, running }, say);
         const notes = [...(result.notes ?? [])];
+        if (join.failure !== null) notes.push(`the joiner did not start: ${join.failure}`);
         if (drain.drainMs === null) notes.push('the group did not drain its backlog');
         return {
           rep,
@@ -219,9 +221,11 @@ async function rebalanceUnderLoad(ctx: RunContext, run: GroupRun & { readonly se
         if (leaving === undefined && p.elapsedMs >= windowMs) leaving = handled(leave(running, p.elapsedMs));
         if (joining === undefined && p.elapsedMs >= 2 * windowMs) {
           joining = handled(join(ctx, run, p.elapsedMs));
+          // A window after the joiner's first prediction; at once when it never came up.
           joining.then(
             (joined) => {
               if (joined.firstPredictionMs !== null) setTimeout(() => stopLoad.abort(), windowMs);
+              else if (joined.failure !== null) stopLoad.abort();
             },
             () => stopLoad.abort(),
           );
@@ -242,7 +246,7 @@ async function rebalanceUnderLoad(ctx: RunContext, run: GroupRun & { readonly se
   const p99 = (i: number) => result.phases[i]?.latency.p99 ?? 0;
   const record = { leave: { ...left, duplicates: duplicates[1] ?? 0, p99Ms: p99(1) }, join: { ...joined, duplicates: duplicates[2] ?? 0, p99Ms: p99(2) } };
   say(
-    `  before: ${duplicates[0] ?? 0} duplicates; leave ${left.from} → ${left.to}: ${record.leave.duplicates} duplicates, exit after ${seconds(left.exitMs)}; join ${joined.from} → ${joined.to}: ${record.join.duplicates} duplicates, first prediction ${seconds(joined.firstPredictionMs)} after spawn; missing ${result.missing}`,
+    `  before: ${duplicates[0] ?? 0} duplicates; leave ${left.from} → ${left.to}: ${record.leave.duplicates} duplicates, exit after ${seconds(left.exitMs)}; join ${joined.from} → ${joined.from + 1}: ${joined.failure === null ? `${record.join.duplicates} duplicates, first prediction ${seconds(joined.firstPredictionMs)} after spawn` : `failed to start (${joined.failure.split('\n', 1)[0]})`}; missing ${result.missing}`,
   );
   return { result, ...record };
 }
@@ -265,17 +269,18 @@ async function leave(running: Replica[], elapsedMs: number): Promise<Omit<LeaveR
   return { kind: 'leave', from, to: running.length, atS: elapsedMs / 1000, exitMs: killed ? null : Math.round(clock() - t), exitCode: status.code };
 }
 
+/** A joiner that fails to start is recorded as such (with why), so the run keeps its drain and its leave. */
 async function join(ctx: RunContext, run: GroupRun, elapsedMs: number): Promise<Omit<JoinRecord, 'duplicates' | 'p99Ms'>> {
   const from = run.running.length;
-  const replica = await startReplica(ctx, run.subject, run.topics);
+  const base = { kind: 'join', from, to: from + 1, atS: elapsedMs / 1000 } as const;
+  let replica: Replica;
+  try {
+    replica = await startReplica(ctx, run.subject, run.topics);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...base, to: from, readyMs: null, firstPredictionMs: null, failure: message.slice(0, 3000) };
+  }
   run.running.push(replica);
   const firstPredictionMs = await firstPrediction(replica);
-  return {
-    kind: 'join',
-    from,
-    to: from + 1,
-    atS: elapsedMs / 1000,
-    readyMs: Math.round(replica.readyMs),
-    firstPredictionMs: firstPredictionMs === null ? null : Math.round(firstPredictionMs),
-  };
+  return { ...base, readyMs: Math.round(replica.readyMs), firstPredictionMs: firstPredictionMs === null ? null : Math.round(firstPredictionMs), failure: null };
 }

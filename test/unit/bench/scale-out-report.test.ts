@@ -33,7 +33,17 @@ function run(rep: number, client: ClientName, replicas: number, f: Figures): Sca
     load: { rate: 5000, missing: 0, duplicates: (f.leave ?? 0) + (f.join ?? 0), peakOutstanding: 2000 },
     rebalances: [
       { kind: 'leave', from: replicas, to: replicas - 1, ...base, duplicates: f.leave ?? 0, exitMs: 600, exitCode: 0 },
-      { kind: 'join', from: replicas - 1, to: replicas, ...base, atS: 10, duplicates: f.join ?? 0, readyMs: 1500, firstPredictionMs: f.first ?? 3000 },
+      {
+        kind: 'join',
+        from: replicas - 1,
+        to: replicas,
+        ...base,
+        atS: 10,
+        duplicates: f.join ?? 0,
+        readyMs: 1500,
+        firstPredictionMs: f.first ?? 3000,
+        failure: null,
+      },
     ],
     notes: [],
   };
@@ -102,8 +112,11 @@ test('the Markdown says what the ratios mean on this machine, and nothing when t
   assert.equal(renderScaleOutMarkdown(suiteResults()), null);
 });
 
-test('a run that failed is counted in its row', () => {
+test('a run that failed, and a joiner that did not start, are counted in their rows', () => {
   const failed: ScaleOutRun = { rep: 3, client: 'platformatic', replicas: 2, drain: null, load: null, rebalances: [], notes: ['failed: boom'] };
-  const md = renderScaleOutMarkdown(suiteResults({ scaleOut: [...RUNS, failed] }, { repeat: 3 }));
+  const noJoin = run(3, 'kafkajs', 2, { eventsPerSec: 19_000, cpu: 50 });
+  const rebalances = noJoin.rebalances.map((r) => (r.kind === 'join' ? { ...r, to: 1, readyMs: null, firstPredictionMs: null, failure: 'not ready' } : r));
+  const md = renderScaleOutMarkdown(suiteResults({ scaleOut: [...RUNS, failed, { ...noJoin, rebalances }] }, { repeat: 3 }));
   assert.match(md ?? '', /\| 2 × W1 \(platformatic\) \(\*\*1 failed\*\*\) \|/);
+  assert.match(md ?? '', /\| 2 × W1 \(kafkajs\) \(\*\*1 join failed to start\*\*\) \|/);
 });
