@@ -10,6 +10,7 @@
  *    reading the output topic, counts them per second), p99 per window, and the joiner's time from
  *    spawn to its first prediction.
  * With one replica the leave empties the group and the join is a restart into a waiting backlog.
+ * The stage runs its own schema registry double, in a process of its own (bench/registry-process.ts).
  * Ratios against one replica are taken within a repetition. On two cores more replicas cannot bring
  * more CPU: what this measures is what rebalancing and coordination cost, not a speed-up.
  */
@@ -24,6 +25,7 @@ import { clockTicksPerSecond } from './cpu.ts';
 import { clock, sampleUntilDrained, writeBacklog } from './drain.ts';
 import type { BenchOptions } from './options.ts';
 import { duplicatesPerWindow } from './rebalance-windows.ts';
+import { startRegistryProcess } from './registry-process.ts';
 import { asOne, firstPrediction, type Replica, startReplica, stopAll } from './replicas.ts';
 import type { GroupDrain, JoinRecord, LeaveRecord, ScaleOutRun, ScaleOutSettings, SubjectId } from './results.ts';
 import { type RunContext, type RunTopics, withFreshTopics } from './runner.ts';
@@ -69,17 +71,23 @@ export async function scaleOutStage(ctx: RunContext, options: BenchOptions, rep:
     `scale-out ${rep}: ${settings.replicaCounts.join(', ')} replicas on ${CLIENTS.join(' and ')}, ${settings.partitions} partitions; expected about ${Math.ceil(expectedMinutes(settings, CLIENTS.length))} min (more on a busy machine)`,
   );
   const runs: ScaleOutRun[] = [];
-  for (const client of CLIENTS) {
-    for (const replicas of settings.replicaCounts) {
-      say(`scale-out ${rep}: ${replicas} × ${SUBJECTS[w1Of(client)].title}`);
-      try {
-        runs.push(await scaleOutRun({ ...ctx, partitions: settings.partitions }, settings, rep, client, replicas, say));
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        say(`  failed: ${message.split('\n', 1)[0]}`);
-        runs.push({ rep, client, replicas, drain: null, load: null, rebalances: [], notes: [`failed: ${message.slice(0, 3000)}`] });
+  const registry = await startRegistryProcess();
+  try {
+    const runCtx = { ...ctx, registryUrl: registry.url, partitions: settings.partitions };
+    for (const client of CLIENTS) {
+      for (const replicas of settings.replicaCounts) {
+        say(`scale-out ${rep}: ${replicas} × ${SUBJECTS[w1Of(client)].title}`);
+        try {
+          runs.push(await scaleOutRun(runCtx, settings, rep, client, replicas, say));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          say(`  failed: ${message.split('\n', 1)[0]}`);
+          runs.push({ rep, client, replicas, drain: null, load: null, rebalances: [], notes: [`failed: ${message.slice(0, 3000)}`] });
+        }
       }
     }
+  } finally {
+    await registry.stop();
   }
   return runs;
 }

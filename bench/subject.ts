@@ -113,7 +113,7 @@ async function startBaseline(kind: Exclude<SubjectKind, 'scorer'>, options: Subj
 }
 
 /** Resolves 'ready' when `line` appears on its own line, 'exited' or 'timeout' otherwise. */
-function waitForLine(
+export function waitForLine(
   stream: NodeJS.ReadableStream | null,
   line: string,
   exited: Promise<ExitStatus>,
