@@ -3,13 +3,14 @@
  * the product's Kafka interface, the naive scorer, and the scorer itself on each client. Each drains
  * 3,000 Avro events from 6 partitions into exactly one prediction per input offset, in the product's
  * prediction format, commits the whole input and exits 0 on SIGTERM; its memory and CPU are readable
- * while it runs. The naive scorer's and the scorer's scores are the model's. Also a smoke test of the
- * inference ceiling (no timing thresholds).
+ * while it runs; the scorer's /metrics count its predictions. The naive scorer's and the scorer's
+ * scores are the model's. Also a smoke test of the inference ceiling (no timing thresholds).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { measureInferenceCeiling } from '../../bench/inference-ceiling.ts';
 import { type SubjectKind, type SubjectOptions, startSubject } from '../../bench/subject.ts';
+import { firstPredictionMs } from '../../devtools/first-prediction.ts';
 import { BROKERS, collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
 import { startTestRegistry, type TestRegistry } from '../support/registry.ts';
 import {
@@ -102,6 +103,13 @@ for (const { name, kind, client, scored } of CASES) {
     const collected = await collect(output, (all) => all.length >= EVENTS, 30_000);
     // Starting node and loading the product's modules alone takes more than one 10 ms tick.
     assert.ok((subject.cpuTicks() ?? 0) > 0, 'CPU time is readable while the subject runs');
+    // The scale-out stage reads a replica's first prediction from its /metrics; the baselines serve none.
+    if (kind === 'scorer') {
+      assert.ok(subject.metrics, 'the scorer subject exposes its /metrics');
+      assert.notEqual(await firstPredictionMs(subject.metrics, Date.now(), 5000), null, 'its /metrics count the predictions it produced');
+    } else {
+      assert.equal(subject.metrics, undefined);
+    }
     await subject.stop();
     const status = await subject.exited;
     assert.deepEqual(status, { code: 0, signal: null }, `exit status; logs:\n${subject.logs().slice(-3000)}`);
