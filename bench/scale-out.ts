@@ -64,13 +64,15 @@ export function expectedMinutes(s: ScaleOutSettings, clients: number): number {
   return (runSeconds * s.replicaCounts.length * clients) / 60;
 }
 
-/** One repetition: on each client, each replica count in turn. A run that fails is recorded with why. */
-export async function scaleOutStage(ctx: RunContext, options: BenchOptions, rep: number, say: Say): Promise<ScaleOutRun[]> {
+/**
+ * One repetition: on each client, each replica count in turn, each run handed to `record` as it ends (a
+ * long stage that is interrupted keeps what it measured). A run that fails is recorded with why.
+ */
+export async function scaleOutStage(ctx: RunContext, options: BenchOptions, rep: number, say: Say, record: (run: ScaleOutRun) => void): Promise<void> {
   const settings = scaleOutSettings(options);
   say(
     `scale-out ${rep}: ${settings.replicaCounts.join(', ')} replicas on ${CLIENTS.join(' and ')}, ${settings.partitions} partitions; expected about ${Math.ceil(expectedMinutes(settings, CLIENTS.length))} min (more on a busy machine)`,
   );
-  const runs: ScaleOutRun[] = [];
   const registry = await startRegistryProcess();
   try {
     const runCtx = { ...ctx, registryUrl: registry.url, partitions: settings.partitions };
@@ -78,18 +80,17 @@ export async function scaleOutStage(ctx: RunContext, options: BenchOptions, rep:
       for (const replicas of settings.replicaCounts) {
         say(`scale-out ${rep}: ${replicas} × ${SUBJECTS[w1Of(client)].title}`);
         try {
-          runs.push(await scaleOutRun(runCtx, settings, rep, client, replicas, say));
+          record(await scaleOutRun(runCtx, settings, rep, client, replicas, say));
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           say(`  failed: ${message.split('\n', 1)[0]}`);
-          runs.push({ rep, client, replicas, drain: null, load: null, rebalances: [], notes: [`failed: ${message.slice(0, 3000)}`] });
+          record({ rep, client, replicas, drain: null, load: null, rebalances: [], notes: [`failed: ${message.slice(0, 3000)}`] });
         }
       }
     }
   } finally {
     await registry.stop();
   }
-  return runs;
 }
 
 async function scaleOutRun(ctx: RunContext, s: ScaleOutSettings, rep: number, client: ClientName, count: number, say: Say): Promise<ScaleOutRun> {

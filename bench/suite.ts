@@ -147,8 +147,10 @@ try {
       save();
     }
     if (has('scale-out')) {
-      scaleOut.push(...(await scaleOutStage(ctx, options, rep, say)));
-      save();
+      await scaleOutStage(ctx, options, rep, say, (run) => {
+        scaleOut.push(run);
+        save();
+      });
     }
   }
 } finally {
