@@ -96,9 +96,9 @@ test('zero duplicates per planned rebalance is the cooperative client’s target
   assert.equal(eager?.met, null);
   // Only rebalances among members: the kafkajs runs of two replicas (40, 120, 10, 80).
   assert.deepEqual(eager?.measured, { median: 60, min: 10, max: 120, n: 4 });
-  const losses = targets.find((t) => t.name.startsWith('Losses'));
-  assert.equal(losses?.met, false);
-  assert.equal(summarizeScaleOut(RUNS, [1, 2, 3]).rows.find((r) => r.client === 'kafkajs' && r.replicas === 1)?.losses, 3);
+  const missing = targets.find((t) => t.name.startsWith('Missing'));
+  assert.equal(missing?.met, false);
+  assert.equal(summarizeScaleOut(RUNS, [1, 2, 3]).rows.find((r) => r.client === 'kafkajs' && r.replicas === 1)?.missing, 3);
 });
 
 test('the Markdown says what the ratios mean on this machine, and nothing when the stage did not run', () => {
