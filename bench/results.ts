@@ -191,6 +191,11 @@ export interface JoinRecord extends RebalanceBase {
   readonly readyMs: number | null;
   /** Spawn to its first prediction (its /metrics); null when none came. */
   readonly firstPredictionMs: number | null;
+  /**
+   * The CPU the joiner had used by then (user + system, all threads): what a start costs, which the
+   * neighbours of a shared machine move much less than the wall time. null when not read.
+   */
+  readonly firstPredictionCpuMs: number | null;
   /** Why it did not start (then `to` equals `from`); null when it did. */
   readonly failure: string | null;
 }

@@ -32,6 +32,7 @@ export interface ScaleOutRow {
   readonly exitMs: Spread | null;
   readonly joinDuplicates: Spread | null;
   readonly joinFirstPredictionMs: Spread | null;
+  readonly joinFirstPredictionCpuMs: Spread | null;
   readonly leaveP99Ms: Spread | null;
   readonly joinP99Ms: Spread | null;
   /**
@@ -79,6 +80,7 @@ function row(runs: readonly ScaleOutRun[], client: ClientName, replicas: number,
     exitMs: of((r) => leaveOf(r)?.exitMs),
     joinDuplicates: of((r) => joinOf(r)?.duplicates),
     joinFirstPredictionMs: of((r) => joinOf(r)?.firstPredictionMs),
+    joinFirstPredictionCpuMs: of((r) => joinOf(r)?.firstPredictionCpuMs),
     leaveP99Ms: of((r) => leaveOf(r)?.p99Ms),
     joinP99Ms: of((r) => joinOf(r)?.p99Ms),
     missing: mine.reduce((sum, r) => sum + missingOf(r), 0),
@@ -154,11 +156,11 @@ export function renderScaleOutMarkdown(results: SuiteResults): string | null {
         `| ${label(r)} | ${f(r.eventsPerSec, 'events/s')} | ${f(r.perReplica, 'events/s')} | ${ratio(r, r.speedup)} | ${f(r.cpuUsPerEvent, 'µs/event')} | ${ratio(r, r.cpuRatio)} | ${f(r.formedMs, 'ms')} |`,
     ),
     '',
-    `| Rebalances, ${runs} | duplicates while forming | leave: duplicates | leaver's exit after SIGTERM | p99 after the leave | join: duplicates | joiner's first prediction | p99 after the join | missing |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| Rebalances, ${runs} | duplicates while forming | leave: duplicates | leaver's exit after SIGTERM | p99 after the leave | join: duplicates | joiner's first prediction | its CPU until then | p99 after the join | missing |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${label(r)} | ${f(r.formingDuplicates, 'events')} | ${f(r.leaveDuplicates, 'events')} | ${f(r.exitMs, 'ms')} | ${f(r.leaveP99Ms, 'ms')} | ${f(r.joinDuplicates, 'events')} | ${f(r.joinFirstPredictionMs, 'ms')} | ${f(r.joinP99Ms, 'ms')} | ${r.missing} |`,
+        `| ${label(r)} | ${f(r.formingDuplicates, 'events')} | ${f(r.leaveDuplicates, 'events')} | ${f(r.exitMs, 'ms')} | ${f(r.leaveP99Ms, 'ms')} | ${f(r.joinDuplicates, 'events')} | ${f(r.joinFirstPredictionMs, 'ms')} | ${f(r.joinFirstPredictionCpuMs, 'ms')} | ${f(r.joinP99Ms, 'ms')} | ${r.missing} |`,
     ),
     '',
   ].join('\n');

@@ -255,7 +255,7 @@ async function rebalanceUnderLoad(ctx: RunContext, run: GroupRun & { readonly se
   const p99 = (i: number) => result.phases[i]?.latency.p99 ?? 0;
   const record = { leave: { ...left, duplicates: duplicates[1] ?? 0, p99Ms: p99(1) }, join: { ...joined, duplicates: duplicates[2] ?? 0, p99Ms: p99(2) } };
   say(
-    `  before: ${duplicates[0] ?? 0} duplicates; leave ${left.from} → ${left.to}: ${record.leave.duplicates} duplicates, exit after ${seconds(left.exitMs)}; join ${joined.from} → ${joined.from + 1}: ${joined.failure === null ? `${record.join.duplicates} duplicates, first prediction ${seconds(joined.firstPredictionMs)} after spawn` : `failed to start (${joined.failure.split('\n', 1)[0]})`}; missing ${result.missing}`,
+    `  before: ${duplicates[0] ?? 0} duplicates; leave ${left.from} → ${left.to}: ${record.leave.duplicates} duplicates, exit after ${seconds(left.exitMs)}; join ${joined.from} → ${joined.from + 1}: ${joined.failure === null ? `${record.join.duplicates} duplicates, first prediction ${seconds(joined.firstPredictionMs)} after spawn (${seconds(joined.firstPredictionCpuMs)} of CPU)` : `failed to start (${joined.failure.split('\n', 1)[0]})`}; missing ${result.missing}`,
   );
   return { result, ...record };
 }
@@ -287,9 +287,16 @@ async function join(ctx: RunContext, run: GroupRun, elapsedMs: number): Promise<
     replica = await startReplica(ctx, run.subject, run.topics);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ...base, to: from, readyMs: null, firstPredictionMs: null, failure: message.slice(0, 3000) };
+    return { ...base, to: from, readyMs: null, firstPredictionMs: null, firstPredictionCpuMs: null, failure: message.slice(0, 3000) };
   }
   run.running.push(replica);
   const firstPredictionMs = await firstPrediction(replica);
-  return { ...base, readyMs: Math.round(replica.readyMs), firstPredictionMs: firstPredictionMs === null ? null : Math.round(firstPredictionMs), failure: null };
+  const ticks = firstPredictionMs === null ? undefined : replica.handle.cpuTicks();
+  return {
+    ...base,
+    readyMs: Math.round(replica.readyMs),
+    firstPredictionMs: firstPredictionMs === null ? null : Math.round(firstPredictionMs),
+    firstPredictionCpuMs: ticks === undefined ? null : Math.round((ticks * 1000) / clockTicksPerSecond()),
+    failure: null,
+  };
 }

@@ -42,6 +42,7 @@ function run(rep: number, client: ClientName, replicas: number, f: Figures): Sca
         duplicates: f.join ?? 0,
         readyMs: 1500,
         firstPredictionMs: f.first ?? 3000,
+        firstPredictionCpuMs: 1800,
         failure: null,
       },
     ],
@@ -108,14 +109,19 @@ test('the Markdown says what the ratios mean on this machine, and nothing when t
   assert.match(md, /\*\*On 2 cores more replicas cannot bring more CPU\*\*/);
   assert.match(md, /\| 1 × W1 \(platformatic\) \| 22,500 events\/s \(15,000–30,000\) \| 22,500 events\/s \(15,000–30,000\) \| 1 \(baseline\) \|/);
   assert.match(md, /\| 3 × W1 \(platformatic\) \| 18,750 events\/s \(13,500–24,000\) \| 6,250 events\/s \(4,500–8,000\) \| 0\.85× \(0\.80–0\.90\) \|/);
-  assert.match(md, /\| 2 × W1 \(kafkajs\) \| 0 events \| 25 events \(10–40\) \| 600 ms \| 30\.0 ms \| 100 events \(80–120\) \| 3,000 ms \| 30\.0 ms \| 0 \|/);
+  assert.match(
+    md,
+    /\| 2 × W1 \(kafkajs\) \| 0 events \| 25 events \(10–40\) \| 600 ms \| 30\.0 ms \| 100 events \(80–120\) \| 3,000 ms \| 1,800 ms \| 30\.0 ms \| 0 \|/,
+  );
   assert.equal(renderScaleOutMarkdown(suiteResults()), null);
 });
 
 test('a run that failed, and a joiner that did not start, are counted in their rows', () => {
   const failed: ScaleOutRun = { rep: 3, client: 'platformatic', replicas: 2, drain: null, load: null, rebalances: [], notes: ['failed: boom'] };
   const noJoin = run(3, 'kafkajs', 2, { eventsPerSec: 19_000, cpu: 50 });
-  const rebalances = noJoin.rebalances.map((r) => (r.kind === 'join' ? { ...r, to: 1, readyMs: null, firstPredictionMs: null, failure: 'not ready' } : r));
+  const rebalances = noJoin.rebalances.map((r) =>
+    r.kind === 'join' ? { ...r, to: 1, readyMs: null, firstPredictionMs: null, firstPredictionCpuMs: null, failure: 'not ready' } : r,
+  );
   const md = renderScaleOutMarkdown(suiteResults({ scaleOut: [...RUNS, failed, { ...noJoin, rebalances }] }, { repeat: 3 }));
   assert.match(md ?? '', /\| 2 × W1 \(platformatic\) \(\*\*1 failed\*\*\) \|/);
   assert.match(md ?? '', /\| 2 × W1 \(kafkajs\) \(\*\*1 join failed to start\*\*\) \|/);
