@@ -145,7 +145,7 @@ export function renderScaleOutMarkdown(results: SuiteResults): string | null {
   return [
     `Scale-out, ${results.startedAt.slice(0, 10)}: ${s.replicaCounts.join(', ')} W1 replicas (each its own scorer process) in one consumer group on ${s.partitions} partitions, on each client; ${machineLine(results, s.partitions)}. **On ${results.machine.cores} cores more replicas cannot bring more CPU**: the ratios against one replica show what rebalancing and coordination cost, not a speed-up; the broker and the load generator share the same cores.`,
     '',
-    `Throughput: the replicas start together on a backlog of ${s.backlogEvents.toLocaleString('en-US')} W1 events; events/s and CPU per event (user + system of every replica, all threads, over the predictions) over the steady part, from the moment each replica has predicted (and 10% of the backlog) to 90%. Then steady load at ${s.rate.toLocaleString('en-US')} events/s in three ${s.windowSeconds} s windows: the oldest replica leaves on SIGTERM at the start of the second, a new one joins at the start of the third. Duplicates: predictions for an input offset already predicted, counted from the output topic by the load generator's collector, in each window. With one replica the leave empties the group and the join is a restart.`,
+    `Throughput: the replicas start together on a backlog of ${s.backlogEvents.toLocaleString('en-US')} W1 events; events/s and CPU per event (user + system of every replica, all threads, over the predictions) over the steady part, from the moment each replica has predicted (and 10% of the backlog) to 90%. Then steady load at ${s.rate.toLocaleString('en-US')} events/s in three ${s.windowSeconds} s windows: the oldest replica leaves on SIGTERM at the start of the second, a new one joins at the start of the third (which lasts until a window after the joiner's first prediction). Duplicates: predictions for an input offset already predicted, counted from the output topic by the load generator's collector, in each window. With one replica the leave empties the group and the join is a restart.`,
     '',
     ...targetTable(targets, runs),
     '',
@@ -160,7 +160,7 @@ export function renderScaleOutMarkdown(results: SuiteResults): string | null {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${label(r)} | ${f(r.formingDuplicates, 'events')} | ${f(r.leaveDuplicates, 'events')} | ${f(r.exitMs, 'ms')} | ${f(r.leaveP99Ms, 'ms')} | ${f(r.joinDuplicates, 'events')} | ${f(r.joinFirstPredictionMs, 'ms')} | ${f(r.joinFirstPredictionCpuMs, 'ms')} | ${f(r.joinP99Ms, 'ms')} | ${r.missing} |`,
+        `| ${label(r)} | ${f(r.formingDuplicates, 'events')} | ${f(r.leaveDuplicates, 'events')} | ${f(r.exitMs, 'ms')} | ${f(r.leaveP99Ms, 'ms')} | ${f(r.joinDuplicates, 'events')} | ${f(r.joinFirstPredictionMs, 'ms')} | ${f(r.joinFirstPredictionCpuMs, 'ms')} | ${f(r.joinP99Ms, 'ms')} | ${r.missing.toLocaleString('en-US')} |`,
     ),
     '',
   ].join('\n');
