@@ -266,16 +266,20 @@ function handled<T>(action: Promise<T>): Promise<T> {
   return action;
 }
 
+/**
+ * Out of `running` at once: a joiner that comes while the leaver still finishes its work counts the
+ * replicas that stay. The load waits for this before the run stops the rest, so it is never left running.
+ */
 async function leave(running: Replica[], elapsedMs: number): Promise<Omit<LeaveRecord, 'duplicates' | 'p99Ms'>> {
   const from = running.length;
-  const oldest = running[0];
+  const oldest = running.shift();
   if (oldest === undefined) throw new Error('no replica running to leave');
+  const to = running.length;
   const t = clock();
   await oldest.handle.stop();
   const status = await oldest.handle.exited;
-  running.shift();
   const killed = status.signal === 'SIGKILL';
-  return { kind: 'leave', from, to: running.length, atS: elapsedMs / 1000, exitMs: killed ? null : Math.round(clock() - t), exitCode: status.code };
+  return { kind: 'leave', from, to, atS: elapsedMs / 1000, exitMs: killed ? null : Math.round(clock() - t), exitCode: status.code };
 }
 
 /** A joiner that fails to start is recorded as such (with why), so the run keeps its drain and its leave. */
