@@ -17,6 +17,11 @@
  *   could never take its id back. begin() and init() pass -1/-1 (no producer yet), which is what the
  *   Java client sends: the coordinator then bumps the epoch, fencing the previous holder of the id and
  *   aborting the transaction it left open (measured: epochs 0, 1, then 3 after an open one was aborted).
+ *   A replacement passes the identity of the producer it replaces instead (TransactionalOptions.resume,
+ *   KIP-360), which the coordinator accepts only while no other producer registered the id since;
+ *   measured on Kafka 4.4: accepted after the coordinator timed a transaction out (same producer id,
+ *   the epoch it bumped) and while one was open (aborted), refused with PRODUCER_FENCED after another
+ *   registration, idle or mid-transaction.
  * - The transaction timeout is the producer's `timeout` option (InitProducerId's transaction_timeout_ms,
  *   and also the produce acks timeout); it is set from TransactionalOptions.timeoutMs.
  *
@@ -29,9 +34,11 @@ import { ScorerError } from '../../errors.ts';
 import {
   type CommitOffset,
   FATAL_TRANSACTION_ERRORS,
+  FENCING_ERRORS,
   type GroupConsumer,
   type KafkaLog,
   type OutgoingRecord,
+  type ProducerIdentity,
   type Transaction,
   type TransactionalOptions,
   type TransactionalProducer,
@@ -67,9 +74,13 @@ type TxnOffsetCommitArgs = [
 /** No producer id yet: the coordinator assigns one, or bumps the epoch of the id's current one. */
 const FRESH = { producerId: -1n, producerEpoch: -1 } as const;
 
-/** What a library error means for the transaction (see TransactionFailure). */
-export function transactionFailureOf(error: unknown): TransactionFailure {
+/**
+ * What a library error means for the transaction (see TransactionFailure); `registering`: the step sent
+ * InitProducerId, whose PRODUCER_FENCED is the coordinator's answer that the id is someone else's now.
+ */
+export function transactionFailureOf(error: unknown, registering: boolean): TransactionFailure {
   if (hasProtocolError(error, FATAL_TRANSACTION_ERRORS)) return 'fatal';
+  if (hasProtocolError(error, FENCING_ERRORS)) return registering ? 'fatal' : 'fenced';
   if (hasProtocolError(error, GENERATION_OVER)) return 'rejected';
   for (const cause of causes(error)) {
     const c = cause as { apiId?: unknown; canRetry?: unknown; code?: unknown };
@@ -165,11 +176,15 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   readonly #id: string;
   readonly #coordinators = new Map<string, GroupCoordinator>();
   readonly #tls = new TlsErrors();
+  /** Whom the registration names: the producer replaced, or nobody (FRESH). */
+  readonly #resume: ProducerIdentity;
+  #identity: ProducerIdentity | undefined;
 
   constructor(config: KafkaConfig, security: KafkaSecurity, log: KafkaLog, transactionalId: string, options?: TransactionalOptions) {
     this.#config = config;
     this.#security = security;
     this.#id = transactionalId;
+    this.#resume = options?.resume ?? FRESH;
     this.#producer = new LibraryProducer({
       ...producerOptions(config, security, transactionalId),
       ...(options === undefined ? {} : { timeout: options.timeoutMs }),
@@ -190,28 +205,41 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       this.#producer,
       tx,
       (groupId) => this.#coordinatorOf(groupId),
-      (step, error) => this.#failure(step, error),
+      (step, error) => this.#failure(step, error, false),
     );
   }
 
+  get identity(): ProducerIdentity | undefined {
+    return this.#identity;
+  }
+
+  /** The library registers on the first begin only (transaction.js kTransactionPrepare); the options are that registration's. */
   async #begin(step: string): Promise<LibraryTransaction> {
+    const registering = this.#identity === undefined;
+    let tx: LibraryTransaction;
     try {
-      return await this.#producer.beginTransaction({ ...FRESH });
+      tx = await this.#producer.beginTransaction({ ...(this.#identity ?? this.#resume) });
     } catch (error) {
-      throw this.#failure(step, error);
+      throw this.#failure(step, error, registering);
     }
+    const { producerId, producerEpoch } = this.#producer;
+    if (registering && producerId !== undefined && producerEpoch !== undefined) this.#identity = { producerId, producerEpoch };
+    return tx;
   }
 
   /** The step's failure as ScorerError SCORER_ERR_KAFKA, naming the cause, the brokers and the id. */
-  #failure(step: string, error: unknown): ScorerError {
+  #failure(step: string, error: unknown, registering: boolean): ScorerError {
     const explained = this.#tls.explain(error);
-    const kind = transactionFailureOf(explained);
+    const kind = transactionFailureOf(explained, registering);
     const named = connectFailure(`${step} (transactional id "${this.#id}")`, explained, this.#config.brokers, this.#security);
     // The library's message names only the request; the brokers' error codes say what happened.
     const ids = [...protocolIds(explained)];
-    const fenced = ids.includes('PRODUCER_FENCED')
-      ? `: fenced, a newer producer registered transactional id "${this.#id}" (another replica with the same delivery.transaction.id, or this one's successor)`
-      : '';
+    const fenced =
+      kind === 'fenced'
+        ? `: this producer's epoch is over (the coordinator aborted a transaction open longer than its timeout, or another producer registered transactional id "${this.#id}")`
+        : ids.includes('PRODUCER_FENCED')
+          ? `: fenced, a newer producer registered transactional id "${this.#id}" (another replica with the same delivery.transaction.id, or this one's successor)`
+          : '';
     const message = ids.length === 0 ? named.message : `${named.message} (${ids.join(', ')})${fenced}`;
     return new ScorerError('SCORER_ERR_KAFKA', message, {
       cause: error,
