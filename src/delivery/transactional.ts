@@ -213,29 +213,33 @@ export class TransactionalDelivery implements RecordTransport<Outgoing>, Committ
     }
   }
 
-  /** Aborts (best effort) and replaces the producer; a fatal failure stops everything instead. */
+  /**
+   * Aborts (best effort) and replaces the producer; a fatal failure stops everything instead. When the
+   * epoch is over (the failure, or the abort's refusal, says 'fenced'), there is nothing to abort, and
+   * the replacement registers at once to learn whose the id is. A stalled step often fails first by
+   * its own deadline ('unknown'), and only the abort meets the bumped epoch.
+   */
   async #abandon(producer: TransactionalProducer, tx: Transaction | undefined, error: unknown): Promise<void> {
     const kind = transactionFailure(error);
     if (kind === 'fatal') throw this.#die(error);
     this.#o.recordTransaction(false);
-    if (kind === 'fenced') {
-      // Nothing can be aborted under an epoch that is over; the coordinator ended the transaction.
-      await this.#replace(producer);
-      await this.#reclaim(error);
-      return;
-    }
-    this.#o.log.warn({ err: error }, 'transaction aborted; its records are sent again in a new one');
-    // An abort may be refused because the producer was fenced meanwhile; any other failure leaves it
-    // to the coordinator (the new producer's registration aborts what is open under the id).
+    // Any abort failure other than these leaves it to the coordinator (the replacement's registration
+    // aborts what is open under the id).
     const refused =
-      tx === undefined
+      tx === undefined || kind === 'fenced'
         ? undefined
         : await tx.abort().then(
             () => undefined,
             (abortError: unknown) => abortError,
           );
-    if (refused !== undefined && transactionFailure(refused) === 'fatal') throw this.#die(refused);
+    const refusal = refused === undefined ? undefined : transactionFailure(refused);
+    if (refusal === 'fatal') throw this.#die(refused);
     await this.#replace(producer);
+    if (kind === 'fenced' || refusal === 'fenced') {
+      await this.#reclaim(kind === 'fenced' ? error : refused);
+      return;
+    }
+    this.#o.log.warn({ err: error }, 'transaction aborted; its records are sent again in a new one');
   }
 
   /**

@@ -249,6 +249,23 @@ describe('exactly-once transport', () => {
     }
   });
 
+  it('a step that fails by its own deadline and an abort refused as fenced: the epoch is over, registered again at once', async () => {
+    const clock = new FakeClock();
+    const broker = new FakeTransactionalBroker();
+    const { t, fatal } = transport(broker, clock);
+    await t.start();
+    let stalled = true;
+    broker.fate = (step) => (!stalled ? 'ok' : step === 'send' ? 'unknown' : step === 'abort' ? 'fenced' : 'ok');
+    const items = outcomes(ledger(0), [0]);
+    await assert.rejects(t.send(records(items), items), /unknown/);
+    assert.equal(broker.producers, 2, 'registered again before the retry');
+    assert.deepEqual(broker.resumed.at(-1), { producerId: 1n, producerEpoch: 1 });
+    stalled = false;
+    await t.send(records(items), items);
+    assert.equal(broker.visible.length, 1);
+    assert.deepEqual(fatal, []);
+  });
+
   it('every replacement registers under the identity of the last producer registered', async () => {
     const clock = new FakeClock();
     const broker = new FakeTransactionalBroker();
