@@ -3,7 +3,8 @@
  * every input offset must be answered by exactly one record, a prediction or a dead letter, in what a
  * read_committed consumer of the output and DLQ topics sees, across kill -9 of a replica (three times,
  * one of two replicas), a second replica joining and leaving, a replica fenced by a successor under its
- * transactional id, and SIGTERM with a restart. A
+ * transactional id, a replica stalled (SIGSTOP) until the coordinator timed its open transaction out, and
+ * SIGTERM with a restart. A
  * read_uncommitted consumer reads the same topics, to show what the transactions hide (records of
  * aborted transactions and of those a killed replica left open). Clients that refuse the mode are checked
  * to refuse it at start-up, by name.
@@ -177,11 +178,16 @@ function describe(v: Verdict): string {
   return `${v.missing} missing, ${v.duplicated} source offsets duplicated (${v.extra} extra records)`;
 }
 
-/** `id` pins the transactional id (a StatefulSet pod name would); `intervalMs` is delivery.transaction.intervalMs. */
+/**
+ * `id` pins the transactional id (a StatefulSet pod name would); `intervalMs` and `timeoutMs` are
+ * delivery.transaction's; `sessionTimeoutMs` kafka.consumer's (default here: the broker's minimum).
+ */
 interface ReplicaOverrides {
   readonly id?: string;
   readonly injectDelayMs?: number;
   readonly intervalMs?: number;
+  readonly timeoutMs?: number;
+  readonly sessionTimeoutMs?: number;
 }
 
 interface Scenario {
@@ -224,6 +230,7 @@ async function scenario(t: { after(fn: () => unknown): void }, name: string, eve
           transaction: {
             ...(overrides.id === undefined ? {} : { id: overrides.id }),
             ...(overrides.intervalMs === undefined ? {} : { intervalMs: overrides.intervalMs }),
+            ...(overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs }),
           },
         },
         // Slow enough that the stream is surely mid-way whenever a replica is killed, stopped or joins.
@@ -234,7 +241,10 @@ async function scenario(t: { after(fn: () => unknown): void }, name: string, eve
       },
     });
     // After kill -9 the group waits out the dead member's session: the broker's minimum keeps it short.
-    c.kafka = { ...(c.kafka as object), consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000, revocationBudgetMs: 3000 } };
+    c.kafka = {
+      ...(c.kafka as object),
+      consumer: { sessionTimeoutMs: overrides.sessionTimeoutMs ?? 6000, heartbeatIntervalMs: 1000, revocationBudgetMs: 3000 },
+    };
     return c;
   };
   return { input, groupId, events: inputEvents, ids: inputEvents.ids, committed, uncommitted, config };
@@ -275,6 +285,27 @@ async function finish(
 }
 
 const SUITE = { timeout: 240_000 };
+
+/**
+ * A stall outlasting the transaction timeout and the coordinator's scan for timed-out transactions
+ * (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default); a few tries, since a
+ * stall between two transactions leaves nothing to time out.
+ */
+const STALL_MS = 12_000;
+const MAX_STALLS = 3;
+const STALL_RECOVERY_MS = 10_000;
+/** What the replica logs when the coordinator gave its id back after aborting its transaction (transactional.ts). */
+const RECOVERED = 'the coordinator aborted a transaction open longer than delivery.transaction.timeoutMs';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function errorLines(replica: ScorerHandle): string[] {
+  return replica
+    .logs()
+    .split('\n')
+    .filter((line) => /"level":"(error|fatal)"/.test(line))
+    .map((line) => line.slice(0, 500));
+}
 
 for (const client of CLIENTS) {
   if (!EXACTLY_ONCE.includes(client)) {
@@ -373,6 +404,41 @@ for (const client of CLIENTS) {
     assert.ok(s.committed.unique < s.ids.length, 'fenced mid-stream');
     await finish(t, s, [successor], 120_000);
   });
+
+  test(
+    `[${client}] exactly-once: a replica stalled until the coordinator timed its transaction out recovers by itself within ${STALL_RECOVERY_MS / 1000} s: nothing lost, nothing twice under read_committed`,
+    SUITE,
+    async (t) => {
+      const PART = 6000;
+      const s = await scenario(t, 'eos-timeout', (MAX_STALLS + 1) * PART, PART);
+      // Transactions back to back under the shortest timeout allowed; a session that outlasts the stall,
+      // so that the coordinator's abort is the only thing the stall causes.
+      const replica = await start(t, s.config({ injectDelayMs: 60, intervalMs: 0, timeoutMs: 1000, sessionTimeoutMs: 30_000 }));
+      const timedOut = () => replica.logs().includes(RECOVERED);
+      for (let stall = 1; stall <= MAX_STALLS && !timedOut(); stall++) {
+        const from = s.committed.unique;
+        await until(`scoring before stall ${stall}`, () => s.committed.unique >= Math.min(from + PART / 4, s.ids.length), 120_000, [replica]);
+        await s.events.produce(PART);
+        const open = await within(3000, () => s.uncommitted.unique > s.committed.unique);
+        replica.child.kill('SIGSTOP');
+        await pause(STALL_MS);
+        const stalledAt = s.committed.unique;
+        replica.child.kill('SIGCONT');
+        const resumed = Date.now();
+        await until(`answers committed after stall ${stall}`, () => s.committed.unique > stalledAt, 2 * STALL_RECOVERY_MS, [replica]);
+        const recoveryMs = Date.now() - resumed;
+        t.diagnostic(
+          `stall ${stall} at ${stalledAt} of ${s.ids.length} answered${open ? ' (a transaction was open)' : ''}: the coordinator timed it out: ${timedOut()}; committed again ${recoveryMs} ms after SIGCONT`,
+        );
+        if (timedOut()) assert.ok(recoveryMs <= STALL_RECOVERY_MS, `answers committed again within ${STALL_RECOVERY_MS} ms of the stall's end (${recoveryMs} ms)`);
+      }
+      assert.ok(timedOut(), `a stall met an open transaction, and the replica said it recovered; logs:\n${replica.logs().slice(-3000)}`);
+      assert.equal(replica.child.exitCode, null, 'the replica still runs');
+      await s.events.produce();
+      await finish(t, s, [replica], 120_000);
+      assert.deepEqual(errorLines(replica), [], 'a timed-out transaction logs nothing at error level');
+    },
+  );
 
   test(`[${client}] exactly-once: SIGTERM mid-stream commits exactly what is visible; a restart adds nothing twice`, SUITE, async (t) => {
     const s = await scenario(t, 'eos-sigterm', 12_000);
