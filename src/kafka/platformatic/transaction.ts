@@ -28,6 +28,7 @@
  * Every step rejects with ScorerError SCORER_ERR_KAFKA whose details.transaction says what the failure
  * means for the transaction (TransactionFailure in client.ts).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Producer as LibraryProducer, ProduceAcks, type txnOffsetCommitV4 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
 import { ScorerError } from '../../errors.ts';
@@ -49,8 +50,9 @@ import { causes, connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { PlatformaticConsumer } from './consumer.ts';
 import { GroupCoordinator, libraryApi } from './coordinator.ts';
-import { GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
+import { COORDINATOR_MOVED, GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
 import { logClientEvents } from './log.ts';
+import { LIBRARY_RETRIES, retryDelay } from './options.ts';
 import { outgoingMessages, producerOptions } from './producer.ts';
 import { stableCommittedOffsets } from './stable-offsets.ts';
 import { TlsErrors } from './tls-errors.ts';
@@ -169,34 +171,70 @@ class PlatformaticTransaction implements Transaction {
   }
 }
 
+/**
+ * How long a registration waits for a transaction coordinator that answers but is not ready. A fresh
+ * cluster creates __transaction_state (50 partitions by default) on the first registration, and a broker
+ * just started loads it: NOT_COORDINATOR and the like for a while, longer than the library's own retries
+ * (a second or two) on a loaded machine (seen: a fresh broker beside other tests, start-up failed).
+ */
+const COORDINATOR_WAIT_MS = 60_000;
+const COORDINATOR_NOT_READY = [...COORDINATOR_MOVED, 'CONCURRENT_TRANSACTIONS'];
+
 export class PlatformaticTransactionalProducer implements TransactionalProducer {
-  readonly #producer: LibraryProducer;
+  #producer: LibraryProducer;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
+  readonly #log: KafkaLog;
   readonly #id: string;
+  readonly #options: TransactionalOptions | undefined;
   readonly #coordinators = new Map<string, GroupCoordinator>();
   readonly #tls = new TlsErrors();
   /** Whom the registration names: the producer replaced, or nobody (FRESH). */
   readonly #resume: ProducerIdentity;
   #identity: ProducerIdentity | undefined;
+  #closed = false;
 
   constructor(config: KafkaConfig, security: KafkaSecurity, log: KafkaLog, transactionalId: string, options?: TransactionalOptions) {
     this.#config = config;
     this.#security = security;
+    this.#log = log;
     this.#id = transactionalId;
+    this.#options = options;
     this.#resume = options?.resume ?? FRESH;
-    this.#producer = new LibraryProducer({
-      ...producerOptions(config, security, transactionalId),
-      ...(options === undefined ? {} : { timeout: options.timeoutMs }),
-    });
-    logClientEvents(this.#producer, log, 'transactional producer');
-    this.#tls.watchClient(this.#producer);
+    this.#producer = this.#libraryProducer();
   }
 
+  #libraryProducer(): LibraryProducer {
+    const producer = new LibraryProducer({
+      ...producerOptions(this.#config, this.#security, this.#id),
+      ...(this.#options === undefined ? {} : { timeout: this.#options.timeoutMs }),
+    });
+    logClientEvents(producer, this.#log, 'transactional producer');
+    this.#tls.watchClient(producer);
+    return producer;
+  }
+
+  /** Registers, waiting up to COORDINATOR_WAIT_MS for a transaction coordinator that is not ready. */
   async init(): Promise<void> {
-    const tx = await this.#begin('registering the transactional id');
-    // Nothing was added to it, so there is nothing to end on the coordinator: forget it locally.
-    await tx.cancel();
+    const deadline = Date.now() + COORDINATOR_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      let tx: LibraryTransaction;
+      try {
+        tx = await this.#begin('registering the transactional id');
+      } catch (error) {
+        if (!hasProtocolError(error, COORDINATOR_NOT_READY) || Date.now() > deadline || this.#closed) throw error;
+        // A failed registration leaves the library's transaction in place (producer.js beginTransaction
+        // clears it only on success), so every attempt needs a client of its own.
+        await this.#producer.close(true).catch(() => undefined);
+        this.#producer = this.#libraryProducer();
+        this.#log.debug({ err: error, attempt }, 'transaction coordinator not ready; registering again');
+        await delay(retryDelay(this.#producer, 'initProducerId', attempt, LIBRARY_RETRIES, error as Error));
+        continue;
+      }
+      // Nothing was added to it, so there is nothing to end on the coordinator: forget it locally.
+      await tx.cancel();
+      return;
+    }
   }
 
   async begin(): Promise<Transaction> {
@@ -259,6 +297,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#producer.close(true);
   }
 }
