@@ -3,7 +3,9 @@
  * them, judged from the log itself rather than by a client's filter: Fetch (read_uncommitted) returns
  * every batch, transaction markers included, and a transactional record is kept once its producer's
  * next marker in the partition is a COMMIT, dropped at an ABORT, and left out while no marker follows
- * (still open: below the last stable offset a read_committed consumer stops at).
+ * (still open). It first waits until the partition's last stable offset reaches the end: the
+ * coordinator writes a transaction's markers after EndTxn has answered, so a transaction the scorer saw
+ * committed can still be without its marker for a moment, while a read_committed consumer waits for it.
  *
  * Why not a client's read_committed: kafkajs 2.2.4 (consumer/filterAbortedMessages.js) takes the fetch
  * response's aborted transactions in the order listed and starts at most one per record; the broker
@@ -16,6 +18,7 @@
  * The test brokers are single nodes, so every partition's leader is in the metadata of one broker.
  */
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { fetchV17 } from '@platformatic/kafka';
 import { Admin, type Connection, kGetConnection, type RecordsBatch } from '@platformatic/kafka';
 import { libraryApi, promised } from '../../src/kafka/platformatic/coordinator.ts';
@@ -29,6 +32,7 @@ const IS_CONTROL = 1 << 5;
 /** A control record's key is a version and a type: 0 abort, 1 commit. */
 const COMMIT = 1;
 const READ_UNCOMMITTED = 0;
+const READ_COMMITTED = 1;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 function headersOf(record: RecordsBatch['records'][number]): Record<string, Buffer> {
@@ -72,23 +76,21 @@ export async function readCommitted(topic: string, ends: ReadonlyMap<number, num
       const leader = metadata.brokers.get(topicMetadata.partitions[partition]?.leader ?? -1);
       if (leader === undefined) throw new Error(`${topic}[${partition}]: no leader in the metadata`);
       const connection = await promised<Connection>((callback) => client[kGetConnection](leader, callback));
+      const fetch = (fetchOffset: bigint, isolation: number) => {
+        const request = { partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: MAX_BYTES };
+        return api.async(connection, 100, 1, MAX_BYTES, isolation, 0, -1, [{ topicId: topicMetadata.id, partitions: [request] }], [], '');
+      };
+      for (;;) {
+        const stable = (await fetch(BigInt(end), READ_COMMITTED)).responses[0]?.partitions[0]?.lastStableOffset ?? -1n;
+        if (stable >= BigInt(end)) break;
+        if (Date.now() > deadline) throw new Error(`${topic}[${partition}]: a transaction is still open (last stable offset ${stable}, end ${end})`);
+        await delay(100);
+      }
       const view = new PartitionView();
       let offset = 0n;
       while (offset < BigInt(end)) {
         if (Date.now() > deadline) throw new Error(`${topic}[${partition}]: read to ${offset} of ${end} in ${timeoutMs} ms`);
-        const request = { partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, partitionMaxBytes: MAX_BYTES };
-        const response = await api.async(
-          connection,
-          100,
-          1,
-          MAX_BYTES,
-          READ_UNCOMMITTED,
-          0,
-          -1,
-          [{ topicId: topicMetadata.id, partitions: [request] }],
-          [],
-          '',
-        );
+        const response = await fetch(offset, READ_UNCOMMITTED);
         const answer = response.responses[0]?.partitions[0];
         if (answer === undefined || answer.errorCode !== 0) throw new Error(`${topic}[${partition}]: fetch failed (error code ${answer?.errorCode})`);
         for (const batch of answer.records ?? []) {
