@@ -445,18 +445,16 @@ for (const client of CLIENTS) {
       await until('scoring', () => s.committed.unique >= PART / 4, 120_000, [replica]);
       await s.events.produce();
       const freezes = await freezeInTransaction(replica, id);
-      const stalledAt = s.committed.unique;
       await pause(STALL_MS);
+      // The live tally has caught up with everything committed before the stop by now.
+      const stalledAt = s.committed.unique;
       replica.child.kill('SIGCONT');
       const resumed = Date.now();
+      await until('the replica registering again after the abort', () => replica.logs().includes(RECOVERED), STALL_RECOVERY_MS, [replica]);
       await until('answers committed after the stall', () => s.committed.unique > stalledAt, 2 * STALL_RECOVERY_MS, [replica]);
       const recoveryMs = Date.now() - resumed;
       t.diagnostic(
         `stopped in an open transaction (attempt ${freezes}) at ${stalledAt} of ${s.ids.length} answered; committed again ${recoveryMs} ms after SIGCONT`,
-      );
-      assert.ok(
-        replica.logs().includes(RECOVERED),
-        `the replica says the coordinator aborted its transaction and it registered again; logs:\n${replica.logs().slice(-3000)}`,
       );
       assert.ok(recoveryMs <= STALL_RECOVERY_MS, `answers committed again within ${STALL_RECOVERY_MS} ms of the stall's end (${recoveryMs} ms)`);
       assert.equal(replica.child.exitCode, null, 'the replica still runs');
