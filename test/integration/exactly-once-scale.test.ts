@@ -5,19 +5,17 @@
  * then two leave on SIGTERM (3 -> 1). Every input offset must be answered exactly once: no loss, no
  * duplicate, whatever moved or crashed. Replicas are dynamic members (no static ids), so joins and
  * leaves rebalance, with the broker's shortest session so the killed member's partitions move soon.
- * Only the clients that offer exactly-once run it (config/rules.ts refuses it on the others).
+ * Only the clients that offer exactly-once run it (test/support/clients.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClientName } from '../../src/kafka/client.ts';
-import { CLIENTS } from '../support/clients.ts';
+import { CLIENTS, EXACTLY_ONCE } from '../support/clients.ts';
 import { firstPrediction, pause, ScaleOutScenario, sigterm } from '../support/scale-out.ts';
 
-const EXACTLY_ONCE: readonly ClientName[] = ['platformatic'];
 const SHORT_SESSION = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 };
 const TEST = { timeout: 240_000 };
 
-for (const client of CLIENTS.filter((c) => EXACTLY_ONCE.includes(c))) {
+for (const client of CLIENTS.filter((c) => EXACTLY_ONCE[c])) {
   test(
     `[${client}] exactly-once, three replicas under steady load: scale 1 -> 3, kill -9 of one, 3 -> 1: zero losses, zero duplicates under read_committed`,
     TEST,

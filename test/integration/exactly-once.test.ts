@@ -12,16 +12,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Consumer, Message } from 'kafkajs';
-import type { ClientName } from '../../src/kafka/client.ts';
-import { CLIENTS } from '../support/clients.ts';
+import { CLIENTS, EXACTLY_ONCE } from '../support/clients.ts';
 import { BROKERS, committedOffsets, endOffsets, testKafka, uniqueName } from '../support/kafka.ts';
 import { describeTally, tally } from '../support/output-tally.ts';
 import { goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig, sourceId } from '../support/scenario.ts';
 import { type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 import { transactionState } from '../support/transaction-state.ts';
-
-/** Clients that offer exactly-once (config/rules.ts refuses it on the others). */
-const EXACTLY_ONCE: readonly ClientName[] = ['platformatic'];
 
 const PARTITIONS = 6;
 /** Every this many events one is not JSON: a JSON_DECODE dead letter, in the same transactions. */
@@ -335,7 +331,7 @@ function errorLines(replica: ScorerHandle): string[] {
 }
 
 for (const client of CLIENTS) {
-  if (!EXACTLY_ONCE.includes(client)) {
+  if (!EXACTLY_ONCE[client]) {
     test(`[${client}] exactly-once is refused at start-up, naming why`, SUITE, async (t) => {
       const { output, dlq, input } = await scenarioTopics(t, 'eos-refused', 1);
       const config = scorerConfig({
