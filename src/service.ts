@@ -181,7 +181,7 @@ function exactlyOnceOptions(config: ScorerConfig, kafka: KafkaClient, consumer: 
     intervalMs,
     // A commit without an answer is sent again for as long as the coordinator may still be completing it.
     commitRetryMs: timeoutMs,
-    producer: () => kafka.transactionalProducer(transactionalId, { timeoutMs }),
+    producer: (resume) => kafka.transactionalProducer(transactionalId, { timeoutMs, resume }),
   };
 }
 

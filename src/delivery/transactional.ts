@@ -16,16 +16,23 @@
  *
  * Failures:
  * - Before commit (begin, produce, offsets): nothing can be committed, so the transaction is aborted,
- *   the producer replaced (a new one registers the same id: new epoch, sequence numbers reset, any open
- *   transaction aborted) and the send rejects, so the ordered sender retries the same records after a
- *   backoff. Records of partitions given up meanwhile are left out of every later attempt: their next
- *   owner replays them from the committed offsets.
+ *   the producer replaced (a new one registers the same id under the old one's identity: new epoch,
+ *   sequence numbers reset, any open transaction aborted) and the send rejects, so the ordered sender
+ *   retries the same records after a backoff. Records of partitions given up meanwhile are left out of
+ *   every later attempt: their next owner replays them from the committed offsets.
+ * - The epoch is over ('fenced', from any step): the coordinator aborted the transaction because it
+ *   stayed open longer than `delivery.transaction.timeoutMs` (the replica stalled: a pause, a starved
+ *   CPU, a slow broker), or another producer took the id. A replacement registers at once under the old
+ *   identity, which the coordinator grants only in the first case (client.ts TransactionalOptions.resume);
+ *   then the send rejects and its records go again in a new transaction, as after any abort. Nothing of
+ *   the aborted one is visible to read_committed consumers, and its offsets were not committed.
  * - Commit without an answer: sent again (a repeated EndTxn of a committed transaction succeeds) for up
  *   to `commitRetryMs`; then, or once the coordinator answers with a final error after an unanswered
  *   attempt, the outcome is read back from the group's committed offsets (Transaction.outcome).
- * - Fenced (another producer registered the id: this replica is a zombie), an outcome showing someone
- *   else committed since, or a transactional id the brokers refuse: `onFatal`, and nothing is sent any
- *   more; the service stops without committing stale work, and the partitions' next owners replay.
+ * - Fenced (another producer registered the id: this replica is a zombie, and the coordinator refuses
+ *   its re-registration), an outcome showing someone else committed since, or a transactional id the
+ *   brokers refuse: `onFatal`, and nothing is sent any more; the service stops without committing stale
+ *   work, and the partitions' next owners replay.
  */
 import { type BackoffPolicy, backoffDelay, sleep } from '../core/backoff.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
@@ -35,6 +42,7 @@ import {
   type CommitOffset,
   type GroupConsumer,
   type OutgoingRecord,
+  type ProducerIdentity,
   type Transaction,
   type TransactionalProducer,
   type TransactionOutcome,
@@ -49,8 +57,11 @@ export interface TransactionalDeliveryOptions {
   readonly source: Pick<WatermarkSource, 'committed'>;
   /** The group member the offsets are committed for (sendOffsets). */
   readonly consumer: GroupConsumer;
-  /** A new producer with the replica's transactional id (the first one, and each replacement). */
-  readonly producer: () => TransactionalProducer;
+  /**
+   * A new producer with the replica's transactional id: the first one (`resume` undefined), and each
+   * replacement, given the identity of the last one registered.
+   */
+  readonly producer: (resume: ProducerIdentity | undefined) => TransactionalProducer;
   readonly transactionalId: string;
   /** Most records in one produce request inside a transaction. */
   readonly maxRecordsPerRequest: number;
@@ -91,6 +102,8 @@ export function transactionContents(records: readonly OutgoingRecord[], items: r
 export class TransactionalDelivery implements RecordTransport<Outgoing>, Committer {
   readonly #o: TransactionalDeliveryOptions;
   #producer: TransactionalProducer | undefined;
+  /** What the last successful registration gave: a replacement registers under it. */
+  #resume: ProducerIdentity | undefined;
   /** The transaction being attempted, settled (never rejects): what commit() and revocations wait for. */
   #inFlight: Promise<void> = Promise.resolve();
   #fatal: Error | undefined;
@@ -159,7 +172,7 @@ export class TransactionalDelivery implements RecordTransport<Outgoing>, Committ
       if (unanswered === undefined) {
         // A final answer to the first EndTxn: the transaction did not commit.
         if (kind === 'fatal') throw this.#die(error);
-        if (kind === 'rejected') {
+        if (kind === 'rejected' || kind === 'fenced') {
           await this.#abandon(producer, tx, error);
           throw error;
         }
@@ -200,28 +213,62 @@ export class TransactionalDelivery implements RecordTransport<Outgoing>, Committ
     }
   }
 
-  /** Aborts (best effort) and replaces the producer; a fatal failure stops everything instead. */
+  /**
+   * Aborts (best effort) and replaces the producer; a fatal failure stops everything instead. When the
+   * epoch is over (the failure, or the abort's refusal, says 'fenced'), there is nothing to abort, and
+   * the replacement registers at once to learn whose the id is. A stalled step often fails first by
+   * its own deadline ('unknown'), and only the abort meets the bumped epoch.
+   */
   async #abandon(producer: TransactionalProducer, tx: Transaction | undefined, error: unknown): Promise<void> {
-    if (transactionFailure(error) === 'fatal') throw this.#die(error);
+    const kind = transactionFailure(error);
+    if (kind === 'fatal') throw this.#die(error);
     this.#o.recordTransaction(false);
-    this.#o.log.warn({ err: error }, 'transaction aborted; its records are sent again in a new one');
-    // An abort may be refused because the producer was fenced meanwhile; any other failure leaves it
-    // to the coordinator (the new producer's registration aborts what is open under the id).
+    // Any abort failure other than these leaves it to the coordinator (the replacement's registration
+    // aborts what is open under the id).
     const refused =
-      tx === undefined
+      tx === undefined || kind === 'fenced'
         ? undefined
         : await tx.abort().then(
             () => undefined,
             (abortError: unknown) => abortError,
           );
-    if (refused !== undefined && transactionFailure(refused) === 'fatal') throw this.#die(refused);
+    const refusal = refused === undefined ? undefined : transactionFailure(refused);
+    if (refusal === 'fatal') throw this.#die(refused);
     await this.#replace(producer);
+    if (kind === 'fenced' || refusal === 'fenced') {
+      await this.#reclaim(kind === 'fenced' ? error : refused);
+      return;
+    }
+    this.#o.log.warn({ err: error }, 'transaction aborted; its records are sent again in a new one');
+  }
+
+  /**
+   * After a 'fenced' step: registers a replacement now, under the old identity, so the coordinator says
+   * whose the id is. Refused: another producer took it, and #ready stopped everything. No answer: the
+   * next send registers again (under the same identity: a registration that took effect unanswered is
+   * granted again, KIP-360).
+   */
+  async #reclaim(cause: unknown): Promise<void> {
+    try {
+      await this.#ready();
+    } catch (error) {
+      if (this.#fatal !== undefined) throw this.#fatal;
+      this.#o.log.warn(
+        { err: error, cause },
+        'a transaction ended on the coordinator, and registering the transactional id again failed; the next attempt registers again',
+      );
+      return;
+    }
+    this.#o.log.warn(
+      { err: cause, transactionalId: this.#o.transactionalId },
+      'the coordinator aborted a transaction open longer than delivery.transaction.timeoutMs; registered again under the same producer id, its records are sent again in a new one',
+    );
   }
 
   /** The current producer, created and registered on first use and after a replacement. */
   async #ready(): Promise<TransactionalProducer> {
     if (this.#producer !== undefined) return this.#producer;
-    const producer = this.#o.producer();
+    const producer = this.#o.producer(this.#resume);
     this.#producer = producer;
     try {
       await producer.init();
@@ -230,6 +277,7 @@ export class TransactionalDelivery implements RecordTransport<Outgoing>, Committ
       await this.#replace(producer);
       throw error;
     }
+    this.#resume = producer.identity ?? this.#resume;
     return producer;
   }
 

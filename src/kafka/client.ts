@@ -151,26 +151,36 @@ export interface Producer {
  * What a failed transaction step means for the transaction, as the adapter reads its client's error.
  * Adapters reject transaction steps with ScorerError SCORER_ERR_KAFKA whose `details.transaction` is one
  * of these (transactionFailure reads it back):
- * - 'fatal': the producer may not go on. PRODUCER_FENCED (another producer took over the transactional
- *   id: this one is a zombie), or the brokers refuse the transactional id or its timeout.
- * - 'rejected': the brokers answered with an error that is final for this request (an epoch the
- *   coordinator bumped, a generation that is over, an offset not owned): the step did not take effect.
+ * - 'fatal': the producer may not go on: its registration was refused (PRODUCER_FENCED: another producer
+ *   registered the transactional id since this one did, so this one is a zombie), or the brokers refuse
+ *   the transactional id or its timeout.
+ * - 'fenced': the producer's epoch is over (PRODUCER_FENCED or INVALID_PRODUCER_EPOCH from a step of a
+ *   transaction). Either the coordinator aborted the transaction because it stayed open longer than its
+ *   timeout (it bumps the epoch when it does), or another producer registered the transactional id. The
+ *   transaction did not commit. Which of the two it was only the coordinator knows: a replacement that
+ *   registers under this producer's identity (TransactionalOptions.resume) is accepted after a timeout
+ *   and refused ('fatal') after a takeover. KIP-588 would have said so in the error; brokers and this
+ *   client do not implement it.
+ * - 'rejected': the brokers answered with an error that is final for this request (a generation that is
+ *   over, an offset not owned): the step did not take effect.
  * - 'unknown': no answer (unreachable, timed out) or one that says "try again": the step may or may not
  *   have taken effect. For commit, that means the outcome of the transaction is not known yet.
  */
-export type TransactionFailure = 'fatal' | 'rejected' | 'unknown';
+export type TransactionFailure = 'fatal' | 'fenced' | 'rejected' | 'unknown';
 
-/** The Kafka protocol errors (by their protocol names, which both clients report) that are 'fatal'. */
+/** The Kafka protocol errors (by their protocol names, which both clients report) that are 'fatal' from any step. */
 export const FATAL_TRANSACTION_ERRORS: readonly string[] = [
-  'PRODUCER_FENCED',
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
   'INVALID_TRANSACTION_TIMEOUT',
   'CLUSTER_AUTHORIZATION_FAILED',
 ];
 
+/** The protocol errors that say the producer's epoch is over: 'fenced' from a transaction's steps, 'fatal' from a registration. */
+export const FENCING_ERRORS: readonly string[] = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
+
 export function transactionFailure(error: unknown): TransactionFailure {
   const kind = (error as { details?: { transaction?: unknown } } | undefined)?.details?.transaction;
-  return kind === 'fatal' || kind === 'rejected' ? kind : 'unknown';
+  return kind === 'fatal' || kind === 'fenced' || kind === 'rejected' ? kind : 'unknown';
 }
 
 /** What a transaction's commit turned out to be, read back from the group's committed offsets. */
@@ -198,22 +208,40 @@ export interface Transaction {
   outcome(): Promise<TransactionOutcome>;
 }
 
+/** What a transactional producer's registration (InitProducerId) gave it. */
+export interface ProducerIdentity {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
 export interface TransactionalOptions {
   /**
    * The transaction timeout the coordinator enforces: a transaction open longer is aborted, which is
    * what ends a crashed producer's open transaction when no successor takes over its transactional id.
    */
   readonly timeoutMs: number;
+  /**
+   * The identity of the producer this one replaces, under the same transactional id. The registration
+   * names it (InitProducerId with a producer id and epoch, KIP-360): the coordinator bumps that epoch,
+   * aborting what it left open, when that producer is still the id's latest registration or its epoch
+   * was bumped only by the coordinator timing its transaction out, and refuses (PRODUCER_FENCED:
+   * 'fatal') when another producer registered the id since. Absent: a first registration, which takes
+   * the id from whoever holds it.
+   */
+  readonly resume?: ProducerIdentity;
 }
 
 export interface TransactionalProducer {
   /**
-   * Registers the transactional id with its coordinator (InitProducerId): a producer that used the id
-   * before is fenced, and a transaction it left open is aborted. begin() does it too, on first use.
+   * Registers the transactional id with its coordinator (InitProducerId): without `resume`, a producer
+   * that used the id before is fenced, and a transaction it left open is aborted. begin() does it too,
+   * on first use.
    */
   init(): Promise<void>;
   /** Opens a transaction; one at a time per producer. */
   begin(): Promise<Transaction>;
+  /** What the registration gave, once it succeeded; undefined before, or where the client does not tell. */
+  readonly identity: ProducerIdentity | undefined;
   close(): Promise<void>;
 }
 

@@ -18,3 +18,5 @@ export const CLIENTS: readonly ClientName[] = ALL.filter((name) => only.length =
  */
 export const COOPERATIVE: Readonly<Record<ClientName, boolean>> = { platformatic: true, kafkajs: false };
 export const STATIC_MEMBERSHIP: Readonly<Record<ClientName, boolean>> = { platformatic: true, kafkajs: false };
+/** delivery.guarantee exactly-once (config/rules.ts refuses it on kafkajs: no KIP-447). */
+export const EXACTLY_ONCE: Readonly<Record<ClientName, boolean>> = { platformatic: true, kafkajs: false };

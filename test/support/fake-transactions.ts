@@ -3,7 +3,15 @@
  * whose producers' every step can be made to fail (fault injection), for the exactly-once unit tests.
  */
 import { ScorerError } from '../../src/errors.ts';
-import type { CommitOffset, OutgoingRecord, Transaction, TransactionalProducer, TransactionFailure, TransactionOutcome } from '../../src/kafka/client.ts';
+import type {
+  CommitOffset,
+  OutgoingRecord,
+  ProducerIdentity,
+  Transaction,
+  TransactionalProducer,
+  TransactionFailure,
+  TransactionOutcome,
+} from '../../src/kafka/client.ts';
 
 export const failure = (kind: TransactionFailure, what = 'broker says no') =>
   new ScorerError('SCORER_ERR_KAFKA', `${what} (${kind})`, { details: { transaction: kind } });
@@ -18,17 +26,29 @@ export class FakeTransactionalBroker {
   producers = 0;
   aborts = 0;
   commits = 0;
+  /** The identity each producer was told to register under (resume), in creation order. */
+  readonly resumed: (ProducerIdentity | undefined)[] = [];
+  /** Another producer registered the id: a registration naming an earlier identity is refused ('fatal'). */
+  takenOver = false;
   /** Decides each step's fate; default: everything goes through. */
   fate: (step: 'init' | 'send' | 'offsets' | 'commit' | 'abort' | 'outcome') => Fate = () => 'ok';
 
-  producer = (): TransactionalProducer => {
+  producer = (resume?: ProducerIdentity): TransactionalProducer => {
     this.producers++;
+    this.resumed.push(resume);
     const broker = this;
+    const epoch = this.producers;
     let closed = false;
+    let identity: ProducerIdentity | undefined;
     return {
+      get identity() {
+        return identity;
+      },
       async init() {
         const f = broker.fate('init');
         if (f !== 'ok' && f !== 'lost') throw failure(f);
+        if (resume !== undefined && broker.takenOver) throw failure('fatal', 'PRODUCER_FENCED');
+        identity = { producerId: 1n, producerEpoch: epoch };
       },
       async begin(): Promise<Transaction> {
         if (closed) throw failure('rejected', 'closed');
@@ -87,10 +107,14 @@ export class FakeTransactionalBroker {
 /** Lays `override` over every transaction the broker's producers begin from now on. */
 export function overrideTransactions(broker: FakeTransactionalBroker, override: (tx: Transaction) => Partial<Transaction>): void {
   const original = broker.producer;
-  broker.producer = () => {
-    const p = original();
+  broker.producer = (resume) => {
+    const p = original(resume);
     return {
-      ...p,
+      init: () => p.init(),
+      close: () => p.close(),
+      get identity() {
+        return p.identity;
+      },
       async begin() {
         const tx = await p.begin();
         return { ...tx, ...override(tx) };

@@ -3,10 +3,12 @@
  * letters name it (a prediction's source_partition and source_offset, a dead letter's
  * scorer.source.* headers). None is a loss, more than one a duplicate; an output naming an offset the
  * input does not have is a stray. Each topic is read from the beginning to its end offsets as they
- * were when the tally began.
+ * were when the tally began, with read_committed: on transactional output (exactly-once), what a
+ * downstream consumer sees.
  */
 import type { IHeaders } from 'kafkajs';
-import { type Collected, collect, endOffsets } from './kafka.ts';
+import { readCommitted } from './committed-read.ts';
+import { type Collected, endOffsets } from './kafka.ts';
 import { sourceId } from './scenario.ts';
 
 export interface ScenarioOutput {
@@ -36,25 +38,9 @@ export interface Tally {
 const SAMPLE = 10;
 const READ_TIMEOUT_MS = 60_000;
 
-/** Reads a topic from the beginning to the end offsets it has now. */
+/** Reads a topic from the beginning to the end offsets it has now, as read_committed shows it. */
 async function readToEnd(topic: string, brokers: readonly string[]): Promise<Collected[]> {
-  const ends = await endOffsets(topic, brokers);
-  const left = new Map([...ends].filter(([, end]) => end > 0));
-  let seen = 0;
-  const collected = await collect(
-    topic,
-    (all) => {
-      for (; seen < all.length; seen++) {
-        const c = all[seen] as Collected;
-        if (c.offset + 1 >= (left.get(c.partition) ?? Number.POSITIVE_INFINITY)) left.delete(c.partition);
-      }
-      return left.size === 0;
-    },
-    READ_TIMEOUT_MS,
-    brokers,
-  );
-  if (left.size > 0) throw new Error(`${topic}: partitions ${[...left.keys()].join(', ')} not read to their end in ${READ_TIMEOUT_MS} ms`);
-  return collected.filter((c) => c.offset < (ends.get(c.partition) ?? 0));
+  return readCommitted(topic, await endOffsets(topic, brokers), brokers, READ_TIMEOUT_MS);
 }
 
 function header(headers: IHeaders, key: string): string | undefined {

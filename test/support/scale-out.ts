@@ -32,6 +32,11 @@ export interface ScenarioOptions {
   readonly brokers?: readonly string[];
   /** kafka.consumer settings; absent: the defaults. */
   readonly consumer?: Record<string, unknown>;
+  /**
+   * delivery.guarantee exactly-once, each replica's transactional id named after its instance (or its
+   * name), so a replica restarted under the same instance aborts at once what its predecessor left open.
+   */
+  readonly exactlyOnce?: boolean;
 }
 
 export class ScaleOutScenario {
@@ -43,12 +48,14 @@ export class ScaleOutScenario {
   readonly replicas: Replica[] = [];
   readonly #client: ClientName;
   readonly #consumer: Record<string, unknown> | undefined;
+  readonly #exactlyOnce: boolean;
 
   private constructor(client: ClientName, topics: ScenarioTopics, options: ScenarioOptions) {
     this.#client = client;
     this.topics = topics;
     this.brokers = options.brokers ?? BROKERS;
     this.#consumer = options.consumer;
+    this.#exactlyOnce = options.exactlyOnce ?? false;
     this.load = new SteadyLoad(this.brokers, topics.input, RATE);
   }
 
@@ -64,8 +71,12 @@ export class ScaleOutScenario {
     return s;
   }
 
-  /** Starts a replica; with `instance`, a static member of that kafka.groupInstanceId. */
-  async start(name: string, instance?: string): Promise<Replica> {
+  /**
+   * Starts a replica; with `instance`, a static member of that kafka.groupInstanceId. `transactionalId`
+   * (exactly-once) names the replica's id: absent, `instance` or `name` does.
+   */
+  async start(name: string, instance?: string, transactionalId?: string): Promise<Replica> {
+    const delivery = { guarantee: 'exactly-once', transaction: { id: `${this.groupId}-${transactionalId ?? instance ?? name}` } };
     const config = scorerConfig({
       client: this.#client,
       brokers: this.brokers,
@@ -74,7 +85,11 @@ export class ScaleOutScenario {
       output: this.topics.output,
       outputFormat: 'json',
       deadLetter: this.topics.dlq,
-      extra: { backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 500 }, shutdown: { deadlineMs: 20_000 } },
+      extra: {
+        backpressure: { globalBudget: GLOBAL_BUDGET, partitionBudget: 500 },
+        shutdown: { deadlineMs: 20_000 },
+        ...(this.#exactlyOnce ? { delivery } : {}),
+      },
     });
     const kafka = config.kafka as Record<string, unknown>;
     config.kafka = {

@@ -95,11 +95,15 @@ export class KafkajsProducer implements Producer {
   }
 }
 
-/** kafkajs errors carry the protocol error's `type` and whether it may be retried. */
+/**
+ * kafkajs errors carry the protocol error's `type` and whether it may be retried. PRODUCER_FENCED is
+ * final here: kafkajs does not tell its producer id and epoch, so no replacement can resume them to learn
+ * whether it was the coordinator's timeout.
+ */
 function kafkajsFailure(error: unknown): TransactionFailure {
   for (const cause of causes(error)) {
     const c = cause as { type?: unknown; retriable?: unknown };
-    if (typeof c.type === 'string' && FATAL_TRANSACTION_ERRORS.includes(c.type)) return 'fatal';
+    if (typeof c.type === 'string' && (FATAL_TRANSACTION_ERRORS.includes(c.type) || c.type === 'PRODUCER_FENCED')) return 'fatal';
     if (typeof c.type === 'string' && c.retriable === false) return 'rejected';
   }
   return 'unknown';
@@ -108,6 +112,8 @@ function kafkajsFailure(error: unknown): TransactionFailure {
 export class KafkajsTransactionalProducer implements TransactionalProducer {
   readonly #c: Connected;
   readonly #groupId: string;
+  /** kafkajs keeps its producer id and epoch to itself; options.resume is ignored for the same reason. */
+  readonly identity = undefined;
 
   constructor(kafka: Kafka, config: KafkaConfig, security: KafkaSecurity, transactionalId: string, options?: TransactionalOptions) {
     this.#c = new Connected(kafka, config, security, transactionalId, options?.timeoutMs);

@@ -17,21 +17,29 @@
  *   could never take its id back. begin() and init() pass -1/-1 (no producer yet), which is what the
  *   Java client sends: the coordinator then bumps the epoch, fencing the previous holder of the id and
  *   aborting the transaction it left open (measured: epochs 0, 1, then 3 after an open one was aborted).
+ *   A replacement passes the identity of the producer it replaces instead (TransactionalOptions.resume,
+ *   KIP-360), which the coordinator accepts only while no other producer registered the id since;
+ *   measured on Kafka 4.4: accepted after the coordinator timed a transaction out (same producer id,
+ *   the epoch it bumped) and while one was open (aborted), refused with PRODUCER_FENCED after another
+ *   registration, idle or mid-transaction.
  * - The transaction timeout is the producer's `timeout` option (InitProducerId's transaction_timeout_ms,
  *   and also the produce acks timeout); it is set from TransactionalOptions.timeoutMs.
  *
  * Every step rejects with ScorerError SCORER_ERR_KAFKA whose details.transaction says what the failure
  * means for the transaction (TransactionFailure in client.ts).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Producer as LibraryProducer, ProduceAcks, type txnOffsetCommitV4 } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
 import { ScorerError } from '../../errors.ts';
 import {
   type CommitOffset,
   FATAL_TRANSACTION_ERRORS,
+  FENCING_ERRORS,
   type GroupConsumer,
   type KafkaLog,
   type OutgoingRecord,
+  type ProducerIdentity,
   type Transaction,
   type TransactionalOptions,
   type TransactionalProducer,
@@ -42,8 +50,9 @@ import { causes, connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { PlatformaticConsumer } from './consumer.ts';
 import { GroupCoordinator, libraryApi } from './coordinator.ts';
-import { GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
+import { COORDINATOR_MOVED, GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
 import { logClientEvents } from './log.ts';
+import { LIBRARY_RETRIES, retryDelay } from './options.ts';
 import { outgoingMessages, producerOptions } from './producer.ts';
 import { stableCommittedOffsets } from './stable-offsets.ts';
 import { TlsErrors } from './tls-errors.ts';
@@ -67,9 +76,13 @@ type TxnOffsetCommitArgs = [
 /** No producer id yet: the coordinator assigns one, or bumps the epoch of the id's current one. */
 const FRESH = { producerId: -1n, producerEpoch: -1 } as const;
 
-/** What a library error means for the transaction (see TransactionFailure). */
-export function transactionFailureOf(error: unknown): TransactionFailure {
+/**
+ * What a library error means for the transaction (see TransactionFailure); `registering`: the step sent
+ * InitProducerId, whose PRODUCER_FENCED is the coordinator's answer that the id is someone else's now.
+ */
+export function transactionFailureOf(error: unknown, registering: boolean): TransactionFailure {
   if (hasProtocolError(error, FATAL_TRANSACTION_ERRORS)) return 'fatal';
+  if (hasProtocolError(error, FENCING_ERRORS)) return registering ? 'fatal' : 'fenced';
   if (hasProtocolError(error, GENERATION_OVER)) return 'rejected';
   for (const cause of causes(error)) {
     const c = cause as { apiId?: unknown; canRetry?: unknown; code?: unknown };
@@ -158,30 +171,70 @@ class PlatformaticTransaction implements Transaction {
   }
 }
 
+/**
+ * How long a registration waits for a transaction coordinator that answers but is not ready. A fresh
+ * cluster creates __transaction_state (50 partitions by default) on the first registration, and a broker
+ * just started loads it: NOT_COORDINATOR and the like for a while, longer than the library's own retries
+ * (a second or two) on a loaded machine (seen: a fresh broker beside other tests, start-up failed).
+ */
+const COORDINATOR_WAIT_MS = 60_000;
+const COORDINATOR_NOT_READY = [...COORDINATOR_MOVED, 'CONCURRENT_TRANSACTIONS'];
+
 export class PlatformaticTransactionalProducer implements TransactionalProducer {
-  readonly #producer: LibraryProducer;
+  #producer: LibraryProducer;
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
+  readonly #log: KafkaLog;
   readonly #id: string;
+  readonly #options: TransactionalOptions | undefined;
   readonly #coordinators = new Map<string, GroupCoordinator>();
   readonly #tls = new TlsErrors();
+  /** Whom the registration names: the producer replaced, or nobody (FRESH). */
+  readonly #resume: ProducerIdentity;
+  #identity: ProducerIdentity | undefined;
+  #closed = false;
 
   constructor(config: KafkaConfig, security: KafkaSecurity, log: KafkaLog, transactionalId: string, options?: TransactionalOptions) {
     this.#config = config;
     this.#security = security;
+    this.#log = log;
     this.#id = transactionalId;
-    this.#producer = new LibraryProducer({
-      ...producerOptions(config, security, transactionalId),
-      ...(options === undefined ? {} : { timeout: options.timeoutMs }),
-    });
-    logClientEvents(this.#producer, log, 'transactional producer');
-    this.#tls.watchClient(this.#producer);
+    this.#options = options;
+    this.#resume = options?.resume ?? FRESH;
+    this.#producer = this.#libraryProducer();
   }
 
+  #libraryProducer(): LibraryProducer {
+    const producer = new LibraryProducer({
+      ...producerOptions(this.#config, this.#security, this.#id),
+      ...(this.#options === undefined ? {} : { timeout: this.#options.timeoutMs }),
+    });
+    logClientEvents(producer, this.#log, 'transactional producer');
+    this.#tls.watchClient(producer);
+    return producer;
+  }
+
+  /** Registers, waiting up to COORDINATOR_WAIT_MS for a transaction coordinator that is not ready. */
   async init(): Promise<void> {
-    const tx = await this.#begin('registering the transactional id');
-    // Nothing was added to it, so there is nothing to end on the coordinator: forget it locally.
-    await tx.cancel();
+    const deadline = Date.now() + COORDINATOR_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      let tx: LibraryTransaction;
+      try {
+        tx = await this.#begin('registering the transactional id');
+      } catch (error) {
+        if (!hasProtocolError(error, COORDINATOR_NOT_READY) || Date.now() > deadline || this.#closed) throw error;
+        // A failed registration leaves the library's transaction in place (producer.js beginTransaction
+        // clears it only on success), so every attempt needs a client of its own.
+        await this.#producer.close(true).catch(() => undefined);
+        this.#producer = this.#libraryProducer();
+        this.#log.debug({ err: error, attempt }, 'transaction coordinator not ready; registering again');
+        await delay(retryDelay(this.#producer, 'initProducerId', attempt, LIBRARY_RETRIES, error as Error));
+        continue;
+      }
+      // Nothing was added to it, so there is nothing to end on the coordinator: forget it locally.
+      await tx.cancel();
+      return;
+    }
   }
 
   async begin(): Promise<Transaction> {
@@ -190,28 +243,41 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       this.#producer,
       tx,
       (groupId) => this.#coordinatorOf(groupId),
-      (step, error) => this.#failure(step, error),
+      (step, error) => this.#failure(step, error, false),
     );
   }
 
+  get identity(): ProducerIdentity | undefined {
+    return this.#identity;
+  }
+
+  /** The library registers on the first begin only (transaction.js kTransactionPrepare); the options are that registration's. */
   async #begin(step: string): Promise<LibraryTransaction> {
+    const registering = this.#identity === undefined;
+    let tx: LibraryTransaction;
     try {
-      return await this.#producer.beginTransaction({ ...FRESH });
+      tx = await this.#producer.beginTransaction({ ...(this.#identity ?? this.#resume) });
     } catch (error) {
-      throw this.#failure(step, error);
+      throw this.#failure(step, error, registering);
     }
+    const { producerId, producerEpoch } = this.#producer;
+    if (registering && producerId !== undefined && producerEpoch !== undefined) this.#identity = { producerId, producerEpoch };
+    return tx;
   }
 
   /** The step's failure as ScorerError SCORER_ERR_KAFKA, naming the cause, the brokers and the id. */
-  #failure(step: string, error: unknown): ScorerError {
+  #failure(step: string, error: unknown, registering: boolean): ScorerError {
     const explained = this.#tls.explain(error);
-    const kind = transactionFailureOf(explained);
+    const kind = transactionFailureOf(explained, registering);
     const named = connectFailure(`${step} (transactional id "${this.#id}")`, explained, this.#config.brokers, this.#security);
     // The library's message names only the request; the brokers' error codes say what happened.
     const ids = [...protocolIds(explained)];
-    const fenced = ids.includes('PRODUCER_FENCED')
-      ? `: fenced, a newer producer registered transactional id "${this.#id}" (another replica with the same delivery.transaction.id, or this one's successor)`
-      : '';
+    const fenced =
+      kind === 'fenced'
+        ? `: this producer's epoch is over (the coordinator aborted a transaction open longer than its timeout, or another producer registered transactional id "${this.#id}")`
+        : ids.includes('PRODUCER_FENCED')
+          ? `: fenced, a newer producer registered transactional id "${this.#id}" (another replica with the same delivery.transaction.id, or this one's successor)`
+          : '';
     const message = ids.length === 0 ? named.message : `${named.message} (${ids.join(', ')})${fenced}`;
     return new ScorerError('SCORER_ERR_KAFKA', message, {
       cause: error,
@@ -231,6 +297,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#producer.close(true);
   }
 }

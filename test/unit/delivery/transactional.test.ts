@@ -2,9 +2,11 @@
  * The exactly-once transport against a fake transactional broker: one transaction per send carrying one
  * past the last offset of each partition, records of given-up partitions left out, aborts and a new
  * producer on failures before commit, a commit sent again while unanswered and its outcome read back,
- * and a fenced producer stopping everything. The property test drives the ordered sender through random
- * failures at every step (including commits that took effect although no answer came) and checks what a
- * read_committed consumer would see: every offset exactly once, in order.
+ * a transaction the coordinator timed out recovered by registering again under the old identity, and a
+ * fenced producer stopping everything. The property test drives the ordered sender through random
+ * failures at every step (including commits that took effect although no answer came, and epochs the
+ * coordinator ended) and checks what a read_committed consumer would see: every offset exactly once, in
+ * order.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -223,6 +225,81 @@ describe('exactly-once transport', () => {
     assert.equal(broker.visible.length, 0);
   });
 
+  it('an epoch the coordinator ended (a transaction timed out) is not fatal: a replacement registers at once under the old identity, the records go again', async () => {
+    for (const step of ['send', 'offsets', 'commit'] as const) {
+      const clock = new FakeClock();
+      const broker = new FakeTransactionalBroker();
+      const { t, committed, fatal, transactions } = transport(broker, clock);
+      await t.start();
+      let timedOut = true;
+      broker.fate = (s) => (s === step && timedOut ? 'fenced' : 'ok');
+      const items = outcomes(ledger(0), [0, 1]);
+      await assert.rejects(t.send(records(items), items), /fenced/);
+      assert.equal(broker.aborts, 0, `${step}: nothing to abort under an epoch that is over`);
+      assert.equal(broker.producers, 2, `${step}: registered again at once, before the retry`);
+      assert.deepEqual(broker.resumed, [undefined, { producerId: 1n, producerEpoch: 1 }], `${step}: under the first producer's identity`);
+      assert.equal(broker.visible.length, 0);
+      timedOut = false;
+      await t.send(records(items), items);
+      assert.equal(broker.producers, 2, `${step}: the retry runs on the re-registered producer`);
+      assert.equal(broker.visible.length, 2, `${step}: visible once`);
+      assert.equal(committed.length, 1);
+      assert.deepEqual(transactions, [false, true]);
+      assert.deepEqual(fatal, [], `${step}: nothing fatal`);
+    }
+  });
+
+  it('a step that fails by its own deadline and an abort refused as fenced: the epoch is over, registered again at once', async () => {
+    const clock = new FakeClock();
+    const broker = new FakeTransactionalBroker();
+    const { t, fatal } = transport(broker, clock);
+    await t.start();
+    let stalled = true;
+    broker.fate = (step) => (!stalled ? 'ok' : step === 'send' ? 'unknown' : step === 'abort' ? 'fenced' : 'ok');
+    const items = outcomes(ledger(0), [0]);
+    await assert.rejects(t.send(records(items), items), /unknown/);
+    assert.equal(broker.producers, 2, 'registered again before the retry');
+    assert.deepEqual(broker.resumed.at(-1), { producerId: 1n, producerEpoch: 1 });
+    stalled = false;
+    await t.send(records(items), items);
+    assert.equal(broker.visible.length, 1);
+    assert.deepEqual(fatal, []);
+  });
+
+  it('every replacement registers under the identity of the last producer registered', async () => {
+    const clock = new FakeClock();
+    const broker = new FakeTransactionalBroker();
+    const { t } = transport(broker, clock);
+    const items = outcomes(ledger(0), [0]);
+    broker.fate = (step) => (step === 'send' ? 'rejected' : 'ok');
+    await assert.rejects(t.send(records(items), items), /rejected/);
+    broker.fate = (step) => (step === 'init' && broker.producers === 2 ? 'unknown' : 'ok');
+    await assert.rejects(t.send(records(items), items), /unknown/);
+    await t.send(records(items), items);
+    assert.deepEqual(
+      broker.resumed,
+      [undefined, { producerId: 1n, producerEpoch: 1 }, { producerId: 1n, producerEpoch: 1 }],
+      'a registration without an answer is repeated under the same identity',
+    );
+  });
+
+  it('an epoch another producer ended: the coordinator refuses the registration under the old identity, and everything stops', async () => {
+    const clock = new FakeClock();
+    const broker = new FakeTransactionalBroker();
+    const { t, fatal, committed } = transport(broker, clock);
+    await t.start();
+    broker.takenOver = true;
+    broker.fate = (step) => (step === 'commit' ? 'fenced' : 'ok');
+    const items = outcomes(ledger(0), [0]);
+    await assert.rejects(t.send(records(items), items), /PRODUCER_FENCED/);
+    assert.equal(fatal.length, 1);
+    broker.fate = () => 'ok';
+    await assert.rejects(t.send(records(items), items), /PRODUCER_FENCED/);
+    assert.equal(broker.producers, 2, 'no registration after the refusal');
+    assert.deepEqual(committed, []);
+    assert.equal(broker.visible.length, 0);
+  });
+
   it('a commit whose outcome shows another producer committed since is fatal', async () => {
     const clock = new FakeClock();
     const broker = new FakeTransactionalBroker();
@@ -270,10 +347,10 @@ describe('exactly-once through the ordered sender, under random failures', () =>
     const random = seededRandom(seed);
     const clock = new FakeClock();
     const broker = new FakeTransactionalBroker();
-    const steps: Fate[] = ['ok', 'ok', 'ok', 'ok', 'unknown', 'rejected', 'lost'];
+    const steps: Fate[] = ['ok', 'ok', 'ok', 'ok', 'unknown', 'rejected', 'fenced', 'lost'];
     broker.fate = (step) => {
       const f = steps[randomInt(random, steps.length)] as Fate;
-      if (step === 'init' || step === 'outcome' || step === 'abort') return f === 'rejected' || f === 'lost' ? 'ok' : f;
+      if (step === 'init' || step === 'outcome' || step === 'abort') return f === 'rejected' || f === 'fenced' || f === 'lost' ? 'ok' : f;
       return step === 'commit' ? f : f === 'lost' ? 'ok' : f;
     };
     const { t, committed, fatal } = transport(broker, clock, { commitRetryMs: 30 });
