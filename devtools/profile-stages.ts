@@ -55,7 +55,10 @@ const RULES: readonly Rule[] = [
   ['value decode', url('/avsc/', 'src/codecs/avro.ts', 'src/codecs/avro-reader.ts', 'src/codecs/json.ts', 'src/codecs/wire-format.ts')],
   // The compiled decoder reads values and puts them into the row in one pass: decode, with extraction
   // wherever V8 inlined the rules into it.
-  ['value decode', url('src/codecs/avro-', 'src/codecs/row-decoder.ts', 'src/codecs/decoded-row.ts', 'src/inference/decoder-cache.ts')],
+  [
+    'value decode',
+    url('src/codecs/avro-', 'src/codecs/row-decoder.ts', 'src/codecs/decoded-row.ts', 'src/inference/decoder-cache.ts', 'src/inference/thread-codecs.ts'),
+  ],
   ['tensor packing', both(url('src/codecs/features.ts'), fn(/pack/))],
   ['feature extraction', url('src/codecs/features.ts', 'src/codecs/feature-fields.ts', 'src/codecs/feature-columns.ts')],
   ['sequencing and sending', url('src/delivery/', 'src/intake/ledger.ts', 'src/core/keyed-ring.ts')],

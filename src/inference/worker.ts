@@ -11,13 +11,12 @@ import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { compileFeatureMapper } from '../codecs/features.ts';
-import { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
-import { DecoderCache } from './decoder-cache.ts';
 import type { DescribedReply, InferenceWorkerData, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 import { failedReply } from './protocol.ts';
-import { type RecordsCodecs, type RecordsModel, scoreRecords } from './score-records.ts';
+import { type RecordsModel, scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
+import { ThreadCodecs } from './thread-codecs.ts';
 import type { GraphInputInfo } from './types.ts';
 
 const config = workerData as InferenceWorkerData;
@@ -80,28 +79,13 @@ async function loadModels(): Promise<Map<string, Loaded>> {
 }
 
 const models = await loadModels();
-const decoders = new DecoderCache();
-const writers = new Map<string, PredictionWriter>();
+const codecs = new ThreadCodecs();
 
 function modelFor(name: string, version: number): Loaded {
   const model = models.get(modelId(name, version));
   if (model === undefined) throw new Error(`model ${modelId(name, version)} is not loaded in this worker`);
   return model;
 }
-
-/** Writer schemas never change under an id, so each is compiled once per thread (and per model). */
-const codecsFor = (request: ScoreRecordsRequest, model: Loaded): RecordsCodecs => {
-  const key = request.output.format === 'avro' ? String(request.output.schemaId) : 'json';
-  let writer = writers.get(key);
-  if (writer === undefined) {
-    writer = new PredictionWriter(request.output);
-    writers.set(key, writer);
-  }
-  return {
-    writer,
-    decoder: (schemaId, schema) => decoders.get(schemaId, schema, modelId(model.config.name, model.config.version), model.mapper.fields),
-  };
-};
 
 function describe(session: ort.InferenceSession): DescribedReply {
   const outputInfo = describeValues(session.outputMetadata);
@@ -112,7 +96,7 @@ async function score(request: ScoreRecordsRequest): Promise<WorkerReply> {
   // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
   if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
   const model = modelFor(request.model, request.version);
-  const reply = await scoreRecords(request, model, codecsFor(request, model), performance);
+  const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
   // The buffers go back without a copy; on the main thread they become the produced records' values.
   const movable = { [Piscina.transferableSymbol]: [reply.encoded.buffer, reply.ends.buffer], [Piscina.valueSymbol]: reply };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerReply;

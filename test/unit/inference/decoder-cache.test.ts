@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import { DecoderCache } from '../../../src/inference/decoder-cache.ts';
-import type { ModelConfig } from '../../../src/inference/types.ts';
+import { ONE_FIELD_MAPPER, ONE_FIELD_SCHEMA as SCHEMA } from './one-field-model.ts';
 
-const CONFIG: ModelConfig = {
-  name: 'm',
-  version: 1,
-  inputs: [{ name: 'x', dtype: 'float32', fields: [{ field: 'x' }] }],
-  outputs: { score: { output: 'p' } },
-  missingRequired: 'dlq',
-};
-const FIELDS = compileFeatureMapper(CONFIG, { maxStringFeatureLength: 8 }).fields;
-const SCHEMA = JSON.stringify({ type: 'record', name: 'E', fields: [{ name: 'x', type: 'double' }] });
+const FIELDS = ONE_FIELD_MAPPER.fields;
 
 test('a decoder is compiled once per (schema id, model) and reused', () => {
   const cache = new DecoderCache(4);

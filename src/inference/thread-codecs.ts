@@ -1,0 +1,28 @@
+/**
+ * The codecs one thread scores records with (score-records.ts): a row decoder per (writer schema id,
+ * model), from a bounded cache, and a prediction writer per output schema. Writer schemas never change
+ * under an id, so each is compiled once per thread and per model. The inference worker keeps one; so
+ * does the pass-through baseline (bench/subjects/), which does the same per-event work without a model.
+ */
+import { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import { modelId } from '../core/model-id.ts';
+import { DecoderCache } from './decoder-cache.ts';
+import type { ScoreRecordsRequest } from './protocol.ts';
+import type { RecordsCodecs, RecordsModel } from './score-records.ts';
+
+export class ThreadCodecs {
+  readonly #decoders = new DecoderCache();
+  readonly #writers = new Map<string, PredictionWriter>();
+
+  /** What `request` is decoded and encoded with, for `model`. */
+  for(request: ScoreRecordsRequest, model: Pick<RecordsModel, 'config' | 'mapper'>): RecordsCodecs {
+    const key = request.output.format === 'avro' ? String(request.output.schemaId) : 'json';
+    let writer = this.#writers.get(key);
+    if (writer === undefined) {
+      writer = new PredictionWriter(request.output);
+      this.#writers.set(key, writer);
+    }
+    const id = modelId(model.config.name, model.config.version);
+    return { writer, decoder: (schemaId, schema) => this.#decoders.get(schemaId, schema, id, model.mapper.fields) };
+  }
+}
