@@ -1,13 +1,11 @@
 /**
  * What the baseline subjects share: flags, the scorer's own configuration defaults (so every client
- * setting matches the scorer's, kafka.client from --client), the product's codecs, the prediction
- * record, the `ready` line and a clean exit on SIGTERM. Each subject script only adds its
- * consume-process-produce loop, on the product's Kafka interface or on client code of its own.
+ * setting matches the scorer's, kafka.client from --client), the model entry, the `ready` line and a
+ * clean exit on SIGTERM. Each subject script only adds its codecs (avsc-codecs.ts for the naive
+ * scorer, the product's per-batch ones for the pass-through) and its consume-process-produce loop, on
+ * the product's Kafka interface or on client code of its own.
  */
-import { readFileSync } from 'node:fs';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { AvroDecoder, AvroEncoder } from '../../src/codecs/avro.ts';
-import type { PredictionValue } from '../../src/codecs/prediction.ts';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.ts';
 import type { ScorerConfig } from '../../src/config/types.ts';
 import type { ModelEntry } from '../../src/inference/types.ts';
@@ -15,7 +13,7 @@ import { loadModelRepository } from '../../src/models/repository.ts';
 import { parseSubjectArgs, READY_LINE, SUBJECT_USAGE, type SubjectArgs } from './args.ts';
 import { FlagError } from './flags.ts';
 
-const PREDICTION_SCHEMA = new URL('../../schemas/prediction.avsc', import.meta.url);
+export const PREDICTION_SCHEMA = new URL('../../schemas/prediction.avsc', import.meta.url);
 
 export interface SubjectContext {
   readonly name: string;
@@ -23,10 +21,6 @@ export interface SubjectContext {
   /** The scorer's configuration for the same topics and group, defaults included. */
   readonly config: ScorerConfig;
   readonly model: ModelEntry;
-  /** Output subject `<output>-value`, registered at start-up as the scorer does. */
-  readonly encoder: AvroEncoder;
-  /** Decodes one record value; a promise only the first time a schema id is seen (the fetch). */
-  decode(value: Buffer | null | undefined): unknown;
 }
 
 export function log(level: 'warn' | 'error', obj: object, msg: string): void {
@@ -64,53 +58,12 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
       schemaRegistry: { url: args.registryUrl },
       models: { repository: args.modelsDir, serve: [{ name: args.model }] },
       inputs: [{ topic: args.inputTopic, format: 'avro', model: args.model }],
-      output: { topic: args.outputTopic, format: 'avro' },
+      output: { topic: args.outputTopic, format: 'avro', schemaFile: fileURLToPath(PREDICTION_SCHEMA) },
     },
   });
   const [model] = await loadModelRepository(config.models.repository, config.models.serve);
   if (model === undefined) throw new Error(`model ${args.model} not found in ${config.models.repository}`);
-  const registry = new SchemaRegistry({ host: args.registryUrl });
-  const schema = JSON.parse(readFileSync(PREDICTION_SCHEMA, 'utf8')) as object;
-  const encoder = await AvroEncoder.create(registry, `${args.outputTopic}-value`, schema);
-  const decoder = new AvroDecoder(registry);
-  return {
-    name,
-    args,
-    config,
-    model,
-    encoder,
-    decode: (value) => decodeValue(decoder, value),
-  };
-}
-
-function decodeValue(decoder: AvroDecoder, value: Buffer | null | undefined): unknown {
-  if (value === null || value === undefined) throw new Error('input record has no value (tombstone)');
-  const schemaId = decoder.schemaIdOf(value);
-  if (decoder.isCached(schemaId)) return decoder.decode(value);
-  return decoder.load(schemaId).then(() => decoder.decode(value));
-}
-
-/** schemas/prediction.avsc for one input record; scored_at is now. */
-export function prediction(
-  ctx: SubjectContext,
-  topic: string,
-  partition: number,
-  offset: number,
-  timestamp: number,
-  score: number,
-  label: string | null,
-): PredictionValue {
-  return {
-    score,
-    label,
-    model_name: ctx.model.config.name,
-    model_version: ctx.model.config.version,
-    source_topic: topic,
-    source_partition: partition,
-    source_offset: offset,
-    event_timestamp: timestamp,
-    scored_at: Date.now(),
-  };
+  return { name, args, config, model };
 }
 
 let announced = false;

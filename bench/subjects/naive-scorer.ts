@@ -6,7 +6,8 @@
  *   node bench/subjects/naive-scorer.ts --brokers ... --registry ... --input ... --output ... --group ... --model fraud
  */
 import { compileFeatureMapper, featureFeeds } from '../../src/codecs/features.ts';
-import { exitOnFailure, exitOnSignal, prediction, setUp } from './common.ts';
+import { avscCodecs, prediction } from './avsc-codecs.ts';
+import { exitOnFailure, exitOnSignal, setUp } from './common.ts';
 import { connectKafkajs, kafkajsClients } from './kafkajs-clients.ts';
 import { openSession, scoreRows, toTensors } from './ort-session.ts';
 
@@ -24,16 +25,17 @@ exitOnSignal(NAME, async () => {
 });
 
 try {
+  const codecs = await avscCodecs(ctx);
   const session = await openSession(ctx.model);
   const mapper = compileFeatureMapper(config, ctx.config.limits);
   await connectKafkajs(ctx, clients);
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      const event = await ctx.decode(message.value);
+      const event = await codecs.decode(message.value);
       const feeds = featureFeeds(mapper, [event]);
       const { scores, labels } = await scoreRows(session, config, toTensors(feeds), 1);
       const value = prediction(ctx, topic, partition, Number(message.offset), Number(message.timestamp), scores[0] ?? NaN, labels?.[0] ?? null);
-      await producer.send({ topic: output, acks: -1, messages: [{ key: message.key, value: ctx.encoder.encode(value) }] });
+      await producer.send({ topic: output, acks: -1, messages: [{ key: message.key, value: codecs.encoder.encode(value) }] });
     },
   });
 } catch (error) {

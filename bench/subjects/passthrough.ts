@@ -1,17 +1,21 @@
 /**
- * The Kafka ceiling: the scorer's Kafka path minus the model. Built on the product's Kafka interface
- * (createKafkaClient with the scorer's configuration, kafka.client from --client), so it measures the
- * same adapter code the scorer runs: consumer().start with a batch() handler that decodes every record,
- * encodes a prediction with score 0, sends them through producer().send (acks=all, idempotent), then
+ * The Kafka ceiling: the scorer's Kafka path and per-event work minus the model. Built on the product's
+ * Kafka interface (createKafkaClient with the scorer's configuration, kafka.client from --client), so it
+ * measures the same adapter code the scorer runs: consumer().start with a batch() handler that decodes
+ * every record into the model's feature columns and encodes a score-0 prediction per record with the
+ * scorer's codecs (unscored-batches.ts), sends them through producer().send (acks=all, idempotent), then
  * commits the batch's next offset under the batch's epoch and takes the whole batch. No model, no
- * feature mapping, no intake budgets or ordered sender.
+ * worker pool, no intake budgets or ordered sender.
  *
  *   node bench/subjects/passthrough.ts --client kafkajs|platformatic --brokers ... --registry ... \
  *     --input ... --output ... --group ... --model fraud
  */
-import { type ConsumedRecord, type FetchedBatch, type KafkaLog, NO_HEADERS, type OutgoingRecord } from '../../src/kafka/client.ts';
+import { systemScheduler } from '../../src/core/clock.ts';
+import type { ConsumedRecord, FetchedBatch, KafkaLog } from '../../src/kafka/client.ts';
 import { createKafkaClient } from '../../src/kafka/create.ts';
-import { announceReady, exitOnFailure, exitOnSignal, log, logError, prediction, setUp } from './common.ts';
+import { startCodecs } from '../../src/registry.ts';
+import { announceReady, exitOnFailure, exitOnSignal, log, logError, setUp } from './common.ts';
+import { unscoredBatches } from './unscored-batches.ts';
 
 /** After a failed send, wait this long before the batch is fetched again (the interface refetches what was not taken). */
 const RETRY_PAUSE_MS = 200;
@@ -27,26 +31,23 @@ const kafkaLog: KafkaLog = {
   error: (obj, msg) => log('error', obj, msg),
 };
 
+// The scorer's own start-up of the codecs: the writer schemas' cache and the output schema registered.
+const codecs = await startCodecs(ctx.config, { log: kafkaLog, scheduler: systemScheduler, waiting: () => undefined, cancelled: () => false }).catch(
+  (error: unknown) => exitOnFailure(name, error),
+);
+const predictions = unscoredBatches({
+  model: ctx.model,
+  limits: ctx.config.limits,
+  format: codecs.formatFor('avro'),
+  output: codecs.output,
+  outputTopic: ctx.args.outputTopic,
+});
 const client = createKafkaClient(ctx.config.kafka, kafkaLog);
 const consumer = client.consumer();
 const producer = client.producer();
-const output = ctx.args.outputTopic;
 /** Batches being handled; stop waits for them, so what was sent is committed before the group is left. */
 const inFlight = new Set<Promise<number>>();
 let stopping = false;
-
-/** The predictions of one batch; only the first record of a new schema id awaits (the registry fetch). */
-async function predictions(batch: FetchedBatch): Promise<OutgoingRecord[]> {
-  const records: OutgoingRecord[] = new Array(batch.records.length);
-  for (let i = 0; i < batch.records.length; i++) {
-    const record = batch.records[i] as ConsumedRecord;
-    const event = ctx.decode(record.value);
-    if (event instanceof Promise) await event;
-    const value = prediction(ctx, batch.topic, batch.partition, record.offset, record.timestamp, 0, null);
-    records[i] = { topic: output, key: record.key, value: ctx.encoder.encode(value), headers: NO_HEADERS };
-  }
-  return records;
-}
 
 async function handle(batch: FetchedBatch): Promise<number> {
   const records = await predictions(batch);
