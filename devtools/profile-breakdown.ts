@@ -6,8 +6,9 @@
  * DIR holds the .cpuprofile of every thread and window.json: the predictions counted, the monotonic
  * clock and each thread's CPU ticks (/proc/<pid>/task) when 10% and 90% of the drain were out. CPU per
  * event comes from the ticks, per kind of thread (the main thread, the inference workers, V8's helper
- * threads, the rest); each JS thread's time is split by stage from its profile's samples inside the
- * window (devtools/profile-stages.ts). Prints a table and writes breakdown.json and flame.svg (the main
+ * threads, the rest; the profiler's own threads are shown apart and left out of the total); each JS
+ * thread's time is split by stage from its profile's samples inside the window
+ * (devtools/profile-stages.ts). Prints a table and writes breakdown.json and flame.svg (the main
  * thread's flame graph over the window) into DIR.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ interface Stamp {
   readonly threads: string;
 }
 
-type ThreadKind = 'main thread' | 'inference workers' | 'V8 helper threads' | 'other threads';
+type ThreadKind = 'main thread' | 'inference workers' | 'V8 helper threads' | 'other threads' | 'profiler threads';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -43,6 +44,8 @@ function kindOf(name: string): ThreadKind {
   if (name === 'MainThread') return 'main thread';
   if (name === 'WorkerThread') return 'inference workers';
   if (name === 'V8Worker') return 'V8 helper threads';
+  // --cpu-prof's own sampling thread, one per JS thread: a cost of profiling, which production never pays.
+  if (name === 'v8:ProfEvntProc') return 'profiler threads';
   return 'other threads';
 }
 
@@ -115,10 +118,11 @@ function main(dir: string): void {
   const rows = STAGES.map((stage) => [stage, main.get(stage) ?? 0, workers.get(stage) ?? 0] as const).filter(([, m, w]) => m + w >= 0.05);
   const helpers = usPerEvent('V8 helper threads');
   const others = usPerEvent('other threads');
+  const profiler = usPerEvent('profiler threads');
   const total = usPerEvent('main thread') + usPerEvent('inference workers') + helpers + others;
   const f = (x: number) => x.toFixed(2).padStart(8);
   const lines = [
-    `events in the window: ${events}; CPU per event ${total.toFixed(1)} µs (main thread ${usPerEvent('main thread').toFixed(1)}, inference workers ${usPerEvent('inference workers').toFixed(1)}, V8 helper threads ${helpers.toFixed(1)}, other threads ${others.toFixed(1)})`,
+    `events in the window: ${events}; CPU per event ${total.toFixed(1)} µs (main thread ${usPerEvent('main thread').toFixed(1)}, inference workers ${usPerEvent('inference workers').toFixed(1)}, V8 helper threads ${helpers.toFixed(1)}, other threads ${others.toFixed(1)}; the profiler's own threads, left out, ${profiler.toFixed(1)})`,
     `${'stage'.padEnd(34)}${'main'.padStart(8)}${'workers'.padStart(8)}   (µs of CPU per event)`,
     ...rows.map(([stage, m, w]) => `${stage.padEnd(34)}${f(m)}${f(w)}`),
     `${'V8 helper threads (GC, compiler)'.padEnd(34)}${f(helpers)}`,
@@ -128,7 +132,7 @@ function main(dir: string): void {
   const breakdown = {
     events,
     totalUsPerEvent: total,
-    threads: { main: usPerEvent('main thread'), workers: usPerEvent('inference workers'), helpers, others },
+    threads: { main: usPerEvent('main thread'), workers: usPerEvent('inference workers'), helpers, others, profiler },
     stages: Object.fromEntries(rows.map(([s, m, w]) => [s, { main: m, workers: w }])),
   };
   writeFileSync(join(dir, 'breakdown.json'), `${JSON.stringify(breakdown, null, 2)}\n`);
