@@ -44,6 +44,10 @@ run_tests() {
   passed_total=$((passed_total + $(count pass)))
   failed_total=$((failed_total + $(count fail) + $(count cancelled)))
   [ "$rc" -eq 0 ] || failed+=("$name")
+  # The spec reporter's closing "failing tests" section, kept for whoever prints a summary last (.ci/run).
+  if [ "$rc" -ne 0 ] && [ -n "${TEST_FAILURES_FILE:-}" ]; then
+    sed 's/\x1b\[[0-9;]*m//g' "$out" | sed -n '/^✖ failing tests:/,$p' >>"$TEST_FAILURES_FILE"
+  fi
 }
 
 stage "lint and format: biome check . (import cycles included)"
