@@ -57,6 +57,8 @@ export const DLQ_REASONS = {
   FEATURE_TOO_LONG: 'a string feature is longer than limits.maxStringFeatureLength',
   FEATURE_PRECISION: 'a long feature beyond ±2^53 feeds a float32 input, which cannot hold it exactly',
   NO_MODEL: 'no model is routed for this record',
+  SKIPPED: "a flow's preprocess hook skipped the record (the message carries the hook's reason)",
+  HOOK_FAILED: 'a hook threw on the batch this record was in (the message names the hook and the error)',
   INFERENCE_FAILED: 'the model failed on this record alone (isolated by bisecting its batch)',
   ENCODE_FAILED: 'the prediction does not fit the output schema (the message names the field)',
   INTERNAL_ERROR: 'the scorer failed on this record for a reason other than its content (a bug; redrive once fixed)',

@@ -100,6 +100,56 @@ export interface InputTopicConfig {
   model: string;
 }
 
+/**
+ * A model as a flow or an experiment names it: "name" (the one version of it that models.serve loads)
+ * or "name@version"; in a route, "experiment:<id>" names an experiment instead.
+ */
+export type ModelRefText = string;
+
+export interface RouteCaseConfig {
+  /** The field's, header's or topic's value this case matches (compared as a string). */
+  value: string;
+  /** What scores a matching record: model refs or "experiment:<id>"; several: fan-out. */
+  models: readonly ModelRefText[];
+}
+
+export interface FlowRouteConfig {
+  /** What picks the models: a decoded field, a record header, or the input topic. */
+  by: 'field' | 'header' | 'topic';
+  /** The field's dotted path (by field) or the header's name (by header); unused by topic. */
+  name?: string;
+  cases: readonly RouteCaseConfig[];
+  /** Records that match no case; absent: they go to the dead-letter topic as NO_MODEL. */
+  default?: readonly ModelRefText[];
+}
+
+export interface FlowConfig {
+  /** Stamped on every prediction of the flow; a metric label. */
+  name: string;
+  /** Topics the flow consumes; a topic belongs to one flow or one plain input, never two. */
+  inputs: readonly { topic: string; format: Format }[];
+  /** "path/to/file.ts#export" (path relative to the working directory); the export defaults to `preprocess`. */
+  preprocess?: string;
+  /** With no route: the models that score every record (fan-out). */
+  models?: readonly ModelRefText[];
+  /** Absent: every record goes to `models`. */
+  route?: FlowRouteConfig;
+  /** "path/to/file.ts#export"; the export defaults to `postprocess`. */
+  postprocess?: string;
+  /** The answer when the model fails on a record; absent: the record goes to the DLQ as INFERENCE_FAILED. */
+  fallback?: { score: number; label?: string };
+  /** Prediction topic of this flow; absent: output.topic. */
+  output?: string;
+}
+
+export interface ExperimentConfig {
+  id: string;
+  /** Dotted path of the field that keys allocation (a user id, say); absent: the record key. */
+  key?: string;
+  /** At least two; weights are relative. */
+  variants: readonly { name: string; model: ModelRefText; weight: number }[];
+}
+
 export interface ModelRef {
   name: string;
   /** A version directory; omitted means the highest numeric version on disk. */
@@ -120,7 +170,12 @@ export interface ScorerConfig {
     /** The models to load. */
     serve: readonly ModelRef[];
   };
+  /** Topics scored by one model each. May be empty when flows consume every topic. */
   inputs: readonly InputTopicConfig[];
+  /** Model flows: hooks, routing, fan-out, experiments, fallbacks. @defaultValue [] */
+  flows: readonly FlowConfig[];
+  /** A/B tests that flow routes name as "experiment:<id>". @defaultValue [] */
+  experiments: readonly ExperimentConfig[];
   output: {
     topic: string;
     /** @defaultValue 'avro' */

@@ -5,6 +5,7 @@
 
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { DlqReason } from '../errors.ts';
+import type { FlowPlan } from '../flows/plan.ts';
 import type { GraphInputInfo, GraphOutputInfo, ModelConfig } from './types.ts';
 
 /**
@@ -36,6 +37,46 @@ export interface ScoreRecordsRequest {
   readonly scoredAt: number;
 }
 
+/**
+ * One batch of records for one flow: the same bytes and lineage as a ScoreRecordsRequest, plus what a
+ * flow's routing and experiments read that the values do not hold. The worker decodes every record into
+ * an event object, runs the flow's hooks, routes each event to its models (several: fan-out; an
+ * experiment: the event's variant), scores each model's rows in one run, and encodes every prediction.
+ */
+export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'> {
+  readonly kind: 'score-flow';
+  readonly flow: string;
+  /** Row i's record key as UTF-8, or null: the experiments' default allocation key, and hooks' context. */
+  readonly keys: readonly (string | null)[];
+  /** Row i's value of the header the flow routes by (UTF-8), or null; absent unless it routes by header. */
+  readonly routeHeaders?: readonly (string | null)[];
+}
+
+/** How long each hook of a flow batch took, by hook ("preprocess", "postprocess", "predict:<model>"). */
+export type HookTimings = Readonly<Record<string, number>>;
+
+export interface FlowScoredReply {
+  readonly kind: 'flow-scored';
+  /** Every encoded prediction, back to back; recordEnds[r] where record r ends. */
+  readonly encoded: Uint8Array<ArrayBuffer>;
+  readonly recordEnds: Int32Array<ArrayBuffer>;
+  /**
+   * rowRecords[i]: how many records rows 0..i wrote, so row i's records are
+   * [rowRecords[i-1], rowRecords[i]); a failed row writes none (fan-out: a row may write several).
+   */
+  readonly rowRecords: Int32Array<ArrayBuffer>;
+  /** Record r's model id ("name:version"), as an index into `models`: metric labels. */
+  readonly recordModel: Uint16Array<ArrayBuffer>;
+  readonly models: readonly string[];
+  /** Records answered by the flow's fallback (their predictions say fallback: true), by reason. */
+  readonly fallbacks: Readonly<Record<string, number>>;
+  readonly failures: readonly RowFailure[];
+  readonly hookMs: HookTimings;
+  readonly decodeMs: number;
+  readonly inferMs: number;
+  readonly encodeMs: number;
+}
+
 /** A row that goes to the dead-letter topic, and why. */
 export interface RowFailure {
   readonly row: number;
@@ -63,7 +104,7 @@ export interface DescribeRequest {
   readonly version: number;
 }
 
-export type WorkerRequest = ScoreRecordsRequest | DescribeRequest;
+export type WorkerRequest = ScoreRecordsRequest | ScoreFlowRequest | DescribeRequest;
 
 export interface DescribedReply {
   readonly kind: 'described';
@@ -77,17 +118,22 @@ export interface FailedReply {
   readonly error: { readonly name: string; readonly message: string };
 }
 
-export type WorkerReply = RecordsScoredReply | DescribedReply | FailedReply;
+export type WorkerReply = RecordsScoredReply | FlowScoredReply | DescribedReply | FailedReply;
 
 /** A model a worker loads at start-up, with the feature spec it extracts rows by. */
 export interface WorkerModel {
   readonly config: ModelConfig;
-  readonly onnxPath: string;
+  /** The ONNX graph; absent for a model of kind heuristic, which is only its `predict` hook. */
+  readonly onnxPath?: string;
+  /** The model's hooks module (hooks.ts beside config.yaml), when it has one. */
+  readonly hooksPath?: string;
 }
 
 /** Passed to every worker thread as workerData. */
 export interface InferenceWorkerData {
   readonly models: readonly WorkerModel[];
+  /** The flows the workers execute (ScoreFlowRequest.flow names one). */
+  readonly flows: readonly FlowPlan[];
   readonly limits: { readonly maxStringFeatureLength: number };
   /** Fault injection: each score request blocks its thread this long before running. */
   readonly injectDelayMs: number;

@@ -30,6 +30,12 @@ export interface ModelOutputRef {
 export interface ModelConfig {
   readonly name: string;
   readonly version: number;
+  /**
+   * onnx: model.onnx scored with the feature spec. heuristic: no graph, only the `predict` export of
+   * the version's hooks.ts (a first release with no trained model); `inputs` and `outputs` are unused.
+   * Absent: onnx.
+   */
+  readonly kind?: 'onnx' | 'heuristic';
   readonly description?: string;
   readonly inputs: readonly ModelInputSpec[];
   readonly outputs: {
@@ -45,10 +51,12 @@ export interface ModelConfig {
   };
 }
 
-/** A model found on disk: its config and the absolute path of its model.onnx. */
+/** A model found on disk: its config, the absolute path of its model.onnx, and of its hooks.ts if any. */
 export interface ModelEntry {
   readonly config: ModelConfig;
-  readonly onnxPath: string;
+  /** Absent for a heuristic model. */
+  readonly onnxPath?: string;
+  readonly hooksPath?: string;
 }
 
 /** A tensor as it crosses to a worker: typed-array buffers are transferred, not copied. */
