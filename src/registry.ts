@@ -8,6 +8,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
 import { avroFormat, type InputFormat, jsonFormat } from './codecs/input-format.ts';
 import type { OutputSpec } from './codecs/prediction-encoder.ts';
+import { predictionTopics } from './config/topics.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { retrying } from './core/backoff.ts';
 import type { Scheduler } from './core/clock.ts';
@@ -25,8 +26,13 @@ export interface RegistryStartup {
 
 export interface Codecs {
   readonly formatFor: (format: 'avro' | 'json') => InputFormat;
-  /** How the inference workers encode predictions. */
+  /** How the inference workers encode predictions for output.topic. */
   readonly output: OutputSpec;
+  /**
+   * The same for every prediction topic (a flow may have its own): the schema is registered under each
+   * topic's subject, `<topic>-value`, so consumers of any of them find it the usual way.
+   */
+  readonly outputFor: (topic: string) => OutputSpec;
   /** The text of a loaded writer schema, for the workers to decode with. */
   readonly writerSchema: (schemaId: number) => string;
 }
@@ -76,7 +82,8 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
   const registryConfig = config.schemaRegistry;
   if (registryConfig === undefined) {
     const json = jsonFormat();
-    return { formatFor: () => json, output: { format: 'json' }, writerSchema: (id) => json.writerSchema(id) };
+    const output: OutputSpec = { format: 'json' };
+    return { formatFor: () => json, output, outputFor: () => output, writerSchema: (id) => json.writerSchema(id) };
   }
   const registry = new SchemaRegistry({
     host: registryConfig.url,
@@ -99,8 +106,16 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
   const [json, avroInput] = [jsonFormat(), avroFormat(avro)];
   const formatFor = (format: 'avro' | 'json') => (format === 'json' ? json : avroInput);
   const writerSchema = (id: number) => avroInput.writerSchema(id);
-  if (config.output.format === 'json') return { formatFor, output: { format: 'json' }, writerSchema };
+  if (config.output.format === 'json') {
+    const output: OutputSpec = { format: 'json' };
+    return { formatFor, output, outputFor: () => output, writerSchema };
+  }
   const schema = await outputSchema(config.output.schemaFile);
-  const encoder = await retry(() => AvroEncoder.create(registry, `${config.output.topic}-value`, schema, `schema registry at ${registryConfig.url}`));
-  return { formatFor, output: { format: 'avro', schemaId: encoder.schemaId, schema: JSON.stringify(schema) }, writerSchema };
+  const specs = new Map<string, OutputSpec>();
+  for (const topic of predictionTopics(config)) {
+    const encoder = await retry(() => AvroEncoder.create(registry, `${topic}-value`, schema, `schema registry at ${registryConfig.url}`));
+    specs.set(topic, { format: 'avro', schemaId: encoder.schemaId, schema: JSON.stringify(schema) });
+  }
+  const output = specs.get(config.output.topic) as OutputSpec;
+  return { formatFor, output, outputFor: (topic) => specs.get(topic) ?? output, writerSchema };
 }

@@ -6,11 +6,14 @@
  */
 import { hostname } from 'node:os';
 import { compileFeatureMapper } from './codecs/features.ts';
+import { consumedTopics, predictionTopics } from './config/topics.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { systemClock, systemScheduler } from './core/clock.ts';
 import { modelId } from './core/model-id.ts';
 import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
+import { buildFlowPlans, checkFlowHooks } from './flows/build-plans.ts';
+import type { FlowPlan } from './flows/plan.ts';
 import { InferencePool } from './inference/pool.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
@@ -60,17 +63,22 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
   try {
     notReady = 'loading models';
     const models = await loadModelRepository(config.models.repository, config.models.serve);
+    const plans = buildFlowPlans(config, models);
+    await checkFlowHooks(config, plans);
     const pool = await InferencePool.start({
       models,
+      flows: plans,
       threads: config.inference.threads,
       maxAttempts: config.inference.maxAttempts,
       injectDelayMs: config.inference.injectDelayMs,
       limits: config.limits,
     });
     closers.push(() => pool.close());
-    for (const model of models) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
+    // A heuristic model is only its hook: no graph to check, no features to extract.
+    const graphs = models.filter((model) => model.config.kind !== 'heuristic');
+    for (const model of graphs) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
     // The workers extract the features; compiling the specs here too fails start-up early, by name.
-    for (const entry of models) compileFeatureMapper(entry.config, config.limits);
+    for (const entry of graphs) compileFeatureMapper(entry.config, config.limits);
 
     notReady = 'connecting to the schema registry';
     const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
@@ -78,7 +86,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
 
     notReady = 'checking topics';
     const kafka = await kafkaLoading;
-    await assertTopicsExist(kafka, [...config.inputs.map((i) => i.topic), config.output.topic, config.deadLetter.topic]);
+    await assertTopicsExist(kafka, [...consumedTopics(config), ...predictionTopics(config), config.deadLetter.topic]);
     const producer = kafka.producer();
     closers.push(() => producer.close());
     const consumer = kafka.consumer();
@@ -90,6 +98,15 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       config,
       models,
       inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, format: codecs.formatFor(input.format) })),
+      flows: config.flows.map((flow, i) => {
+        const topic = flow.output ?? config.output.topic;
+        return {
+          plan: plans[i] as FlowPlan,
+          target: { topic, deadLetterTopic: config.deadLetter.topic },
+          output: codecs.outputFor(topic),
+          inputs: flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
+        };
+      }),
       output: codecs.output,
       writerSchema: codecs.writerSchema,
       pool,
@@ -121,16 +138,13 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       if (fatal) fail(error);
       else log.warn({ err: error }, 'Kafka client error; the client retries');
     });
-    await consumer.start(
-      config.inputs.map((i) => i.topic),
-      {
-        ...handlers,
-        assigned: (partitions) => {
-          notReady = undefined;
-          handlers.assigned(partitions);
-        },
+    await consumer.start(consumedTopics(config), {
+      ...handlers,
+      assigned: (partitions) => {
+        notReady = undefined;
+        handlers.assigned(partitions);
       },
-    );
+    });
     closers.push(() => consumer.stop());
     // Resumes happen on acknowledgements too; this tick catches minimum pause times running out.
     const timers = [
@@ -142,7 +156,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     log.info(
       {
         models: models.map((m) => modelId(m.config.name, m.config.version)),
-        inputs: config.inputs.map((i) => i.topic),
+        inputs: consumedTopics(config),
+        ...(config.flows.length === 0 ? {} : { flows: config.flows.map((flow) => flow.name) }),
         output: config.output.topic,
         threads: config.inference.threads,
         client: kafka.name,

@@ -21,7 +21,7 @@ import { type InputRoute, Intake, type IntakeMetrics } from './intake/intake.ts'
 import { PartitionTable } from './intake/partition-table.ts';
 import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
 import type { ScoringPool } from './models/bisect.ts';
-import { type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
+import { type FlowLaneSpec, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
 
 export interface DeliveryMetrics {
   /** A send was acknowledged: counts predictions and DLQ records, observes end-to-end latency. */
@@ -36,6 +36,8 @@ export interface StagesOptions {
   readonly config: Pick<ScorerConfig, 'batching' | 'backpressure' | 'limits' | 'commit'>;
   readonly models: ModelStageOptions['models'];
   readonly inputs: readonly { readonly topic: string; readonly model: string; readonly format: InputFormat }[];
+  /** Flows and the topics each consumes; absent: none. */
+  readonly flows?: readonly StageFlow[];
   /** How the workers encode predictions, and where they get the writer schemas to decode with. */
   readonly output: OutputSpec;
   readonly writerSchema: (schemaId: number) => string;
@@ -58,6 +60,10 @@ export interface StagesOptions {
   readonly scheduler: Scheduler;
   readonly wallClock: () => number;
   readonly onFatal: (error: unknown) => void;
+}
+
+export interface StageFlow extends FlowLaneSpec {
+  readonly inputs: readonly { readonly topic: string; readonly format: InputFormat }[];
 }
 
 /** Most records in one produce request. */
@@ -128,6 +134,7 @@ export class ScoringStages {
     });
     this.models = new ModelStage({
       models: o.models,
+      flows: o.flows ?? [],
       output: o.output,
       writerSchema: o.writerSchema,
       batching,
@@ -142,7 +149,7 @@ export class ScoringStages {
       wallClock: o.wallClock,
     });
     this.intake = new Intake({
-      routes: this.#routes(o.inputs),
+      routes: this.#routes(o.inputs, o.flows ?? []),
       table: this.table,
       backpressure: this.backpressure,
       control: o.consumer,
@@ -164,12 +171,16 @@ export class ScoringStages {
     });
   }
 
-  #routes(inputs: StagesOptions['inputs']): Map<string, InputRoute> {
+  #routes(inputs: StagesOptions['inputs'], flows: readonly StageFlow[]): Map<string, InputRoute> {
     const routes = new Map<string, InputRoute>();
     for (const input of inputs) {
       const model = this.models.lane(input.model);
       if (model === undefined) throw new ScorerError('SCORER_ERR_CONFIG', `input ${input.topic} routes to model ${input.model}, which is not served`);
       routes.set(input.topic, { format: input.format, model });
+    }
+    for (const flow of flows) {
+      const lane = this.models.flowLane(flow.plan.name) as NonNullable<ReturnType<ModelStage['flowLane']>>;
+      for (const input of flow.inputs) routes.set(input.topic, { format: input.format, model: lane });
     }
     return routes;
   }

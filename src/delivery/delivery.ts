@@ -7,7 +7,7 @@ import type { BackoffPolicy } from '../core/backoff.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
 import { OrderedSender, type RecordTransport } from './ordered-sender.ts';
-import type { Outgoing, Sequenced } from './outgoing.ts';
+import { type Outgoing, recordsOf, type Sequenced } from './outgoing.ts';
 
 export interface DeliveryOptions {
   /** The producer (at-least-once) or the transactional transport (exactly-once). */
@@ -32,7 +32,7 @@ export class Delivery {
   constructor(options: DeliveryOptions) {
     this.#sender = new OrderedSender<Outgoing>({
       transport: options.transport,
-      recordOf: (o) => o.record,
+      recordsOf,
       clock: options.clock,
       scheduler: options.scheduler,
       maxRecordsPerSend: options.maxRecordsPerSend,

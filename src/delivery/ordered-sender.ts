@@ -28,7 +28,8 @@ export interface RecordTransport<T = unknown> {
 
 export interface OrderedSenderOptions<T> {
   readonly transport: RecordTransport<T>;
-  readonly recordOf: (item: T) => OutgoingRecord;
+  /** The records `items` stand for, in order (an item may stand for several). */
+  readonly recordsOf: (items: readonly T[]) => OutgoingRecord[];
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   /** Most records in one send. */
@@ -110,7 +111,7 @@ export class OrderedSender<T> {
     await undefined;
     const started = this.#o.clock.now();
     try {
-      await this.#o.transport.send(items.map(this.#o.recordOf), items);
+      await this.#o.transport.send(this.#o.recordsOf(items), items);
     } catch (error) {
       this.#o.onSendError(error, attempt, items.length);
       if (!this.#stopped) this.#retryLater(items, attempt);

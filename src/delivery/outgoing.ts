@@ -37,4 +37,19 @@ export interface Outgoing {
   readonly record: OutgoingRecord;
   /** The model id ("name:version") of a prediction, or the reason code of a dead letter: metric labels. */
   readonly tag: string;
+  /**
+   * A flow's fan-out: the same input's further predictions, one per further model, sent right after
+   * `record` and acknowledged with it. Absent on the plain path, which allocates nothing for it.
+   */
+  readonly fanOut?: readonly { readonly record: OutgoingRecord; readonly tag: string }[];
+}
+
+/** Every record of `items`, in order, fan-out included. */
+export function recordsOf(items: readonly Outgoing[]): OutgoingRecord[] {
+  const records: OutgoingRecord[] = [];
+  for (const item of items) {
+    records.push(item.record);
+    if (item.fanOut !== undefined) for (const more of item.fanOut) records.push(more.record);
+  }
+  return records;
 }

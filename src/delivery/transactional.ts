@@ -50,7 +50,7 @@ import {
 } from '../kafka/client.ts';
 import type { Committer, WatermarkSource } from './committer.ts';
 import type { RecordTransport } from './ordered-sender.ts';
-import type { Outgoing, Sequenced } from './outgoing.ts';
+import { type Outgoing, recordsOf, type Sequenced } from './outgoing.ts';
 
 export interface TransactionalDeliveryOptions {
   /** Told of the offsets each committed transaction carried (intake's partition table). */
@@ -93,7 +93,7 @@ export function transactionContents(records: readonly OutgoingRecord[], items: r
     if (ledger.revoked) dropped++;
     else last.set(ledger, offset);
   }
-  const kept = dropped === 0 ? records : items.filter((item) => !item.source.ledger.revoked).map((item) => item.record);
+  const kept = dropped === 0 ? records : recordsOf(items.filter((item) => !item.source.ledger.revoked));
   const offsets: CommitOffset[] = [];
   for (const [ledger, offset] of last) offsets.push({ topic: ledger.topic, partition: ledger.partition, epoch: ledger.epoch, offset: offset + 1 });
   return { records: kept, offsets, dropped };

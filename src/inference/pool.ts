@@ -12,11 +12,22 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
-import type { InferenceWorkerData, RecordsScoredReply, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { FlowPlan } from '../flows/plan.ts';
+import type {
+  FlowScoredReply,
+  InferenceWorkerData,
+  RecordsScoredReply,
+  ScoreFlowRequest,
+  ScoreRecordsRequest,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol.ts';
 import type { GraphDescription, ModelEntry } from './types.ts';
 
 export interface InferencePoolOptions {
   readonly models: readonly ModelEntry[];
+  /** The flows the workers execute; absent or empty when every input is scored by its model directly. */
+  readonly flows?: readonly FlowPlan[];
   readonly threads: number;
   /** Attempts for a batch whose worker dies while it holds it. */
   readonly maxAttempts: number;
@@ -27,13 +38,18 @@ export interface InferencePoolOptions {
 }
 
 /** One attempt's input. Built afresh per attempt: posting a batch detaches its transferred buffers. */
-export interface BatchInput {
-  readonly request: ScoreRecordsRequest;
+export interface BatchInput<R extends ScoreRequest = ScoreRecordsRequest> {
+  readonly request: R;
   readonly transfer: ArrayBuffer[];
 }
 
-export type ScoreOutcome =
-  | { readonly ok: true; readonly reply: RecordsScoredReply; readonly attempts: number }
+export type ScoreRequest = ScoreRecordsRequest | ScoreFlowRequest;
+
+/** What a worker answers a scoring request of type R with, when it answers at all. */
+export type ReplyOf<R extends ScoreRequest> = R extends ScoreFlowRequest ? FlowScoredReply : RecordsScoredReply;
+
+export type ScoreOutcome<P = RecordsScoredReply> =
+  | { readonly ok: true; readonly reply: P; readonly attempts: number }
   | {
       readonly ok: false;
       readonly kind: 'model-error' | 'worker-crash';
@@ -42,6 +58,14 @@ export type ScoreOutcome =
     };
 
 type Settled = { readonly ok: true; readonly reply: WorkerReply } | { readonly ok: false; readonly message: string };
+
+/** A reply of the kind the request asks for is scored; anything else is the model's (or a bug's) failure. */
+function outcomeOf<R extends ScoreRequest>(request: R, reply: WorkerReply, attempts: number): ScoreOutcome<ReplyOf<R>> {
+  const expected = request.kind === 'score-flow' ? 'flow-scored' : 'records-scored';
+  if (reply.kind === expected) return { ok: true, reply: reply as ReplyOf<R>, attempts };
+  const message = reply.kind === 'failed' ? `${reply.error.name}: ${reply.error.message}` : `unexpected reply ${reply.kind}`;
+  return { ok: false, kind: 'model-error', message, attempts };
+}
 
 /** The worker runs as .ts from source and as .js once built, so it takes this module's own extension. */
 const WORKER_URL = new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
@@ -94,7 +118,12 @@ export class InferencePool {
       throw new RangeError('maxAttempts must be an integer >= 1');
     }
     const workerData: InferenceWorkerData = {
-      models: options.models.map(({ config, onnxPath }) => ({ config, onnxPath })),
+      models: options.models.map(({ config, onnxPath, hooksPath }) => ({
+        config,
+        ...(onnxPath === undefined ? {} : { onnxPath }),
+        ...(hooksPath === undefined ? {} : { hooksPath }),
+      })),
+      flows: options.flows ?? [],
       limits: options.limits,
       injectDelayMs: options.injectDelayMs,
     };
@@ -152,7 +181,7 @@ export class InferencePool {
   }
 
   /** `build` makes one attempt's request: posting one detaches its transferred buffers. */
-  async score(build: () => BatchInput): Promise<ScoreOutcome> {
+  async score<R extends ScoreRequest>(build: () => BatchInput<R>): Promise<ScoreOutcome<ReplyOf<R>>> {
     this.#busy++;
     try {
       return await this.#scoreWithRetries(build);
@@ -166,7 +195,7 @@ export class InferencePool {
     await this.#piscina.destroy();
   }
 
-  async #scoreWithRetries(build: () => BatchInput): Promise<ScoreOutcome> {
+  async #scoreWithRetries<R extends ScoreRequest>(build: () => BatchInput<R>): Promise<ScoreOutcome<ReplyOf<R>>> {
     let crash = '';
     let attempts = 0;
     while (attempts < this.#maxAttempts) {
@@ -174,17 +203,11 @@ export class InferencePool {
       attempts++;
       const { request, transfer } = build();
       const settled = await this.#run(request, transfer);
-      if (settled.ok) return this.#outcomeOf(settled.reply, attempts);
+      if (settled.ok) return outcomeOf<R>(request, settled.reply, attempts);
       crash = settled.message;
       if (this.#closed || this.#broken.signal.aborted) break;
     }
     return { ok: false, kind: 'worker-crash', message: crash, attempts };
-  }
-
-  #outcomeOf(reply: WorkerReply, attempts: number): ScoreOutcome {
-    if (reply.kind === 'records-scored') return { ok: true, reply, attempts };
-    const message = reply.kind === 'failed' ? `${reply.error.name}: ${reply.error.message}` : `unexpected reply ${reply.kind}`;
-    return { ok: false, kind: 'model-error', message, attempts };
   }
 
   /** A rejected task means the worker died (or the pool is closing): that is the only way run() rejects. */

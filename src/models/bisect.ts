@@ -5,18 +5,17 @@
  * every other row is still scored (notes/peers.md §4: "nobody bisects"). Halves run one after the
  * other, so a bisecting batch never holds more than its one worker slot.
  */
-import type { BatchInput, ScoreOutcome } from '../inference/pool.ts';
-import type { RecordsScoredReply } from '../inference/protocol.ts';
+import type { BatchInput, ReplyOf, ScoreOutcome, ScoreRequest } from '../inference/pool.ts';
 import type { Work } from './work.ts';
 
 /** The part of the inference pool the model stage drives. */
 export interface ScoringPool {
-  score(build: () => BatchInput): Promise<ScoreOutcome>;
+  score<R extends ScoreRequest>(build: () => BatchInput<R>): Promise<ScoreOutcome<ReplyOf<R>>>;
 }
 
-export interface ScoredPart {
+export interface ScoredPart<P> {
   readonly items: readonly Work[];
-  readonly reply: RecordsScoredReply;
+  readonly reply: P;
 }
 
 /** A row the worker could not get past on its own. `crashed`: the worker died on it; else it failed. */
@@ -26,17 +25,17 @@ export interface LoneFailure {
   readonly message: string;
 }
 
-export interface BatchResults {
-  readonly parts: ScoredPart[];
+export interface BatchResults<P> {
+  readonly parts: ScoredPart<P>[];
   readonly failed: LoneFailure[];
 }
 
-export async function scoreBatch(
+export async function scoreBatch<R extends ScoreRequest>(
   pool: ScoringPool,
   items: readonly Work[],
-  build: (items: readonly Work[]) => BatchInput,
-  into: BatchResults = { parts: [], failed: [] },
-): Promise<BatchResults> {
+  build: (items: readonly Work[]) => BatchInput<R>,
+  into: BatchResults<ReplyOf<R>> = { parts: [], failed: [] },
+): Promise<BatchResults<ReplyOf<R>>> {
   const outcome = await pool.score(() => build(items));
   if (outcome.ok) into.parts.push({ items, reply: outcome.reply });
   else if (items.length === 1)

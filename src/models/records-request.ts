@@ -2,10 +2,13 @@
  * One batch as the inference worker takes it: the records' values copied back to back into one buffer
  * and their lineage in typed arrays, all transferred, so the only per-record work on the Kafka thread is
  * a copy of the bytes. Built afresh for every attempt, since posting a request detaches its buffers.
+ * A model's batch and a flow's batch share this packing; a flow's also carries what its routing and
+ * experiments read that the values do not hold (the record keys, the routing header).
  */
 import { JSON_RECORD } from '../codecs/input-format.ts';
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { BatchInput } from '../inference/pool.ts';
+import type { ScoreFlowRequest, ScoreRecordsRequest } from '../inference/protocol.ts';
 import type { Work } from './work.ts';
 
 export interface RequestContext {
@@ -16,10 +19,18 @@ export interface RequestContext {
   readonly writerSchema: (schemaId: number) => string;
 }
 
+export interface FlowRequestContext extends Omit<RequestContext, 'name' | 'version'> {
+  readonly flow: string;
+  /** The header the flow routes by, when it routes by one. */
+  readonly routeHeader?: string;
+}
+
 /** What a request reads of one admitted record. */
 export type RequestRow = Pick<Work, 'record' | 'schemaId' | 'topic' | 'partition' | 'offset' | 'timestamp'>;
 
-export function recordsRequest(context: RequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput {
+type Packed = Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'>;
+
+function pack(context: Omit<RequestContext, 'name' | 'version'>, items: readonly RequestRow[], scoredAt: number): { packed: Packed; transfer: ArrayBuffer[] } {
   const rows = items.length;
   let total = 0;
   for (const w of items) total += w.record.value?.length ?? 0;
@@ -49,23 +60,31 @@ export function recordsRequest(context: RequestContext, items: readonly RequestR
     timestamps[i] = w.timestamp;
   }
   return {
-    request: {
-      kind: 'score-records',
-      model: context.name,
-      version: context.version,
-      rows,
-      values,
-      valueEnds,
-      schemaIds,
-      writerSchemas,
-      topics,
-      topicIndex,
-      partitions,
-      offsets,
-      timestamps,
-      output: context.output,
-      scoredAt,
-    },
+    packed: { rows, values, valueEnds, schemaIds, writerSchemas, topics, topicIndex, partitions, offsets, timestamps, output: context.output, scoredAt },
     transfer: [values.buffer, valueEnds.buffer, schemaIds.buffer, topicIndex.buffer, partitions.buffer, offsets.buffer, timestamps.buffer],
   };
+}
+
+export function recordsRequest(context: RequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput {
+  const { packed, transfer } = pack(context, items, scoredAt);
+  return { request: { kind: 'score-records', model: context.name, version: context.version, ...packed }, transfer };
+}
+
+function headerValue(row: RequestRow, name: string): string | null {
+  for (const [key, value] of row.record.headers) if (key === name) return value.toString('utf8');
+  return null;
+}
+
+export function flowRequest(context: FlowRequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput<ScoreFlowRequest> {
+  const { packed, transfer } = pack(context, items, scoredAt);
+  const keys = items.map((w) => w.record.key?.toString('utf8') ?? null);
+  const { routeHeader } = context;
+  const request: ScoreFlowRequest = {
+    kind: 'score-flow',
+    flow: context.flow,
+    ...packed,
+    keys,
+    ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
+  };
+  return { request, transfer };
 }

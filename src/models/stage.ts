@@ -1,9 +1,10 @@
 /**
- * The model stage: one micro-batcher per served model, batches scored through the worker pool, and
- * every row's outcome handed to delivery: a prediction the worker already encoded (a view of the one
- * buffer the batch came back in), or a dead letter with the reason the worker gave (the record did not
- * decode, did not fit the feature spec, or the model failed on it alone). Nothing here knows partitions
- * beyond the batcher's lanes, or Kafka at all.
+ * The model stage: one micro-batcher per served model and one per flow, batches scored through the
+ * worker pool, and every row's outcome handed to delivery: the predictions the worker already encoded
+ * (views of the one buffer the batch came back in; a flow's row may have several, one per model it was
+ * routed to), or a dead letter with the reason the worker gave (the record did not decode, did not fit
+ * the feature spec, a hook failed or skipped it, or the model failed on it alone). Nothing here knows
+ * partitions beyond the batcher's lanes, or Kafka at all.
  */
 import { MicroBatcher } from '../batching/batcher.ts';
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
@@ -13,9 +14,12 @@ import { modelId } from '../core/model-id.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type ModelIdentity, type OutputTarget, predictionOutgoing } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
+import type { FlowPlan } from '../flows/plan.ts';
+import type { FlowScoredReply, RecordsScoredReply } from '../inference/protocol.ts';
 import type { ModelEntry } from '../inference/types.ts';
-import { type BatchResults, type ScoringPool, scoreBatch } from './bisect.ts';
-import { recordsRequest } from './records-request.ts';
+import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } from './bisect.ts';
+import { flowOutcomes } from './flow-outcomes.ts';
+import { flowRequest, recordsRequest } from './records-request.ts';
 import type { Work } from './work.ts';
 
 /** What intake sees of a served model. */
@@ -34,10 +38,22 @@ export interface WorkerTimings {
 export interface ModelMetrics {
   /** `cap`: the rows the model's next batch may have (MicroBatcher#batchCap). */
   recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void;
+  /** A flow batch's hook times and the fallbacks it answered with, by reason. */
+  recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void;
+}
+
+/** A flow the stage batches for, and where its predictions go. */
+export interface FlowLaneSpec {
+  readonly plan: FlowPlan;
+  readonly target: OutputTarget;
+  /** How its predictions are encoded; absent: as the stage's. */
+  readonly output?: OutputSpec;
 }
 
 export interface ModelStageOptions {
   readonly models: readonly ModelEntry[];
+  /** Absent: no flows. */
+  readonly flows?: readonly FlowLaneSpec[];
   readonly batching: { readonly maxBatchSize: number; readonly maxDelayMs: number; readonly targetBatchMs: number };
   /** Inference threads, and batches each may hold (one running, the rest queued at the thread). */
   readonly inference: { readonly threads: number; readonly depth: number };
@@ -56,8 +72,22 @@ export interface ModelStageOptions {
   readonly wallClock: () => number;
 }
 
-interface Runtime extends ModelLane, ModelIdentity {
+/** What one batch of a lane came to. */
+interface Scored {
+  readonly outcomes: Outgoing[];
+  readonly timings: WorkerTimings;
+}
+
+interface Runtime extends ModelLane {
   readonly batcher: MicroBatcher<Work>;
+  /** Scores the live rows of one batch; rejects only on a bug (every row then goes to the DLQ). */
+  score(live: readonly Work[]): Promise<Scored>;
+  readonly target: OutputTarget;
+}
+
+/** A flow's lane id: metric labels and logs, never confused with a model id ("name:version"). */
+export function flowLaneId(flow: string): string {
+  return `flow/${flow}`;
 }
 
 export class ModelStage {
@@ -68,12 +98,18 @@ export class ModelStage {
 
   constructor(options: ModelStageOptions) {
     this.#o = options;
-    for (const entry of options.models) this.#runtimes.set(entry.config.name, this.#runtime(entry));
+    for (const entry of options.models) this.#runtimes.set(entry.config.name, this.#modelRuntime(entry));
+    for (const flow of options.flows ?? []) this.#runtimes.set(flowLaneId(flow.plan.name), this.#flowRuntime(flow));
   }
 
   /** The lane of a served model, by name; undefined when it is not served. */
   lane(name: string): ModelLane | undefined {
     return this.#runtimes.get(name);
+  }
+
+  /** The lane of a flow, by name; undefined when there is no such flow. */
+  flowLane(name: string): ModelLane | undefined {
+    return this.#runtimes.get(flowLaneId(name));
   }
 
   /** Batches being scored now. */
@@ -97,17 +133,45 @@ export class ModelStage {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #runtime(entry: ModelEntry): Runtime {
+  #modelRuntime(entry: ModelEntry): Runtime {
     const { config } = entry;
+    const model: ModelIdentity = { id: modelId(config.name, config.version), name: config.name, version: config.version };
+    const context = { name: model.name, version: model.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
+    return this.#lane(model.id, config.batching, this.#o.target, async (live) => {
+      const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
+      return this.#modelOutcomes(model, results);
+    });
+  }
+
+  #flowRuntime({ plan, target, output }: FlowLaneSpec): Runtime {
+    const id = flowLaneId(plan.name);
+    const context = {
+      flow: plan.name,
+      output: output ?? this.#o.output,
+      writerSchema: this.#o.writerSchema,
+      ...(plan.route.by === 'header' ? { routeHeader: plan.route.name } : {}),
+    };
+    return this.#lane(id, undefined, target, async (live) => {
+      const results = await scoreBatch(this.#o.pool, live, (rows) => flowRequest(context, rows, this.#o.wallClock()));
+      const timings = sumTimings(results);
+      const now = this.#o.wallClock();
+      for (const { reply } of results.parts) this.#o.metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
+      const outcomes = flowOutcomes(target, results.parts, now);
+      for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
+      return { outcomes, timings };
+    });
+  }
+
+  #lane(id: string, batching: ModelEntry['config']['batching'], target: OutputTarget, score: Runtime['score']): Runtime {
     const runtime: Runtime = {
-      id: modelId(config.name, config.version),
-      name: config.name,
-      version: config.version,
+      id,
+      target,
+      score,
       push: (work) => runtime.batcher.push(work.key, work),
       batcher: new MicroBatcher<Work>({
-        maxBatchSize: config.batching?.maxBatchSize ?? this.#o.batching.maxBatchSize,
-        maxDelayMs: config.batching?.maxDelayMs ?? this.#o.batching.maxDelayMs,
-        targetBatchMs: config.batching?.targetBatchMs ?? this.#o.batching.targetBatchMs,
+        maxBatchSize: batching?.maxBatchSize ?? this.#o.batching.maxBatchSize,
+        maxDelayMs: batching?.maxDelayMs ?? this.#o.batching.maxDelayMs,
+        targetBatchMs: batching?.targetBatchMs ?? this.#o.batching.targetBatchMs,
         slots: this.#o.inference.threads * this.#o.inference.depth,
         workers: this.#o.inference.threads,
         clock: this.#o.clock,
@@ -125,19 +189,19 @@ export class ModelStage {
     const live = this.#dropRevoked(items);
     let outcomes: Outgoing[] = [];
     let serviceMs: number | undefined;
-    const timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
+    let timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
     try {
       if (live.length > 0) {
-        const context = { name: runtime.name, version: runtime.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
-        const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
+        const scored = await runtime.score(live);
         serviceMs = this.#o.clock.now() - started;
-        outcomes = this.#outcomes(runtime, results, timings);
+        outcomes = scored.outcomes;
+        timings = scored.timings;
       }
     } catch (error) {
       // A bug, not bad input: the rows are kept, in the DLQ, for a redrive.
       this.#o.log.error({ err: error, model: runtime.id, rows: live.length }, 'scoring a batch failed; its records go to the dead-letter topic');
       const now = this.#o.wallClock();
-      outcomes = live.map((w) => deadLetterOutgoing(this.#o.target, w, 'INTERNAL_ERROR', `scoring failed: ${messageOf(error)}`, runtime.id, now));
+      outcomes = live.map((w) => deadLetterOutgoing(runtime.target, w, 'INTERNAL_ERROR', `scoring failed: ${messageOf(error)}`, runtime.id, now));
     }
     if (serviceMs === undefined) runtime.batcher.release();
     else {
@@ -163,14 +227,11 @@ export class ModelStage {
   }
 
   /** Each row's prediction is a view of its batch's one buffer; each failure keeps the worker's reason. */
-  #outcomes(runtime: Runtime, results: BatchResults, timings: WorkerTimings): Outgoing[] {
+  #modelOutcomes(model: ModelIdentity, results: BatchResults<RecordsScoredReply>): Scored {
     const { target } = this.#o;
     const now = this.#o.wallClock();
     const out: Outgoing[] = [];
     for (const { items, reply } of results.parts) {
-      timings.decodeMs += reply.decodeMs;
-      timings.inferMs += reply.inferMs;
-      timings.encodeMs += reply.encodeMs;
       const failures = new Map(reply.failures.map((f) => [f.row, f]));
       let start = 0;
       for (let i = 0; i < items.length; i++) {
@@ -178,15 +239,13 @@ export class ModelStage {
         const end = reply.ends[i] as number;
         const failure = failures.get(i);
         if (failure === undefined)
-          out.push(predictionOutgoing(target, runtime, work, Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start)));
-        else out.push(deadLetterOutgoing(target, work, failure.reason, failure.message, runtime.id, now));
+          out.push(predictionOutgoing(target, model, work, Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start)));
+        else out.push(deadLetterOutgoing(target, work, failure.reason, failure.message, model.id, now));
         start = end;
       }
     }
-    for (const { work, crashed, message } of results.failed) {
-      out.push(deadLetterOutgoing(target, work, crashed ? 'INFERENCE_FAILED' : 'INTERNAL_ERROR', message, runtime.id, now));
-    }
-    return out;
+    for (const lone of results.failed) out.push(loneFailure(target, lone, model.id, now));
+    return { outcomes: out, timings: sumTimings(results) };
   }
 
   #wakeIdle(): void {
@@ -194,6 +253,21 @@ export class ModelStage {
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+function sumTimings(results: BatchResults<RecordsScoredReply | FlowScoredReply>): WorkerTimings {
+  const timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
+  for (const { reply } of results.parts) {
+    timings.decodeMs += reply.decodeMs;
+    timings.inferMs += reply.inferMs;
+    timings.encodeMs += reply.encodeMs;
+  }
+  return timings;
+}
+
+/** A row the pool could not get past even alone: the worker died on it, or failed outright. */
+function loneFailure(target: OutputTarget, { work, crashed, message }: LoneFailure, lane: string, now: number): Outgoing {
+  return deadLetterOutgoing(target, work, crashed ? 'INFERENCE_FAILED' : 'INTERNAL_ERROR', message, lane, now);
 }
 
 function messageOf(error: unknown): string {

@@ -61,6 +61,10 @@ export class ScorerMetrics {
   /** Produce attempts that failed and were retried. */
   readonly sendFailures: Counter;
   readonly rebalances: Counter;
+  /** One hook call on one batch of a flow, in its inference worker. */
+  readonly hookSeconds: Histogram<'flow' | 'hook'>;
+  /** Predictions a flow's fallback answered, because the model did not. */
+  readonly fallbacks: Counter<'flow' | 'reason'>;
   readonly buildInfo: Gauge<'version'>;
 
   constructor(options: ScorerMetricsOptions) {
@@ -107,6 +111,8 @@ export class ScorerMetrics {
     this.sendFailures = counter('produce_failures_total', 'Produce attempts that failed; the same records are retried');
     this.produceSeconds = histogram('produce_seconds', 'One producer round trip until acknowledged', BUCKETS.produce);
     this.rebalances = counter('rebalances_total', 'Consumer group rebalances this member took part in');
+    this.hookSeconds = histogram('hook_seconds', "One hook's call on one flow batch, in its inference worker", BUCKETS.inference, ['flow', 'hook']);
+    this.fallbacks = counter('fallbacks_total', "Predictions a flow's fallback gave because its model failed on the record", ['flow', 'reason']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 

@@ -48,12 +48,18 @@ export class PromPipelineMetrics implements StageMetrics {
     this.#publishPool();
   }
 
+  recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void {
+    for (const [hook, ms] of Object.entries(hookMs)) this.#m.hookSeconds.observe({ flow, hook }, ms / 1000);
+    for (const [reason, n] of Object.entries(fallbacks)) this.#m.fallbacks.inc({ flow, reason }, n);
+  }
+
   recordAcked(outgoing: readonly Outgoing[], sendMs: number, nowWallMs: number): void {
     const predictions = new Map<string, number>();
     const dead = new Map<string, number>();
     for (const o of outgoing) {
       const counts = o.kind === 'prediction' ? predictions : dead;
       counts.set(o.tag, (counts.get(o.tag) ?? 0) + 1);
+      if (o.fanOut !== undefined) for (const more of o.fanOut) predictions.set(more.tag, (predictions.get(more.tag) ?? 0) + 1);
       this.#m.endToEndLatencySeconds.observe((nowWallMs - o.source.timestamp) / 1000);
     }
     for (const [model, n] of predictions) this.#m.predictionsProduced.inc({ model }, n);

@@ -7,7 +7,7 @@
 import { compileFeatureMapper, type FeatureMapper } from '../../src/codecs/features.ts';
 import { jsonFormat } from '../../src/codecs/input-format.ts';
 import { PredictionWriter } from '../../src/codecs/prediction-encoder.ts';
-import type { BatchInput, ScoreOutcome } from '../../src/inference/pool.ts';
+import type { BatchInput, ReplyOf, ScoreOutcome, ScoreRequest } from '../../src/inference/pool.ts';
 import { type RecordsModel, scoreRecords } from '../../src/inference/score-records.ts';
 import type { Feeds, ModelEntry } from '../../src/inference/types.ts';
 import {
@@ -65,14 +65,16 @@ export class FakePool implements ScoringPool {
   calls = 0;
   /** Input offsets a worker bug trips on: a batch holding one fails outright (the model stage bisects it). */
   bugAt = new Set<number>();
-  async score(build: () => BatchInput): Promise<ScoreOutcome> {
+  async score<R extends ScoreRequest>(build: () => BatchInput<R>): Promise<ScoreOutcome<ReplyOf<R>>> {
     this.calls++;
     const { request } = build();
+    if (request.kind !== 'score-records') throw new Error('the fake pool scores model batches only');
     if (this.hold) await new Promise<void>((r) => this.held.push(r));
     if (request.offsets.some((offset) => this.bugAt.has(offset))) {
       return { ok: false, kind: 'model-error', message: 'TypeError: worker bug', attempts: 1 };
     }
-    return { ok: true, attempts: 1, reply: await scoreRecords(request, MODEL, CODECS, { now: () => 0 }) };
+    const reply = await scoreRecords(request, MODEL, CODECS, { now: () => 0 });
+    return { ok: true, attempts: 1, reply: reply as ReplyOf<R> };
   }
   release(order: 'in-order' | 'reverse' = 'reverse'): void {
     const held = order === 'reverse' ? this.held.reverse() : this.held;
@@ -140,6 +142,7 @@ export class FakeConsumer {
 export const NO_METRICS: StageMetrics = {
   recordConsumed() {},
   recordBatch() {},
+  recordFlowBatch() {},
   recordAcked() {},
   recordSendFailure() {},
   recordLoad() {},

@@ -20,7 +20,7 @@ function sender(clock: FakeClock, minIntervalMs: number | undefined, maxRecordsP
         return new Promise((resolve) => clock.setTimeout(resolve, 5));
       },
     },
-    recordOf: (n) => ({ topic: 'out', key: null, value: Buffer.from(String(n)), headers: NO_HEADERS }),
+    recordsOf: (items) => items.map((n) => ({ topic: 'out', key: null, value: Buffer.from(String(n)), headers: NO_HEADERS })),
     clock,
     scheduler: clock,
     maxRecordsPerSend,

@@ -1,0 +1,12 @@
+/** The topics a configuration reads and writes: plain inputs and flows alike. */
+import type { ScorerConfig } from './types.ts';
+
+/** Every topic the consumer subscribes to, plain inputs first, then each flow's. */
+export function consumedTopics(config: Pick<ScorerConfig, 'inputs' | 'flows'>): string[] {
+  return [...config.inputs.map((input) => input.topic), ...config.flows.flatMap((flow) => flow.inputs.map((input) => input.topic))];
+}
+
+/** Every topic predictions go to: output.topic, and the flows' own outputs. */
+export function predictionTopics(config: Pick<ScorerConfig, 'output' | 'flows'>): string[] {
+  return [...new Set([config.output.topic, ...config.flows.flatMap((flow) => (flow.output === undefined ? [] : [flow.output]))])];
+}
