@@ -1,0 +1,246 @@
+/**
+ * Model flows on a real broker: a flow's preprocess hook adjusts and skips events before routing by a
+ * field; a routed value fans out to two models; a postprocess rule writes an attribute and chains the
+ * heavy model above a threshold; a hook that throws fails only the records of its call (HOOK_FAILED);
+ * a heuristic model that throws is answered by the flow's fallback, flagged; routing by a header; an
+ * A/B experiment keeps a key in one variant across a restart. Every input offset is accounted for,
+ * as predictions or as dead letters with their reason.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Message } from 'kafkajs';
+import { DLQ_HEADERS } from '../../src/delivery/dead-letter.ts';
+import { FLOW_HOOKS, flowRepository } from '../support/flow-repository.ts';
+import { type Collected, collect, committedOffsets, endOffsets, uniqueName } from '../support/kafka.ts';
+import { goldenEvents, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
+import { startScorer, stopScorer } from '../support/scorer-process.ts';
+
+interface FlowPrediction {
+  readonly score: number;
+  readonly label: string | null;
+  readonly model_name: string;
+  readonly source_partition: number;
+  readonly source_offset: number;
+  readonly flow: string | null;
+  readonly experiment: string | null;
+  readonly variant: string | null;
+  readonly fallback: boolean;
+  readonly fallback_reason: string | null;
+  readonly chained: readonly { model_name: string; score: number }[];
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly key: string | null;
+}
+
+function predictions(collected: readonly Collected[]): FlowPrediction[] {
+  return collected.map((c) => ({ ...JSON.parse((c.value as Buffer).toString('utf8')), key: c.key?.toString() ?? null }));
+}
+
+function header(c: Collected, name: string): string | undefined {
+  const value = c.headers[name];
+  return value === undefined ? undefined : String(value);
+}
+
+const id = (partition: number | string, offset: number | string) => `${partition}:${offset}`;
+
+/** Which input offsets got what: predictions by source id, dead letters by source id with their reason. */
+function account(out: readonly Collected[], dlq: readonly Collected[]) {
+  const scored = new Map<string, FlowPrediction[]>();
+  for (const p of predictions(out)) {
+    const key = id(p.source_partition, p.source_offset);
+    scored.set(key, [...(scored.get(key) ?? []), p]);
+  }
+  const dead = new Map<string, string>();
+  for (const d of dlq) dead.set(id(header(d, DLQ_HEADERS.partition) ?? '', header(d, DLQ_HEADERS.offset) ?? ''), header(d, DLQ_HEADERS.reason) ?? '');
+  return { scored, dead };
+}
+
+function flowScorer(options: { groupId: string; repository: string; input: string; output: string; dlq: string; flows: unknown[]; experiments?: unknown[] }) {
+  const base = scorerConfig({ groupId: options.groupId, inputs: [], output: options.output, outputFormat: 'json', deadLetter: options.dlq });
+  return {
+    ...base,
+    models: {
+      repository: options.repository,
+      serve: [{ name: 'fraud', version: 1 }, { name: 'heavy' }, { name: 'flaky' }],
+    },
+    flows: options.flows,
+    experiments: options.experiments ?? [],
+    batching: { maxBatchSize: 64, maxDelayMs: 2 },
+  };
+}
+
+test('a flow routes by a field after its preprocess hook, fans out, chains, falls back, and fails only a throwing hook call', async (t) => {
+  const { input, output, dlq } = await scenarioTopics(t, 'flow-route', 3);
+  const repository = await flowRepository(t);
+  const events = goldenEvents(1200);
+  const messages: Message[] = events.map(({ key, event }, i) => {
+    const value: Record<string, unknown> = { ...event };
+    // Lower case: the preprocess hook upper-cases it before routing, so these must route as GB.
+    if (i % 10 === 1) value['country'] = 'gb';
+    if (i % 97 === 5) value['skip_reason'] = 'test skip';
+    if (i % 101 === 7) value['flaky_fail'] = true;
+    return { key, value: JSON.stringify(value) };
+  });
+  // One bomb, alone in the topic's middle: its preprocess call fails, and only that call's records.
+  messages.splice(600, 0, { key: 'bomb', value: JSON.stringify({ ...events[0]?.event, hook_bomb: true }) });
+  await produceEvents(input, messages);
+
+  const groupId = uniqueName('flow-route-group');
+  const scorer = await startScorer(
+    flowScorer({
+      groupId,
+      repository,
+      input,
+      output,
+      dlq,
+      flows: [
+        {
+          name: 'payments',
+          inputs: [{ topic: input, format: 'json' }],
+          preprocess: `${FLOW_HOOKS}#preprocess`,
+          route: {
+            by: 'field',
+            name: 'country',
+            cases: [
+              { value: 'US', models: ['fraud'] },
+              { value: 'GB', models: ['fraud', 'flaky'] },
+            ],
+            default: ['flaky'],
+          },
+          postprocess: `${FLOW_HOOKS}#postprocess`,
+          fallback: { score: 0.25, label: 'fallback' },
+        },
+      ],
+    }),
+  );
+  t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
+  await scorer.waitReady();
+
+  const total = messages.length;
+  const outputs = { out: [] as Collected[], dlq: [] as Collected[] };
+  const settled = () => {
+    const { scored, dead } = account(outputs.out, outputs.dlq);
+    return scored.size + dead.size >= total;
+  };
+  const [out, dead] = await Promise.all([
+    collect(output, (all) => ((outputs.out = [...all]), settled()), 120_000),
+    collect(dlq, (all) => ((outputs.dlq = [...all]), settled()), 120_000),
+  ]);
+  assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0, scorer.logs().slice(-3000));
+
+  const { scored, dead: deadLetters } = account(out, dead);
+  assert.equal(scored.size + deadLetters.size, total, 'every input offset has predictions or a dead letter');
+  for (const key of scored.keys()) assert.ok(!deadLetters.has(key), `offset ${key} has both predictions and a dead letter`);
+
+  const reasons = [...deadLetters.values()];
+  const skipped = messages.filter((m) => String(m.value).includes('skip_reason')).length;
+  assert.ok(reasons.filter((r) => r === 'SKIPPED').length >= skipped - 64, 'skipped events go to the DLQ as SKIPPED');
+  const hookFailed = reasons.filter((r) => r === 'HOOK_FAILED').length;
+  assert.ok(hookFailed >= 1 && hookFailed <= 64, `the throwing preprocess failed its own call's records only (${hookFailed}, batch at most 64)`);
+  assert.deepEqual(new Set(reasons), new Set(['SKIPPED', 'HOOK_FAILED']), 'no other dead letters');
+
+  const all = [...scored.values()];
+  for (const ps of all) for (const p of ps) assert.equal(p.flow, 'payments');
+  const byModel = (ps: FlowPrediction[]) =>
+    ps
+      .map((p) => p.model_name)
+      .sort()
+      .join('+');
+  const routed = new Map<string, number>();
+  for (const ps of all) routed.set(byModel(ps), (routed.get(byModel(ps)) ?? 0) + 1);
+  assert.deepEqual([...routed.keys()].sort(), ['flaky', 'flaky+fraud', 'fraud'], `routes: ${JSON.stringify([...routed])}`);
+
+  // The lower-cased 'gb' events were routed as GB: two predictions each.
+  const gb = all.filter((ps) => ps.length === 2);
+  const expectedGb = events.filter((e, i) => (i % 10 === 1 || e.event['country'] === 'GB') && i % 97 !== 5).length;
+  assert.ok(gb.length >= expectedGb - 64, `fan-out for GB: ${gb.length} of about ${expectedGb}`);
+
+  const fraud = all.flat().filter((p) => p.model_name === 'fraud');
+  for (const p of fraud) {
+    assert.equal(p.attributes['band'], p.score > 0.5 ? 'high' : 'low', 'the postprocess rule wrote its attribute');
+    assert.equal(p.chained.length, p.score > 0.5 ? 1 : 0, 'the heavy model is chained exactly above 0.5');
+    if (p.score > 0.5) assert.equal(p.chained[0]?.model_name, 'heavy');
+  }
+  assert.ok(
+    fraud.some((p) => p.chained.length === 1),
+    'some fraud predictions were above 0.5 and chained',
+  );
+
+  const fallbacks = all.flat().filter((p) => p.fallback);
+  assert.ok(fallbacks.length >= 1, 'the throwing heuristic was answered by the fallback');
+  for (const p of fallbacks) {
+    assert.equal(p.model_name, 'flaky');
+    assert.equal(p.score, 0.25);
+    assert.equal(p.label, 'fallback');
+    assert.ok(p.fallback_reason, 'a fallback says why');
+  }
+  assert.ok(
+    all.flat().some((p) => p.model_name === 'flaky' && !p.fallback),
+    'the heuristic answered for the batches it did not throw on',
+  );
+  assert.deepEqual(await committedOffsets(groupId, input), await endOffsets(input), 'committed to the end');
+});
+
+test('a flow routes by a header; an A/B experiment keeps each key in its variant across a restart', async (t) => {
+  const { input, output, dlq } = await scenarioTopics(t, 'flow-ab', 3);
+  const repository = await flowRepository(t);
+  const groupId = uniqueName('flow-ab-group');
+  const config = flowScorer({
+    groupId,
+    repository,
+    input,
+    output,
+    dlq,
+    flows: [
+      {
+        name: 'ab',
+        inputs: [{ topic: input, format: 'json' }],
+        route: { by: 'header', name: 'x-route', cases: [{ value: 'rules', models: ['flaky'] }], default: ['experiment:fraud-ab'] },
+      },
+    ],
+    experiments: [
+      {
+        id: 'fraud-ab',
+        key: 'account_id',
+        variants: [
+          { name: 'control', model: 'fraud', weight: 1 },
+          { name: 'treatment', model: 'heavy', weight: 1 },
+        ],
+      },
+    ],
+  });
+  const batch = (from: number, n: number): Message[] =>
+    goldenEvents(from + n, 300)
+      .slice(from)
+      .map(({ key, event }, i) => ({ key, value: JSON.stringify(event), headers: i % 5 === 0 ? { 'x-route': 'rules' } : {} }));
+
+  const first = batch(0, 1500);
+  await produceEvents(input, first);
+  let scorer = await startScorer(config);
+  t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
+  await scorer.waitReady();
+  await collect(output, (all) => all.length >= first.length, 120_000);
+  const metrics = await scorer.metrics();
+  assert.match(metrics, /scorer_predictions_produced_total\{model="heavy:1"\}/);
+  assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0);
+
+  const second = batch(1500, 1500);
+  await produceEvents(input, second);
+  scorer = await startScorer(config);
+  await scorer.waitReady();
+  const out = predictions(await collect(output, (all) => all.length >= first.length + second.length, 120_000));
+  assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0);
+
+  const byHeader = out.filter((p) => p.experiment === null);
+  assert.ok(byHeader.length > 0 && byHeader.every((p) => p.model_name === 'flaky'), 'the header routed its records to the heuristic');
+  const variants = new Map<string, Set<string>>();
+  for (const p of out.filter((p) => p.experiment !== null)) {
+    assert.equal(p.experiment, 'fraud-ab');
+    assert.equal(p.model_name, p.variant === 'control' ? 'fraud' : 'heavy', 'the variant names its model');
+    const seen = variants.get(p.key ?? '') ?? new Set<string>();
+    seen.add(p.variant ?? '');
+    variants.set(p.key ?? '', seen);
+  }
+  for (const [key, seen] of variants) assert.equal(seen.size, 1, `key ${key} stayed in one variant across the restart: ${[...seen]}`);
+  const treatment = [...variants.values()].filter((seen) => seen.has('treatment')).length;
+  assert.ok(treatment > variants.size * 0.35 && treatment < variants.size * 0.65, `about half the keys in treatment: ${treatment} of ${variants.size}`);
+});

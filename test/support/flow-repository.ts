@@ -1,0 +1,19 @@
+/**
+ * A model repository for flow tests: the real fraud and heavy models, linked, beside the test-only
+ * heuristic model `flaky` (test/fixtures/models). Removed when the test ends.
+ */
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './scorer-process.ts';
+
+export const FLOW_HOOKS = join(REPO_ROOT, 'test', 'fixtures', 'flows', 'hooks.ts');
+
+export async function flowRepository(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'flow-models-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await symlink(join(REPO_ROOT, 'models', 'fraud'), join(dir, 'fraud'));
+  await symlink(join(REPO_ROOT, 'models', 'heavy'), join(dir, 'heavy'));
+  await symlink(join(REPO_ROOT, 'test', 'fixtures', 'models', 'flaky'), join(dir, 'flaky'));
+  return dir;
+}
