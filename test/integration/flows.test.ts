@@ -116,14 +116,29 @@ test('a flow routes by a field after its preprocess hook, fans out, chains, fall
   await scorer.waitReady();
 
   const total = messages.length;
-  const outputs = { out: [] as Collected[], dlq: [] as Collected[] };
+  // The two collectors see each other's records (collect passes its growing array), so either can tell when all are in.
+  const outputs: { out: readonly Collected[]; dlq: readonly Collected[] } = { out: [], dlq: [] };
   const settled = () => {
     const { scored, dead } = account(outputs.out, outputs.dlq);
     return scored.size + dead.size >= total;
   };
   const [out, dead] = await Promise.all([
-    collect(output, (all) => ((outputs.out = [...all]), settled()), 120_000),
-    collect(dlq, (all) => ((outputs.dlq = [...all]), settled()), 120_000),
+    collect(
+      output,
+      (all) => {
+        outputs.out = all;
+        return settled();
+      },
+      120_000,
+    ),
+    collect(
+      dlq,
+      (all) => {
+        outputs.dlq = all;
+        return settled();
+      },
+      120_000,
+    ),
   ]);
   assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0, scorer.logs().slice(-3000));
 
