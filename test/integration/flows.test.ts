@@ -116,30 +116,19 @@ test('a flow routes by a field after its preprocess hook, fans out, chains, fall
   await scorer.waitReady();
 
   const total = messages.length;
-  // The two collectors see each other's records (collect passes its growing array), so either can tell when all are in.
-  const outputs: { out: readonly Collected[]; dlq: readonly Collected[] } = { out: [], dlq: [] };
-  const settled = () => {
-    const { scored, dead } = account(outputs.out, outputs.dlq);
-    return scored.size + dead.size >= total;
-  };
-  const [out, dead] = await Promise.all([
-    collect(
-      output,
-      (all) => {
-        outputs.out = all;
-        return settled();
-      },
-      120_000,
-    ),
-    collect(
-      dlq,
-      (all) => {
-        outputs.dlq = all;
-        return settled();
-      },
-      120_000,
-    ),
-  ]);
+  const both = await collect(
+    [output, dlq],
+    (all) => {
+      const { scored, dead } = account(
+        all.filter((c) => c.topic === output),
+        all.filter((c) => c.topic === dlq),
+      );
+      return scored.size + dead.size >= total;
+    },
+    120_000,
+  );
+  const out = both.filter((c) => c.topic === output);
+  const dead = both.filter((c) => c.topic === dlq);
   assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0, scorer.logs().slice(-3000));
 
   const { scored, dead: deadLetters } = account(out, dead);

@@ -45,6 +45,11 @@ function headersOf(record: RecordsBatch['records'][number]): Record<string, Buff
 class PartitionView {
   readonly visible: Collected[] = [];
   readonly #pending = new Map<bigint, Collected[]>();
+  readonly #topic: string;
+
+  constructor(topic: string) {
+    this.#topic = topic;
+  }
 
   add(partition: number, batch: RecordsBatch): void {
     const transactional = (batch.attributes & IS_TRANSACTIONAL) !== 0;
@@ -55,7 +60,14 @@ class PartitionView {
       return;
     }
     for (const record of batch.records) {
-      const c = { partition, offset: Number(batch.firstOffset) + record.offsetDelta, key: record.key, value: record.value, headers: headersOf(record) };
+      const c = {
+        topic: this.#topic,
+        partition,
+        offset: Number(batch.firstOffset) + record.offsetDelta,
+        key: record.key,
+        value: record.value,
+        headers: headersOf(record),
+      };
       if (!transactional) this.visible.push(c);
       else this.#pending.set(batch.producerId, [...(this.#pending.get(batch.producerId) ?? []), c]);
     }
@@ -86,7 +98,7 @@ export async function readCommitted(topic: string, ends: ReadonlyMap<number, num
         if (Date.now() > deadline) throw new Error(`${topic}[${partition}]: a transaction is still open (last stable offset ${stable}, end ${end})`);
         await delay(100);
       }
-      const view = new PartitionView();
+      const view = new PartitionView(topic);
       let offset = 0n;
       while (offset < BigInt(end)) {
         if (Date.now() > deadline) throw new Error(`${topic}[${partition}]: read to ${offset} of ${end} in ${timeoutMs} ms`);

@@ -59,6 +59,7 @@ export async function produce(topic: string, messages: readonly Message[], chunk
 }
 
 export interface Collected {
+  readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly key: Buffer | null;
@@ -67,11 +68,11 @@ export interface Collected {
 }
 
 /**
- * Reads `topic` from the beginning with a fresh group until `until(all)` holds or `timeoutMs` passes;
- * returns what it read either way (the test then asserts on it).
+ * Reads `topic` (or several, into one list) from the beginning with a fresh group until `until(all)`
+ * holds or `timeoutMs` passes; returns what it read either way (the test then asserts on it).
  */
 export async function collect(
-  topic: string,
+  topic: string | readonly string[],
   until: (all: readonly Collected[]) => boolean,
   timeoutMs: number,
   brokers: readonly string[] = BROKERS,
@@ -79,7 +80,7 @@ export async function collect(
   const consumer = testKafka(brokers).consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
   const all: Collected[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topics: typeof topic === 'string' ? [topic] : [...topic], fromBeginning: true });
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const timer = setTimeout(done, timeoutMs);
@@ -87,7 +88,7 @@ export async function collect(
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
-        all.push({ partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? {} });
+        all.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? {} });
       }
       if (until(all)) done();
     },
