@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JSON_RECORD } from '../../../src/codecs/input-format.ts';
 import { NO_HEADERS } from '../../../src/kafka/client.ts';
-import { recordsRequest } from '../../../src/models/records-request.ts';
+import { flowRequest, recordsRequest } from '../../../src/models/records-request.ts';
 
 function row(topic: string, partition: number, offset: number, value: string, schemaId: number) {
   return {
@@ -37,4 +37,20 @@ test('values go back to back with their ends; lineage goes in columns; each writ
   assert.equal(request.rows, 4);
   const columns = [request.values, request.valueEnds, request.schemaIds, request.topicIndex, request.partitions, request.offsets, request.timestamps];
   assert.deepEqual(new Set(transfer), new Set(columns.map((c) => c.buffer)));
+});
+
+test('a flow request carries the same packing, the record keys, and the routing header only when the flow routes by one', () => {
+  const keyed = (key: string | null, headers: [string, Buffer][]) => ({
+    ...row('a', 0, 1, '{}', JSON_RECORD),
+    record: { ...row('a', 0, 1, '{}', JSON_RECORD).record, key: key === null ? null : Buffer.from(key), headers },
+  });
+  const rows = [keyed('k1', [['x-route', Buffer.from('rules')]]), keyed(null, []), keyed('k3', [['other', Buffer.from('v')]])];
+  const context = { flow: 'f', output: { format: 'json' } as const, writerSchema: () => '' };
+  const { request } = flowRequest({ ...context, routeHeader: 'x-route' }, rows, 5);
+  assert.equal(request.kind, 'score-flow');
+  assert.equal(request.flow, 'f');
+  assert.equal(request.rows, 3);
+  assert.deepEqual(request.keys, ['k1', null, 'k3']);
+  assert.deepEqual(request.routeHeaders, ['rules', null, null]);
+  assert.equal(flowRequest(context, rows, 5).request.routeHeaders, undefined);
 });
