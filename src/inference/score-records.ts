@@ -74,21 +74,25 @@ function extractRows(
   return { columns, good };
 }
 
-interface Scored {
+export interface Scored {
   readonly score: number;
   readonly label: string | undefined;
 }
 
 /** Column rows [start, end) of one batch, and the request row each came from. */
-interface RowRange {
+export interface RowRange {
   readonly columns: FeatureColumns;
   readonly good: readonly number[];
   readonly start: number;
   readonly end: number;
 }
 
-/** Scores a range in one run; when the model fails, halves it until the failing rows stand alone. */
-async function scoreRows(model: RecordsModel, range: RowRange, out: (Scored | undefined)[], failures: RowFailure[]): Promise<number> {
+/**
+ * Scores a range in one run; when the model fails, halves it until the failing rows stand alone. Also
+ * the flow executor's (src/flows/), which reads a lone failing row's INFERENCE_FAILED as its cue for the
+ * flow's fallback.
+ */
+export async function scoreRows(model: RecordsModel, range: RowRange, out: (Scored | undefined)[], failures: RowFailure[]): Promise<number> {
   const { columns, good, start, end } = range;
   let result: RowScores;
   try {

@@ -1,0 +1,156 @@
+/**
+ * Runs one flow batch (a ScoreFlowRequest) in an inference worker: decode every record into an event,
+ * the flow's preprocess on the whole batch, routing (fan-out and experiments), each routed model's
+ * answers in one run per model (model-answers.ts), the flow's fallback for a row a model could not
+ * score, the flow's postprocess per model, the chains the predictions ask for (chaining.ts), and one
+ * encoded prediction per (row, routed model) (flow-output.ts). Every failure is a row's, with its DLQ
+ * reason; a hook that throws fails the rows of its call only. Pure apart from the models, the hooks and
+ * the clock it is given, so it is tested without onnxruntime-node.
+ *
+ * A row a model could not score gets the fallback's answer as it is: the flow's postprocess and chains
+ * are for model answers, and rules written for a model's score would misread a constant.
+ *
+ * A model preprocess that changes an event in place changes it for every model the row is routed to;
+ * one that returns a new object keeps its change to its own model.
+ */
+import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import type { Clock } from '../core/clock.ts';
+import { modelId } from '../core/model-id.ts';
+import { RecordError } from '../errors.ts';
+import type { FlowScoredReply, ScoreFlowRequest } from '../inference/protocol.ts';
+import { runChains } from './chaining.ts';
+import type { EventDecoder } from './event-decoder.ts';
+import { FlowBatch, type Job } from './flow-batch.ts';
+import type { FlowHooks, FlowModel } from './flow-model.ts';
+import { encodeOutputs, type Output } from './flow-output.ts';
+import type { HookEvent } from './hook-api.ts';
+import { postprocessJobs, predictionProblem, preprocessJobs, type ScoredJob } from './hook-calls.ts';
+import { modelAnswers } from './model-answers.ts';
+import type { FlowPlan } from './plan.ts';
+import { compileRouter, type Router, type Scoring } from './routing.ts';
+
+export interface CompiledFlow {
+  readonly plan: FlowPlan;
+  readonly router: Router;
+  readonly hooks: FlowHooks;
+  /** Every model the worker serves, by modelId: the routed ones, and any a prediction may chain. */
+  readonly models: ReadonlyMap<string, FlowModel>;
+}
+
+export interface FlowCodecs {
+  readonly events: EventDecoder;
+  /** The writer of the request's output spec. */
+  readonly writer: PredictionWriter;
+}
+
+/** Throws, naming the flow, when its route names an experiment it lacks or a model `models` lacks. */
+export function compileFlow(plan: FlowPlan, hooks: FlowHooks, models: ReadonlyMap<string, FlowModel>): CompiledFlow {
+  let router: Router;
+  try {
+    router = compileRouter(plan.route, plan.experiments);
+  } catch (error) {
+    throw new Error(`flow ${plan.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const missing = [...router.models].filter((id) => !models.has(id));
+  if (missing.length > 0) throw new Error(`flow ${plan.name} routes to ${missing.join(', ')}, which this worker does not serve`);
+  return { plan, router, hooks, models };
+}
+
+interface ModelJob extends Job {
+  readonly slot: number;
+  readonly scoring: Scoring;
+}
+
+function decodeAll(batch: FlowBatch, decoder: EventDecoder): Job[] {
+  const { request } = batch;
+  const jobs: Job[] = [];
+  let start = 0;
+  for (let row = 0; row < request.rows; row++) {
+    const end = request.valueEnds[row] as number;
+    try {
+      jobs.push({ row, event: decoder.decode(request.values, start, end, request.schemaIds[row] as number, request.writerSchemas) });
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      batch.fail(row, error.reason, error.message);
+    }
+    start = end;
+  }
+  return jobs;
+}
+
+/** Each model's jobs, in the order models are first routed to; `slots[i]`: row i's outputs, one per scoring. */
+function route(batch: FlowBatch, flow: CompiledFlow, jobs: readonly Job[], slots: (Output | undefined)[][]): Map<string, ModelJob[]> {
+  const groups = new Map<string, ModelJob[]>();
+  const { router } = flow;
+  for (const { row, event } of jobs) {
+    const scorings = router.route({ event, topic: batch.topicOf(row), header: batch.request.routeHeaders?.[row] ?? null, key: batch.contexts[row]!.key });
+    if (scorings.length === 0) batch.fail(row, 'NO_MODEL', `flow ${flow.plan.name} routes no model for this record (by ${flow.plan.route.by})`);
+    slots[row] = new Array<Output | undefined>(scorings.length);
+    scorings.forEach((scoring, slot) => {
+      const group = groups.get(scoring.model) ?? [];
+      group.push({ row, event, slot, scoring });
+      groups.set(scoring.model, group);
+    });
+  }
+  return groups;
+}
+
+/** A model's answers for its jobs, with the flow's fallback and postprocess, into `slots`. */
+async function scoreModel(batch: FlowBatch, flow: CompiledFlow, model: FlowModel, jobs: readonly ModelJob[], slots: (Output | undefined)[][]) {
+  const { config } = model;
+  const answers = await modelAnswers(batch, model, jobs);
+  const scored: ScoredJob<ModelJob>[] = [];
+  const { fallback } = flow.plan;
+  jobs.forEach((job, k) => {
+    const answer = answers[k];
+    if (answer === undefined) return;
+    if (answer.kind === 'scored') scored.push({ job, prediction: answer.prediction });
+    else if (fallback === undefined) batch.fail(job.row, answer.reason, answer.message);
+    else {
+      const prediction = { score: fallback.score, label: fallback.label, attributes: {} };
+      slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: 'model-error', chained: [] };
+    }
+  });
+  const { postprocess } = flow.hooks;
+  const id = modelId(config.name, config.version);
+  const kept = postprocess === undefined ? scored : postprocessJobs(batch, postprocess, 'postprocess', id, scored);
+  for (const { job, prediction } of kept) {
+    const problem = predictionProblem(prediction);
+    if (problem !== undefined) batch.fail(job.row, 'HOOK_FAILED', `model ${id}: after the postprocess hooks the ${problem}`);
+    else slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: null, chained: [] };
+  }
+}
+
+/** Every row's outputs; a live row missing one (a bug, never expected) fails rather than write a partial fan-out. */
+function complete(batch: FlowBatch, slots: readonly (Output | undefined)[][]): Output[][] {
+  return slots.map((row, i) => {
+    if (!batch.failed(i) && row.some((o) => o === undefined)) batch.fail(i, 'INTERNAL_ERROR', 'the flow executor produced no prediction for one of its models');
+    return row.filter((o) => o !== undefined);
+  });
+}
+
+export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow, codecs: FlowCodecs, clock: Clock): Promise<FlowScoredReply> {
+  const batch = new FlowBatch(request, clock);
+  const t0 = clock.now();
+  let jobs = decodeAll(batch, codecs.events);
+  batch.decodeMs += clock.now() - t0;
+  if (flow.hooks.preprocess !== undefined) jobs = preprocessJobs(batch, flow.hooks.preprocess, 'preprocess', jobs);
+  const events = new Array<HookEvent>(request.rows);
+  for (const job of jobs) events[job.row] = job.event;
+  const slots = Array.from({ length: request.rows }, () => [] as (Output | undefined)[]);
+  for (const [id, modelJobs] of route(batch, flow, jobs, slots)) await scoreModel(batch, flow, flow.models.get(id) as FlowModel, modelJobs, slots);
+  const outputs = complete(batch, slots);
+  await runChains(batch, flow.models, outputs, events);
+  const t1 = clock.now();
+  const encoded = encodeOutputs(batch, flow.plan.name, codecs.writer, outputs);
+  const encodeMs = clock.now() - t1;
+  return {
+    kind: 'flow-scored',
+    ...encoded,
+    failures: batch.failures(),
+    hookMs: batch.hookMs,
+    decodeMs: batch.decodeMs,
+    inferMs: batch.inferMs,
+    encodeMs,
+  };
+}

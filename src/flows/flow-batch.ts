@@ -1,0 +1,76 @@
+/**
+ * One flow batch's bookkeeping while the executor works through it: each row's context for the hooks,
+ * its failure (the first one wins: a row goes to the dead-letter topic once, with the first reason it
+ * met), and the time spent per step and per hook. Rows are the request's; a row routed to several
+ * models fails as a whole when any of its scorings fails, so its redrive scores it again everywhere.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { DlqReason } from '../errors.ts';
+import type { RowFailure, ScoreFlowRequest } from '../inference/protocol.ts';
+import type { EventContext, HookEvent } from './hook-api.ts';
+
+/** A row's event on its way through a step; a hook may replace the event. */
+export interface Job {
+  readonly row: number;
+  event: HookEvent;
+}
+
+export class FlowBatch {
+  readonly request: ScoreFlowRequest;
+  readonly contexts: readonly EventContext[];
+  /** Milliseconds per hook name, summed over its calls in the batch. */
+  readonly hookMs: Record<string, number> = {};
+  decodeMs = 0;
+  inferMs = 0;
+  readonly #clock: Clock;
+  readonly #failures: (RowFailure | undefined)[];
+
+  constructor(request: ScoreFlowRequest, clock: Clock) {
+    this.request = request;
+    this.#clock = clock;
+    this.#failures = new Array<RowFailure | undefined>(request.rows);
+    this.contexts = Array.from({ length: request.rows }, (_, i) => ({
+      topic: this.topicOf(i),
+      partition: request.partitions[i] as number,
+      offset: request.offsets[i] as number,
+      key: request.keys[i] ?? null,
+    }));
+  }
+
+  topicOf(row: number): string {
+    return this.request.topics[this.request.topicIndex[row] as number] ?? '';
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Fails `row` unless it failed already: the first reason is the one the dead-letter record carries. */
+  fail(row: number, reason: DlqReason, message: string): void {
+    this.#failures[row] ??= { row, reason, message };
+  }
+
+  failed(row: number): boolean {
+    return this.#failures[row] !== undefined;
+  }
+
+  /** The jobs whose rows have not failed. */
+  live<J extends Job>(jobs: readonly J[]): J[] {
+    return jobs.filter((job) => this.#failures[job.row] === undefined);
+  }
+
+  /** Every failure, in row order. */
+  failures(): RowFailure[] {
+    return this.#failures.filter((f) => f !== undefined);
+  }
+
+  /** Runs `fn`, adding its time to `hookMs[hook]` whether it returns or throws. */
+  time<T>(hook: string, fn: () => T): T {
+    const start = this.#clock.now();
+    try {
+      return fn();
+    } finally {
+      this.hookMs[hook] = (this.hookMs[hook] ?? 0) + (this.#clock.now() - start);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One model's answers for the jobs routed (or chained) to it in a batch: the model's own preprocess,
+ * then its graph in one run over the jobs' feature columns (bisected on a failure, as the plain path
+ * does: score-records.ts) or its heuristic `predict` in one call, then its own postprocess. A row that
+ * fails here (a feature that does not fit the spec, a hook that throws or skips) is failed on the
+ * batch; a row the model itself could not score comes back as a model error, for the caller to answer
+ * with the flow's fallback or to fail.
+ */
+
+import { modelId } from '../core/model-id.ts';
+import { type DlqReason, RecordError } from '../errors.ts';
+import type { RowFailure } from '../inference/protocol.ts';
+import { type Scored, scoreRows } from '../inference/score-records.ts';
+import type { FlowBatch, Job } from './flow-batch.ts';
+import type { FlowModel, GraphModel, HeuristicModel } from './flow-model.ts';
+import type { HookPrediction } from './hook-api.ts';
+import { messageOf, postprocessJobs, preprocessJobs } from './hook-calls.ts';
+
+export type ModelAnswer =
+  | { readonly kind: 'scored'; readonly prediction: HookPrediction }
+  /** `reason`: what the row fails with when the flow has no fallback. */
+  | { readonly kind: 'model-error'; readonly reason: DlqReason; readonly message: string };
+
+type Answers<J> = Map<J, ModelAnswer>;
+
+const scored = (score: number, label: string | null): ModelAnswer => ({ kind: 'scored', prediction: { score, label, attributes: {} } });
+
+async function runGraph<J extends Job>(batch: FlowBatch, model: GraphModel, jobs: readonly J[], answers: Answers<J>): Promise<void> {
+  const start = batch.now();
+  const columns = model.mapper.columns(jobs.length);
+  /** good[k]: the job column row k holds. */
+  const good: number[] = [];
+  jobs.forEach((job, k) => {
+    try {
+      columns.append(job.event);
+      good.push(k);
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      batch.fail(job.row, error.reason, error.message);
+    }
+  });
+  const extracted = batch.now();
+  batch.decodeMs += extracted - start;
+  if (columns.rows === 0) return;
+  const out = new Array<Scored | undefined>(jobs.length);
+  const failures: RowFailure[] = [];
+  await scoreRows(model, { columns, good, start: 0, end: columns.rows }, out, failures);
+  batch.inferMs += batch.now() - extracted;
+  for (const k of good) {
+    const s = out[k];
+    if (s !== undefined) answers.set(jobs[k]!, scored(s.score, s.label ?? null));
+  }
+  // scoreRows names failures by the `good` entry, here a job index.
+  for (const f of failures) answers.set(jobs[f.row]!, { kind: 'model-error', reason: f.reason, message: f.message });
+}
+
+function runHeuristic<J extends Job>(batch: FlowBatch, model: HeuristicModel, jobs: readonly J[], answers: Answers<J>): void {
+  const name = `predict:${modelId(model.config.name, model.config.version)}`;
+  const where = `hook ${name} (${model.predict.where})`;
+  let result: unknown;
+  try {
+    result = batch.time(name, () =>
+      model.predict.fn(
+        jobs.map((j) => j.event),
+        jobs.map((j) => batch.contexts[j.row]!),
+      ),
+    );
+  } catch (error) {
+    for (const job of jobs) answers.set(job, { kind: 'model-error', reason: 'HOOK_FAILED', message: `model-error: ${where} threw: ${messageOf(error)}` });
+    return;
+  }
+  const entries: readonly unknown[] = Array.isArray(result) && result.length === jobs.length ? result : [];
+  jobs.forEach((job, k) => {
+    const entry = entries[k] as { score?: unknown; label?: unknown } | undefined;
+    const label = entry?.label ?? null;
+    if (typeof entry?.score === 'number' && (label === null || typeof label === 'string')) answers.set(job, scored(entry.score, label));
+    else answers.set(job, { kind: 'model-error', reason: 'HOOK_FAILED', message: `model-error: ${where} gave no { score, label? } for event ${k}` });
+  });
+}
+
+/** The answers for `jobs`, aligned with them: undefined where the row failed (on the batch). */
+export async function modelAnswers<J extends Job>(batch: FlowBatch, model: FlowModel, jobs: readonly J[]): Promise<(ModelAnswer | undefined)[]> {
+  const id = modelId(model.config.name, model.config.version);
+  const { preprocess, postprocess } = model.hooks;
+  const live = preprocess === undefined ? batch.live(jobs) : preprocessJobs(batch, preprocess, `model-preprocess:${id}`, jobs);
+  const answers: Answers<J> = new Map();
+  if (live.length > 0) {
+    if (model.kind === 'onnx') await runGraph(batch, model, live, answers);
+    else runHeuristic(batch, model, live, answers);
+  }
+  if (postprocess !== undefined) {
+    const toPostprocess = live.flatMap((job) => {
+      const answer = answers.get(job);
+      return answer?.kind === 'scored' ? [{ job, prediction: answer.prediction }] : [];
+    });
+    postprocessJobs(batch, postprocess, `model-postprocess:${id}`, id, toPostprocess);
+  }
+  return jobs.map((job) => (batch.failed(job.row) ? undefined : answers.get(job)));
+}
