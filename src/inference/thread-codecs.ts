@@ -4,7 +4,7 @@
  * under an id, so each is compiled once per thread and per model. The inference worker keeps one; so
  * does the pass-through baseline (bench/subjects/), which does the same per-event work without a model.
  */
-import { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import { type OutputSpec, PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
 import { DecoderCache } from './decoder-cache.ts';
 import type { ScoreRecordsRequest } from './protocol.ts';
@@ -16,13 +16,18 @@ export class ThreadCodecs {
 
   /** What `request` is decoded and encoded with, for `model`. */
   for(request: ScoreRecordsRequest, model: Pick<RecordsModel, 'config' | 'mapper'>): RecordsCodecs {
-    const key = request.output.format === 'avro' ? String(request.output.schemaId) : 'json';
+    const id = modelId(model.config.name, model.config.version);
+    return { writer: this.writer(request.output), decoder: (schemaId, schema) => this.#decoders.get(schemaId, schema, id, model.mapper.fields) };
+  }
+
+  /** The prediction writer of `output`, one per output schema id and one for JSON: flow batches use it too. */
+  writer(output: OutputSpec): PredictionWriter {
+    const key = output.format === 'avro' ? String(output.schemaId) : 'json';
     let writer = this.#writers.get(key);
     if (writer === undefined) {
-      writer = new PredictionWriter(request.output);
+      writer = new PredictionWriter(output);
       this.#writers.set(key, writer);
     }
-    const id = modelId(model.config.name, model.config.version);
-    return { writer, decoder: (schemaId, schema) => this.#decoders.get(schemaId, schema, id, model.mapper.fields) };
+    return writer;
   }
 }

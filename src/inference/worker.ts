@@ -1,9 +1,10 @@
 /**
  * The piscina worker entry: one onnxruntime-node session per model per thread, created when the thread
  * starts, and the per-batch work off the Kafka thread: decode, features, scoring, prediction encoding
- * (score-records.ts). Only this file and session.ts import onnxruntime-node. A model that fails to load
- * throws at the top level, so the thread fails in bootstrap and the pool's start-up fails with it;
- * everything after start-up replies with data, never throws.
+ * (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model has no
+ * session: its hooks.ts `predict` scores it. Only this file and session.ts import onnxruntime-node. A
+ * model, a hook or a flow that fails to load throws at the top level, so the thread fails in bootstrap
+ * and the pool's start-up fails with it; everything after start-up replies with data, never throws.
  */
 
 import { performance } from 'node:perf_hooks';
@@ -12,9 +13,14 @@ import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { compileFeatureMapper } from '../codecs/features.ts';
 import { modelId } from '../core/model-id.ts';
-import type { DescribedReply, InferenceWorkerData, ScoreRecordsRequest, WorkerReply, WorkerRequest } from './protocol.ts';
+import { EventDecoder } from '../flows/event-decoder.ts';
+import { executeFlow } from '../flows/executor.ts';
+import type { GraphModel, HeuristicModel } from '../flows/flow-model.ts';
+import { loadFlows } from '../flows/flow-table.ts';
+import { loadModelHooks } from '../flows/hook-loader.ts';
+import type { DescribedReply, InferenceWorkerData, ScoreFlowRequest, ScoreRecordsRequest, WorkerModel, WorkerReply, WorkerRequest } from './protocol.ts';
 import { failedReply } from './protocol.ts';
-import { type RecordsModel, scoreRecords } from './score-records.ts';
+import { scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import { ThreadCodecs } from './thread-codecs.ts';
 import type { GraphInputInfo } from './types.ts';
@@ -54,57 +60,86 @@ async function warmUp(session: ort.InferenceSession): Promise<void> {
   await session.run(feeds, tensorOutputs).catch(() => undefined);
 }
 
-interface Loaded extends RecordsModel {
+interface Loaded extends GraphModel {
   readonly session: ort.InferenceSession;
 }
 
-async function loadModels(): Promise<Map<string, Loaded>> {
-  const models = new Map<string, Loaded>();
-  for (const { config: model, onnxPath } of config.models) {
-    const id = modelId(model.name, model.version);
-    const session = await openSession(onnxPath).catch((err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`model ${id} (${onnxPath}) failed to load: ${reason}`);
-    });
-    await warmUp(session);
-    const fetches = fetchesFor(model.outputs);
-    models.set(id, {
-      session,
-      config: model,
-      mapper: compileFeatureMapper(model, config.limits),
-      run: async (feeds, rows) => readScores(await session.run(toTensors(feeds), fetches), rows, model.outputs),
-    });
+type Served = Loaded | HeuristicModel;
+
+async function loadGraph(model: WorkerModel, hooks: GraphModel['hooks']): Promise<Loaded> {
+  const { config: graph, onnxPath } = model;
+  const id = modelId(graph.name, graph.version);
+  if (onnxPath === undefined) throw new Error(`model ${id} is of kind onnx but has no model.onnx`);
+  const session = await openSession(onnxPath).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`model ${id} (${onnxPath}) failed to load: ${reason}`);
+  });
+  await warmUp(session);
+  const fetches = fetchesFor(graph.outputs);
+  return {
+    kind: 'onnx',
+    session,
+    hooks,
+    config: graph,
+    mapper: compileFeatureMapper(graph, config.limits),
+    run: async (feeds, rows) => readScores(await session.run(toTensors(feeds), fetches), rows, graph.outputs),
+  };
+}
+
+async function loadModels(): Promise<Map<string, Served>> {
+  const models = new Map<string, Served>();
+  for (const model of config.models) {
+    const { predict, ...hooks } = await loadModelHooks(model.config, model.hooksPath);
+    const served = predict === undefined ? await loadGraph(model, hooks) : { kind: 'heuristic' as const, config: model.config, predict, hooks };
+    models.set(modelId(model.config.name, model.config.version), served);
   }
   return models;
 }
 
 const models = await loadModels();
+const flows = await loadFlows(config.flows, models);
 const codecs = new ThreadCodecs();
+const events = new EventDecoder();
 
-function modelFor(name: string, version: number): Loaded {
+function modelFor(name: string, version: number): Served {
   const model = models.get(modelId(name, version));
   if (model === undefined) throw new Error(`model ${modelId(name, version)} is not loaded in this worker`);
   return model;
 }
 
-function describe(session: ort.InferenceSession): DescribedReply {
-  const outputInfo = describeValues(session.outputMetadata);
-  return { kind: 'described', inputs: describeValues(session.inputMetadata), outputs: outputInfo.map((o) => o.name), outputInfo };
+/** A heuristic model has no graph to describe: no inputs, no outputs, so no feature spec to check. */
+function describe(model: Served): DescribedReply {
+  if (model.kind === 'heuristic') return { kind: 'described', inputs: [], outputs: [], outputInfo: [] };
+  const outputInfo = describeValues(model.session.outputMetadata);
+  return { kind: 'described', inputs: describeValues(model.session.inputMetadata), outputs: outputInfo.map((o) => o.name), outputInfo };
 }
 
-async function score(request: ScoreRecordsRequest): Promise<WorkerReply> {
-  // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
-  if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
-  const model = modelFor(request.model, request.version);
-  const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
-  // The buffers go back without a copy; on the main thread they become the produced records' values.
-  const movable = { [Piscina.transferableSymbol]: [reply.encoded.buffer, reply.ends.buffer], [Piscina.valueSymbol]: reply };
+/** The reply, with its buffers moved without a copy: on the main thread they become the produced records' values. */
+function moved(reply: WorkerReply, buffers: readonly ArrayBuffer[]): WorkerReply {
+  const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: reply };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerReply;
+}
+
+async function scoreModel(request: ScoreRecordsRequest): Promise<WorkerReply> {
+  const model = modelFor(request.model, request.version);
+  if (model.kind === 'heuristic') throw new Error(`model ${modelId(request.model, request.version)} is heuristic: only a flow scores it`);
+  const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
+  return moved(reply, [reply.encoded.buffer, reply.ends.buffer]);
+}
+
+async function scoreFlow(request: ScoreFlowRequest): Promise<WorkerReply> {
+  const flow = flows.get(request.flow);
+  if (flow === undefined) throw new Error(`flow ${request.flow} is not loaded in this worker`);
+  const reply = await executeFlow(request, flow, { events, writer: codecs.writer(request.output) }, performance);
+  return moved(reply, [reply.encoded.buffer, reply.recordEnds.buffer, reply.rowRecords.buffer, reply.recordModel.buffer]);
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
-    return request.kind === 'describe' ? describe(modelFor(request.model, request.version).session) : await score(request);
+    if (request.kind === 'describe') return describe(modelFor(request.model, request.version));
+    // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
+    if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
+    return request.kind === 'score-flow' ? await scoreFlow(request) : await scoreModel(request);
   } catch (err) {
     return failedReply(err);
   }
