@@ -85,7 +85,8 @@ function route(batch: FlowBatch, flow: CompiledFlow, jobs: readonly Job[], slots
   for (const { row, event } of jobs) {
     const scorings = router.route({ event, topic: batch.topicOf(row), header: batch.request.routeHeaders?.[row] ?? null, key: batch.contexts[row]!.key });
     if (scorings.length === 0) batch.fail(row, 'NO_MODEL', `flow ${flow.plan.name} routes no model for this record (by ${flow.plan.route.by})`);
-    slots[row] = new Array<Output | undefined>(scorings.length);
+    // Filled, not sparse: `complete` must see a slot no answer filled.
+    slots[row] = new Array<Output | undefined>(scorings.length).fill(undefined);
     scorings.forEach((scoring, slot) => {
       const group = groups.get(scoring.model) ?? [];
       group.push({ row, event, slot, scoring });
