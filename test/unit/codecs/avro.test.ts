@@ -9,6 +9,7 @@ import { AvroDecoder, AvroEncoder } from '../../../src/codecs/avro.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
 import { withBigintLongs } from '../../support/bigint-longs.ts';
+import { V2_DEFAULTS } from '../../support/prediction-v2.ts';
 import { registryClient, startTestRegistry } from '../../support/registry.ts';
 import { recordError, scorerError } from './expect-errors.ts';
 
@@ -201,8 +202,8 @@ test('the encoder registers under the given subject and its output decodes with 
 
   const bytes = encoder.encode(PREDICTION);
   assert.deepEqual([...bytes.subarray(0, 5)], [0, 0, 0, 0, encoder.schemaId]);
-  assert.deepEqual({ ...(await registryClient(url).decode(bytes)) }, PREDICTION);
-  assert.deepEqual({ ...(await registry.decode(encoder.encode({ ...PREDICTION, label: null }))) }, { ...PREDICTION, label: null });
+  assert.deepEqual({ ...(await registryClient(url).decode(bytes)) }, { ...PREDICTION, ...V2_DEFAULTS });
+  assert.deepEqual({ ...(await registry.decode(encoder.encode({ ...PREDICTION, label: null }))) }, { ...PREDICTION, ...V2_DEFAULTS, label: null });
 });
 
 test('the encoder grows its buffer for large values and returns independent buffers', async (t) => {
@@ -212,8 +213,8 @@ test('the encoder grows its buffer for large values and returns independent buff
   const big = { ...PREDICTION, label: 'x'.repeat(5000) };
   const first = encoder.encode(big);
   const second = encoder.encode(PREDICTION);
-  assert.deepEqual({ ...(await registry.decode(first)) }, big);
-  assert.deepEqual({ ...(await registry.decode(second)) }, PREDICTION);
+  assert.deepEqual({ ...(await registry.decode(first)) }, { ...big, ...V2_DEFAULTS });
+  assert.deepEqual({ ...(await registry.decode(second)) }, { ...PREDICTION, ...V2_DEFAULTS });
 });
 
 test('creating the encoder twice gives the same id; a value off the schema is SCORER_ERR_ENCODE', async (t) => {

@@ -5,6 +5,7 @@ import avsc from 'avsc';
 import type { PredictionValue } from '../../../src/codecs/prediction.ts';
 import { PredictionWriter } from '../../../src/codecs/prediction-encoder.ts';
 import { readSchemaId } from '../../../src/codecs/wire-format.ts';
+import { V2_DEFAULTS } from '../../support/prediction-v2.ts';
 import { scorerError } from './expect-errors.ts';
 
 const SCHEMA = await readFile(new URL('../../../schemas/prediction.avsc', import.meta.url), 'utf8');
@@ -44,7 +45,7 @@ test('Avro: every row is one wire-format record with the schema id, back to back
   assert.ok(bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0, 'a plain buffer of its own, safe to transfer');
   slices(bytes, ends).forEach((record, i) => {
     assert.equal(readSchemaId(record), 42);
-    assert.deepEqual({ ...(TYPE.fromBuffer(record.subarray(5)) as object) }, written[i]);
+    assert.deepEqual({ ...(TYPE.fromBuffer(record.subarray(5)) as object) }, { ...written[i], ...V2_DEFAULTS });
   });
 });
 
