@@ -50,8 +50,11 @@ export interface ArrayNode extends Common<readonly unknown[]> {
   readonly kind: 'array';
   readonly items: AnyNode;
   readonly minItems?: number;
-  /** Names the field that must be unique across items (objects), or true for scalar items. */
-  readonly uniqueBy?: string | true;
+  /**
+   * Names the field that must be unique across items (objects), or several fields whose values together
+   * must be (models.serve: a name may be served at two versions, not twice at one), or true for scalar items.
+   */
+  readonly uniqueBy?: string | readonly string[] | true;
 }
 
 export interface ObjectNode {
@@ -108,7 +111,7 @@ export const oneOf = <const T extends string>(values: readonly T[], opts: Omit<O
   values,
   ...opts,
 });
-export const list = <N extends AnyNode>(items: N, opts: Omit<Opts<ArrayNode>, 'items'>): ArrayNode & { readonly items: N } => ({
+export const list = <N extends AnyNode, const O extends Omit<Opts<ArrayNode>, 'items'>>(items: N, opts: O): ArrayNode & { readonly items: N } & O => ({
   kind: 'array',
   items,
   ...opts,

@@ -3,8 +3,8 @@
  * SNAKE_CASE and segments joined by `__`: batching.maxBatchSize is SCORER_BATCHING__MAX_BATCH_SIZE.
  * Values are coerced by the setting's type (lists of strings are comma-separated); a value that does
  * not coerce is kept as the string, so validation reports it with the variable's name. Lists of
- * mappings (inputs, models.serve) are file-only. Any other SCORER_ variable is a violation: a typo
- * must not silently leave a setting at its default.
+ * mappings (inputs, models.serve, flows, experiments) are file-only. Any other SCORER_ variable is a
+ * violation: a typo must not silently leave a setting at its default.
  */
 import { type AnyNode, isEnvSettable, leaves, type ObjectNode } from './dsl.ts';
 import { closest } from './suggest.ts';

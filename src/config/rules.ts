@@ -3,53 +3,48 @@
  * and each one looks only at values that passed their own checks (Violations.ok), so one typo yields
  * one message, not a cascade.
  */
-import { isMapping } from './tree.ts';
+import { FLOW_RULES } from './flow-rules.ts';
+import { servedModels, servedNameProblem } from './model-refs.ts';
+import { at, consumedTopics, entries, mapping, type Rule, type Tree } from './rule-tree.ts';
 import type { Violations } from './violations.ts';
 
-type Tree = Record<string, unknown>;
-type Rule = (config: Tree, violations: Violations) => void;
-
-const mapping = (value: unknown): Tree => (isMapping(value) ? value : {});
-const entries = (value: unknown): Tree[] => (Array.isArray(value) ? value.map(mapping) : []);
-const at = (config: Tree, path: string): unknown => path.split('.').reduce<unknown>((node, key) => mapping(node)[key], config);
-
 const avroNeedsRegistry: Rule = (config, violations) => {
-  const users = entries(config['inputs'])
-    .map((input, i) => (input['format'] === 'avro' ? `inputs[${i}]` : undefined))
-    .filter((user) => user !== undefined);
+  const users = consumedTopics(config)
+    .filter((input) => input.format === 'avro')
+    .map((input) => input.path);
   if (at(config, 'output.format') === 'avro') users.push('output');
   if (users.length > 0 && config['schemaRegistry'] === undefined && violations.ok('schemaRegistry')) {
     violations.add('schemaRegistry.url', `is required because avro is used by ${users.join(', ')}`);
   }
 };
 
+/** A plain input's model is a name: its lane is looked up by name, so the name must be served at one version. */
 const inputModelsAreServed: Rule = (config, violations) => {
   if (!violations.ok('models.serve')) return;
-  const served = entries(at(config, 'models.serve')).map((model) => model['name']);
+  const served = servedModels(config);
   entries(config['inputs']).forEach((input, i) => {
     const path = `inputs[${i}].model`;
-    if (violations.ok(path) && !served.includes(input['model'])) {
-      violations.addValue(path, `must name a model in models.serve (${served.join(', ')})`, input['model']);
-    }
+    const problem = violations.ok(path) ? servedNameProblem(input['model'], served) : undefined;
+    if (problem !== undefined) violations.addValue(path, problem, input['model']);
   });
 };
 
-/** Output and DLQ topics must not be consumed: the service would score its own output. */
+/** Output and DLQ topics (the flows' outputs too) must not be consumed: the service would score its own output. */
 const outputsAreNotInputs: Rule = (config, violations) => {
-  const inputs = entries(config['inputs']).map((input) => input['topic']);
-  const output = at(config, 'output.topic');
+  const consumed = consumedTopics(config);
   const deadLetter = at(config, 'deadLetter.topic');
-  for (const [path, topic] of [
-    ['output.topic', output],
-    ['deadLetter.topic', deadLetter],
-  ] as const) {
-    const i = inputs.indexOf(topic);
-    if (violations.ok(path) && i >= 0) {
-      violations.addValue(path, 'must differ from every input topic', topic, `same as inputs[${i}].topic`);
+  const flowOutputs = entries(config['flows']).map((flow, f) => [`flows[${f}].output`, flow['output']] as const);
+  const outputs = [['output.topic', at(config, 'output.topic')] as const, ...flowOutputs.filter(([, topic]) => topic !== undefined)];
+  for (const [path, topic] of [...outputs, ['deadLetter.topic', deadLetter] as const]) {
+    const input = consumed.find((c) => c.topic === topic);
+    if (violations.ok(path) && input !== undefined) {
+      violations.addValue(path, 'must differ from every input topic', topic, `same as ${input.path}.topic`);
     }
   }
-  if (violations.ok('output.topic') && violations.ok('deadLetter.topic') && output === deadLetter) {
-    violations.addValue('deadLetter.topic', 'must differ from output.topic', deadLetter);
+  for (const [path, topic] of outputs) {
+    if (violations.ok(path) && violations.ok('deadLetter.topic') && topic === deadLetter) {
+      violations.addValue('deadLetter.topic', `must differ from ${path}`, deadLetter);
+    }
   }
 };
 
@@ -162,6 +157,7 @@ const RULES: readonly Rule[] = [
   kafkaSecrets,
   bounded('backpressure.partitionBudget', 'backpressure.globalBudget', false, 'one partition cannot hold more than all'),
   bounded('kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.sessionTimeoutMs', true, 'a healthy member would be evicted'),
+  ...FLOW_RULES,
 ];
 
 export function applyRules(config: Tree, violations: Violations): void {

@@ -3,23 +3,14 @@
  * config/example.yaml is the user-facing rendering of this file; a unit test keeps the two in step.
  */
 import { availableParallelism } from 'node:os';
-import { bool, int, list, num, oneOf, type ShapeOf, type StringNode, str } from './dsl.ts';
+import { bool, int, list, num, oneOf, type ShapeOf, str } from './dsl.ts';
+import { experimentsSchema, flowsSchema } from './flow-schema.ts';
+import { FORMATS, MODEL_NAME, name, TOPIC_PATTERN, topic } from './nodes.ts';
 import type { ScorerConfig } from './types.ts';
 
-const FORMATS = ['avro', 'json'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-// Kafka's own rule (kafka.common.internals.Topic): legal characters, at most 249, not "." or "..".
-const TOPIC = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/;
-const TOPIC_HINT = "must be a Kafka topic name (letters, digits, '.', '_', '-'; 1 to 249 characters)";
-const topic = (doc: string, extra: Partial<StringNode> = {}): StringNode => str({ doc, pattern: TOPIC, hint: TOPIC_HINT, ...extra });
-
-const name = (doc: string, extra: Partial<StringNode> = {}): StringNode => str({ doc, minLength: 1, ...extra });
-
 const ms = (doc: string, dflt: number, min = 1) => int({ doc, default: dflt, min });
-
-// Kafka's rule for group.instance.id is the topic rule (JoinGroupRequest.validateGroupInstanceId).
-const GROUP_INSTANCE_ID = TOPIC;
 
 /** The value at `path` in a configuration being filled, or undefined. */
 const setting = (root: Readonly<Record<string, unknown>>, ...path: string[]): unknown =>
@@ -69,7 +60,7 @@ export const configSchema: ShapeOf<ScorerConfig> = {
         groupInstanceId: str({
           doc: 'Static membership (KIP-345): a stable id per replica, e.g. the pod name; absent: dynamic (platformatic only)',
           optional: true,
-          pattern: GROUP_INSTANCE_ID,
+          pattern: TOPIC_PATTERN,
           hint: "must be a group instance id (letters, digits, '.', '_', '-'; 1 to 249 characters)",
         }),
         connectionTimeoutMs: ms('Time to establish a broker connection', 10000),
@@ -150,13 +141,13 @@ export const configSchema: ShapeOf<ScorerConfig> = {
             kind: 'object',
             fields: {
               name: name('Model directory name under the repository', {
-                pattern: /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/,
+                pattern: MODEL_NAME,
                 hint: "must be a directory name (letters, digits, '.', '_', '-')",
               }),
               version: int({ doc: 'Version directory; omitted: the highest on disk', min: 1, optional: true }),
             },
           },
-          { doc: 'The models to load', minItems: 1, uniqueBy: 'name' },
+          { doc: 'The models to load; one name may be served at several versions', minItems: 1, uniqueBy: ['name', 'version'] },
         ),
       },
     },
@@ -169,8 +160,11 @@ export const configSchema: ShapeOf<ScorerConfig> = {
           model: name('Name of the served model that scores this topic'),
         },
       },
-      { doc: 'Topics to consume', minItems: 1, uniqueBy: 'topic' },
+      // Empty when flows consume every topic; flow-rules.ts asks for at least one input or flow.
+      { doc: 'Topics scored by one model each', default: [], uniqueBy: 'topic' },
     ),
+    flows: flowsSchema,
+    experiments: experimentsSchema,
     output: {
       kind: 'object',
       fields: {

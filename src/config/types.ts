@@ -102,7 +102,8 @@ export interface InputTopicConfig {
 
 /**
  * A model as a flow or an experiment names it: "name" (the one version of it that models.serve loads)
- * or "name@version"; in a route, "experiment:<id>" names an experiment instead.
+ * or "name@version"; in a flow's models and route (not in an experiment's variants), "experiment:<id>"
+ * names an experiment instead.
  */
 export type ModelRefText = string;
 
@@ -130,7 +131,7 @@ export interface FlowConfig {
   inputs: readonly { topic: string; format: Format }[];
   /** "path/to/file.ts#export" (path relative to the working directory); the export defaults to `preprocess`. */
   preprocess?: string;
-  /** With no route: the models that score every record (fan-out). */
+  /** With no route: the models (or experiments) that score every record (fan-out). */
   models?: readonly ModelRefText[];
   /** Absent: every record goes to `models`. */
   route?: FlowRouteConfig;
@@ -170,7 +171,7 @@ export interface ScorerConfig {
     /** The models to load. */
     serve: readonly ModelRef[];
   };
-  /** Topics scored by one model each. May be empty when flows consume every topic. */
+  /** Topics scored by one model each. May be empty when flows consume every topic. @defaultValue [] */
   inputs: readonly InputTopicConfig[];
   /** Model flows: hooks, routing, fan-out, experiments, fallbacks. @defaultValue [] */
   flows: readonly FlowConfig[];

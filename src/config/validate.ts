@@ -90,16 +90,26 @@ function checkArray(node: ArrayNode, value: unknown, path: string, violations: V
   return items;
 }
 
-function checkUnique(by: string | true, items: readonly unknown[], path: string, violations: Violations): void {
+function checkUnique(by: string | readonly string[] | true, items: readonly unknown[], path: string, violations: Violations): void {
   const seen = new Map<unknown, number>();
   items.forEach((item, i) => {
-    const key = by === true ? item : isMapping(item) ? item[by] : undefined;
-    if (key === undefined) return;
+    const shown = uniqueKey(by, item);
+    if (shown === undefined) return;
+    // Several fields compare as the JSON text of their mapping (fields in `by` order, absent ones left out).
+    const key = typeof by === 'object' ? JSON.stringify(shown) : shown;
     const first = seen.get(key);
-    const at = by === true ? `${path}[${i}]` : `${path}[${i}].${by}`;
+    const at = typeof by === 'string' ? `${path}[${i}].${by}` : `${path}[${i}]`;
     if (first === undefined) seen.set(key, i);
-    else violations.addValue(at, `duplicates ${path}[${first}]`, key);
+    else violations.addValue(at, `duplicates ${path}[${first}]`, shown);
   });
+}
+
+/** What makes an item unique: the scalar, the named field's value, or the named fields' values as a mapping. */
+function uniqueKey(by: string | readonly string[] | true, item: unknown): unknown {
+  if (by === true) return item;
+  if (!isMapping(item)) return undefined;
+  if (typeof by === 'string') return item[by];
+  return Object.fromEntries(by.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]));
 }
 
 /** What is wrong with a scalar value, as "must be ..."; undefined when it is fine. */

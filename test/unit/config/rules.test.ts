@@ -20,16 +20,16 @@ test('Avro anywhere requires schemaRegistry.url', () => {
   assert.equal(config.output.format, 'avro');
 });
 
-test('at least one input and one served model', () => {
+test('at least one input or flow, and one served model', () => {
   const violations = reject({ inputs: [], models: { serve: [] } });
-  assert.equal(violationAt(violations, 'inputs'), 'must have at least 1 entry');
+  assert.equal(violationAt(violations, 'inputs'), 'must have at least 1 entry when flows has none');
   assert.equal(violationAt(violations, 'models.serve'), 'must have at least 1 entry');
   assert.equal(
     violationAt(
       violationsOf(() => loadConfig({})),
       'inputs',
     ),
-    'is required',
+    'must have at least 1 entry when flows has none',
   );
 });
 
@@ -82,16 +82,30 @@ test('output and dead-letter topics differ from the inputs and from each other',
   assert.equal(violationAt(clash, 'deadLetter.topic'), 'must differ from output.topic (got "predictions")');
 });
 
-test('input topics and served model names are unique', () => {
+test('input topics are unique; a served model is served at each version once', () => {
   const violations = reject({
-    models: { serve: [{ name: 'fraud' }, { name: 'fraud', version: 2 }] },
+    models: { serve: [{ name: 'fraud' }, { name: 'fraud', version: 2 }, { name: 'fraud', version: 2 }, { name: 'fraud' }] },
     inputs: [
       { topic: 'payments', format: 'json', model: 'fraud' },
       { topic: 'payments', format: 'json', model: 'fraud' },
     ],
   });
   assert.equal(violationAt(violations, 'inputs[1].topic'), 'duplicates inputs[0] (got "payments")');
-  assert.equal(violationAt(violations, 'models.serve[1].name'), 'duplicates models.serve[0] (got "fraud")');
+  assert.equal(violationAt(violations, 'models.serve[2]'), 'duplicates models.serve[1] (got {"name":"fraud","version":2})');
+  assert.equal(violationAt(violations, 'models.serve[3]'), 'duplicates models.serve[0] (got {"name":"fraud"})');
+  assert.equal(violations.length, 3, JSON.stringify(violations));
+});
+
+test("a plain input's model is ambiguous when models.serve lists two versions of it", () => {
+  const violations = reject({
+    models: {
+      serve: [
+        { name: 'fraud', version: 1 },
+        { name: 'fraud', version: 2 },
+      ],
+    },
+  });
+  assert.equal(violationAt(violations, 'inputs[0].model'), 'is ambiguous: models.serve lists fraud@1, fraud@2; write "fraud@<version>" (got "fraud")');
 });
 
 test('registry credentials come in pairs', () => {

@@ -9,7 +9,10 @@ import { configSchema } from '../../../src/config/schema.ts';
 const exampleText = readFileSync(new URL('../../../config/example.yaml', import.meta.url), 'utf8');
 const example: unknown = parse(exampleText);
 
-/** `optionalParent`: the setting sits in an optional section the example leaves out (commented). */
+/**
+ * `optionalParent`: the setting sits in an optional section the example leaves out (commented): an
+ * optional mapping, or a list of mappings with a default (flows) that the example leaves empty.
+ */
 type Found = { path: string; node: AnyNode; value: unknown; optionalParent: boolean };
 
 /** Every setting of the schema with its value in `tree`, descending into the first item of lists of mappings. */
@@ -20,7 +23,8 @@ function* settings(node: ObjectNode, tree: unknown, path = '', optionalParent = 
     const value = values[key];
     if (child.kind === 'object') yield* settings(child, value, childPath, optionalParent || (child.optional === true && value === undefined));
     else if (child.kind === 'array' && child.items.kind === 'object') {
-      yield* settings(child.items, Array.isArray(value) ? value[0] : undefined, `${childPath}[0]`, optionalParent);
+      const first: unknown = Array.isArray(value) ? value[0] : undefined;
+      yield* settings(child.items, first, `${childPath}[0]`, optionalParent || (first === undefined && child.default !== undefined));
     } else yield { path: childPath, node: child, value, optionalParent };
   }
 }
@@ -30,7 +34,8 @@ test('example.yaml shows every setting, commented out only when it has no fixed 
     if (value !== undefined) continue;
     const key = path.split('.').pop() ?? '';
     assert.ok(node.kind !== 'object' && (optionalParent || node.optional === true || node.derive !== undefined), `${path} is missing`);
-    assert.match(exampleText, new RegExp(`^\\s*#\\s*${key}:`, 'm'), `${path} is not shown, even commented out`);
+    // A commented list item shows its first setting after the dash: `#   - name: fraud`.
+    assert.match(exampleText, new RegExp(`^\\s*#\\s*(-\\s+)?${key}:`, 'm'), `${path} is not shown, even commented out`);
   }
 });
 

@@ -1,0 +1,112 @@
+/**
+ * The `flows` and `experiments` settings (issue 10): type, range, default and doc of each, like the rest
+ * in schema.ts. What relates them to each other, to the inputs and to models.serve is in flow-rules.ts.
+ */
+import { list, num, oneOf, type ShapeOf, str } from './dsl.ts';
+import { FORMATS, NAME_CHARS, name, topic } from './nodes.ts';
+import type { ExperimentConfig, FlowConfig } from './types.ts';
+
+const MODEL_REF = `${NAME_CHARS}(@[1-9][0-9]*)?`;
+const MODEL_REF_HINT = 'must be a model ref: "name" or "name@version"';
+const EXPERIMENT_REF = `experiment:${NAME_CHARS}`;
+
+const modelRef = (doc: string) => str({ doc, pattern: new RegExp(`^${MODEL_REF}$`), hint: MODEL_REF_HINT });
+/** What a flow scores a record with: a model, or an experiment that picks one of its variants' models. */
+const target = (doc: string) => str({ doc, pattern: new RegExp(`^(${MODEL_REF}|${EXPERIMENT_REF})$`), hint: `${MODEL_REF_HINT}, or "experiment:<id>"` });
+
+const hook = (doc: string) =>
+  str({ doc, optional: true, pattern: /^[^#]+(#[A-Za-z_$][A-Za-z0-9_$]*)?$/, hint: 'must be "path/to/file.ts" or "path/to/file.ts#exportName"' });
+
+const fieldPath = (doc: string) => str({ doc, optional: true, pattern: /^[^.]+(\.[^.]+)*$/, hint: 'must be a dotted field path, e.g. "user.id"' });
+
+const route: ShapeOf<NonNullable<FlowConfig['route']>> & { readonly optional: true } = {
+  kind: 'object',
+  optional: true,
+  doc: 'Picks the models per record; absent: every record goes to models',
+  fields: {
+    by: oneOf(['field', 'header', 'topic'], { doc: 'What picks the models: a decoded field, a record header, or the input topic' }),
+    name: str({ doc: "The field's dotted path (by field) or the header's name (by header); not with by topic", optional: true, minLength: 1 }),
+    cases: list(
+      {
+        kind: 'object',
+        fields: {
+          value: str({ doc: 'The value this case matches, compared as a string', hint: 'must be a string (quote a number: "42")' }),
+          models: list(target('A model ref or "experiment:<id>" that scores a matching record'), {
+            doc: 'What scores a matching record; several: fan-out',
+            minItems: 1,
+          }),
+        },
+      },
+      { doc: 'The routing table: value -> models', minItems: 1, uniqueBy: 'value' },
+    ),
+    default: list(target('A model ref or "experiment:<id>" for records that match no case'), {
+      doc: 'What scores a record that matches no case; absent: it goes to the DLQ as NO_MODEL',
+      optional: true,
+      minItems: 1,
+    }),
+  },
+};
+
+const flow: ShapeOf<FlowConfig> = {
+  kind: 'object',
+  fields: {
+    name: name('Flow name, stamped on its predictions and a metric label', {
+      pattern: new RegExp(`^${NAME_CHARS}$`),
+      hint: "must be a name (letters, digits, '.', '_', '-')",
+    }),
+    inputs: list(
+      {
+        kind: 'object',
+        fields: {
+          topic: topic('Topic the flow consumes'),
+          format: oneOf(FORMATS, { doc: 'Encoding of record values' }),
+        },
+      },
+      { doc: 'Topics the flow consumes; a topic belongs to one input or one flow', minItems: 1, uniqueBy: 'topic' },
+    ),
+    preprocess: hook('Hook run on each batch before routing, "path/to/file.ts#export" (export default: preprocess)'),
+    models: list(target('A model ref or "experiment:<id>"'), {
+      doc: 'Without a route: what scores every record (several: fan-out)',
+      optional: true,
+      minItems: 1,
+    }),
+    route,
+    postprocess: hook('Hook run on each model\'s scored rows, "path/to/file.ts#export" (export default: postprocess)'),
+    fallback: {
+      kind: 'object',
+      optional: true,
+      doc: 'The answer when the model fails on a record; absent: the record goes to the DLQ as INFERENCE_FAILED',
+      fields: {
+        score: num({ doc: 'Score of a fallback prediction' }),
+        label: str({ doc: 'Label of a fallback prediction; absent: null', optional: true }),
+      },
+    },
+    output: topic("Prediction topic of this flow; absent: output.topic's", { optional: true }),
+  },
+};
+
+export const flowsSchema = list(flow, { doc: 'Model flows: hooks, routing, fan-out, experiments, fallbacks', default: [], uniqueBy: 'name' });
+
+const experiment: ShapeOf<ExperimentConfig> = {
+  kind: 'object',
+  fields: {
+    id: name('Experiment id: routes name it as "experiment:<id>"; it seeds the allocation hash', {
+      pattern: new RegExp(`^${NAME_CHARS}$`),
+      hint: "must be an id (letters, digits, '.', '_', '-')",
+    }),
+    key: fieldPath('Dotted path of the field that keys allocation (a user id); absent: the record key'),
+    variants: list(
+      {
+        kind: 'object',
+        fields: {
+          name: name('Variant name, stamped on the predictions it scores'),
+          model: modelRef('The model ref that scores this variant'),
+          weight: num({ doc: 'Relative weight: the share is weight / the sum of weights', min: 0, exclusive: true }),
+        },
+      },
+      { doc: 'At least two; names unique', minItems: 2, uniqueBy: 'name' },
+    ),
+  },
+};
+
+export const experimentsSchema = list(experiment, { doc: 'A/B tests that flows name as "experiment:<id>"', default: [], uniqueBy: 'id' });
