@@ -158,30 +158,51 @@ function checkBatching(raw: unknown, problems: Problems): ModelConfig['batching'
   return batching;
 }
 
-const TOP_LEVEL_KEYS = ['name', 'description', 'inputs', 'outputs', 'missingRequired', 'batching'];
+const TOP_LEVEL_KEYS = ['name', 'kind', 'description', 'inputs', 'outputs', 'missingRequired', 'batching'];
 
-export type ModelConfigCheck = { ok: true; config: ModelConfig } | { ok: false; problems: string[] };
+const KINDS = ['onnx', 'heuristic'] as const;
+
+/**
+ * What a heuristic model with no feature spec carries: its score comes from its hooks' `predict`, so it
+ * feeds no tensor and reads no graph output; the output is named after the hook for logs.
+ */
+const HEURISTIC_SPEC: Pick<ModelConfig, 'inputs' | 'outputs'> = { inputs: [], outputs: { score: { output: 'predict' } } };
+
+function checkKind(raw: unknown, problems: Problems): ModelConfig['kind'] {
+  if (raw === undefined) return undefined;
+  const kind = KINDS.find((k) => k === raw);
+  if (kind === undefined) problems.add('kind', `must be one of ${KINDS.join(', ')}`);
+  return kind;
+}
+
+/** A failed check still says the kind when the file names a valid one, so the loader knows which artefacts to look for. */
+export type ModelConfigCheck = { ok: true; config: ModelConfig } | { ok: false; problems: string[]; kind?: ModelConfig['kind'] };
 
 /**
  * Validates one parsed config.yaml. `version` is not part of the file: it comes from the directory.
- * `missingRequired` may be omitted and defaults to 'dlq', the only rule that exists.
+ * `missingRequired` may be omitted and defaults to 'dlq', the only rule that exists. `kind` may be
+ * omitted (onnx); a heuristic model may omit `inputs` and `outputs`.
  */
 export function checkModelConfig(raw: unknown, version: number): ModelConfigCheck {
   const problems = new Problems();
   if (!isObject(raw)) return { ok: false, problems: ['(document) must be a mapping'] };
   checkKeys(raw, '', TOP_LEVEL_KEYS, problems);
   const name = nonEmptyString(raw['name'], 'name', problems) ?? '';
+  const kind = checkKind(raw['kind'], problems);
   const description = raw['description'];
   if (description !== undefined && typeof description !== 'string') problems.add('description', 'must be a string');
-  const inputs = checkInputs(raw['inputs'], problems);
-  const outputs = checkOutputs(raw['outputs'], problems);
+  // A heuristic model may keep a feature spec (say, the one its trained successor will use): checked, unused.
+  const heuristic = kind === 'heuristic';
+  const inputs = heuristic && raw['inputs'] === undefined ? HEURISTIC_SPEC.inputs : checkInputs(raw['inputs'], problems);
+  const outputs = heuristic && raw['outputs'] === undefined ? HEURISTIC_SPEC.outputs : checkOutputs(raw['outputs'], problems);
   const missing = raw['missingRequired'];
   if (missing !== undefined && missing !== 'dlq') problems.add('missingRequired', 'must be dlq');
   const batching = raw['batching'] === undefined ? undefined : checkBatching(raw['batching'], problems);
-  if (problems.list.length > 0) return { ok: false, problems: problems.list };
+  if (problems.list.length > 0) return { ok: false, problems: problems.list, ...(kind === undefined ? {} : { kind }) };
   const config: ModelConfig = {
     name,
     version,
+    ...(kind === undefined ? {} : { kind }),
     ...(typeof description === 'string' ? { description } : {}),
     inputs,
     outputs,

@@ -1,7 +1,9 @@
 /**
- * Finds the served models on disk: <repository>/<model>/<version>/{model.onnx, config.yaml}, in the
- * spirit of Triton's model repository. Several models and several versions of one model may sit side by
- * side; a reference without a version takes the highest numeric version directory.
+ * Finds the served models on disk: <repository>/<model>/<version>/{model.onnx, config.yaml, hooks.ts},
+ * in the spirit of Triton's model repository. Several models and several versions of one model may sit
+ * side by side; a reference without a version takes the highest numeric version directory. A model of
+ * kind heuristic has no model.onnx: it is the `predict` export of its hooks.ts (issue 10), and any
+ * version may bring a hooks.ts.
  */
 
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -10,7 +12,8 @@ import { parse } from 'yaml';
 import type { ModelRef } from '../config/types.ts';
 import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
-import type { ModelEntry } from '../inference/types.ts';
+import { hookProblem } from '../flows/hook-module.ts';
+import type { ModelConfig, ModelEntry } from '../inference/types.ts';
 import type { ModelConfigCheck } from './config-schema.ts';
 import { checkModelConfig } from './config-schema.ts';
 
@@ -69,20 +72,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The problems of the version's model.onnx or, for a heuristic model, of its hooks.ts's `predict`. */
+async function artefactProblems(kind: ModelConfig['kind'], onnxPath: string, hooksPath: string): Promise<string[]> {
+  if (kind !== 'heuristic') return (await isFile(onnxPath)) ? [] : [`${onnxPath}: file does not exist`];
+  if (!(await isFile(hooksPath))) return [`${hooksPath}: file does not exist (a model of kind heuristic is the predict export of its hooks.ts)`];
+  const problem = await hookProblem({ file: hooksPath, export: 'predict' });
+  return problem === undefined ? [] : [`${hooksPath}: ${problem}`];
+}
+
 async function loadOne(repository: string, ref: ModelRef): Promise<ModelEntry> {
   const version = await resolveVersion(repository, ref);
-  const versionDir = path.join(repository, ref.name, String(version));
+  const versionDir = path.resolve(repository, ref.name, String(version));
   const configFile = path.join(versionDir, 'config.yaml');
   const onnxPath = path.join(versionDir, 'model.onnx');
-  const problems: string[] = [];
-  if (!(await isFile(onnxPath))) problems.push(`${onnxPath}: file does not exist`);
+  const hooksPath = path.join(versionDir, 'hooks.ts');
   const checked = await readConfig(configFile, version);
+  // A config that names no valid kind (or does not parse) is taken for onnx, as most models are.
+  const problems = await artefactProblems(checked.ok ? checked.config.kind : checked.kind, onnxPath, hooksPath);
   if (!checked.ok) problems.push(...checked.problems.map((p) => `${configFile}: ${p}`));
   else if (checked.config.name !== ref.name) {
     problems.push(`${configFile}: name "${checked.config.name}" must match its directory "${ref.name}"`);
   }
   if (problems.length > 0 || !checked.ok) throw new LoadProblem(problems.join('\n'));
-  return deepFreeze({ config: checked.config, onnxPath: path.resolve(onnxPath) });
+  const heuristic = checked.config.kind === 'heuristic';
+  const hooks = heuristic || (await isFile(hooksPath)) ? { hooksPath } : {};
+  return deepFreeze({ config: checked.config, ...(heuristic ? {} : { onnxPath }), ...hooks });
 }
 
 /** Checked after version resolution, so `fraud` and `fraud@3` count as one when 3 is the latest. */

@@ -206,4 +206,53 @@ batching: { maxBatchSize: 0, maxDelayMs: -1, targetBatchMs: 0, other: 1 }
     assert.match(err.message, /inputs must be a non-empty list/);
     assert.match(err.message, /missing: model directory cannot be read/);
   });
+
+  test('a model of kind heuristic needs no model.onnx nor feature spec: its hooks.ts, which must export predict, is its entry', async () => {
+    const predict = 'export const predict = (events: unknown[]) => events.map(() => ({ score: 0.5 }));\n';
+    const root = await repository({ 'rules/1/config.yaml': 'name: rules\nkind: heuristic\n', 'rules/1/hooks.ts': predict });
+    const [entry] = await loadModelRepository(root, [{ name: 'rules' }]);
+    assert.equal(entry?.config.kind, 'heuristic');
+    assert.deepEqual(entry?.config.inputs, []);
+    assert.equal(entry?.onnxPath, undefined);
+    assert.equal(entry?.hooksPath, path.join(root, 'rules', '1', 'hooks.ts'));
+  });
+
+  test('a heuristic model may keep a feature spec, checked like any other', async () => {
+    const config = `${GOOD.replace('name: fraud', 'name: rules')}kind: heuristic\n`;
+    const root = await repository({ 'rules/1/config.yaml': config, 'rules/1/hooks.ts': 'export function predict() { return []; }\n' });
+    const [entry] = await loadModelRepository(root, [{ name: 'rules' }]);
+    assert.equal(entry?.config.inputs.length, 2);
+    const bad = await repository({ 'rules/1/config.yaml': 'name: rules\nkind: heuristic\ninputs: []\n', 'rules/1/hooks.ts': 'export function predict() {}\n' });
+    assert.deepEqual(
+      (await loadProblems(bad, 'rules')).map((p) => p.split('config.yaml: ')[1]),
+      ['inputs must be a non-empty list'],
+    );
+  });
+
+  test("reports a heuristic model's missing hooks.ts, a hooks.ts without predict, and an unknown kind, naming the file", async () => {
+    const root = await repository({
+      'none/1/config.yaml': 'name: none\nkind: heuristic\n',
+      'wrong/1/config.yaml': 'name: wrong\nkind: heuristic\n',
+      'wrong/1/hooks.ts': 'export const postprocess = () => {};\n',
+      'odd/1/config.yaml': `${GOOD.replace('name: fraud', 'name: odd')}kind: tree\n`,
+      'odd/1/model.onnx': 'onnx bytes',
+    });
+    assert.deepEqual(await loadProblems(root, 'none'), [
+      `${path.join(root, 'none', '1', 'hooks.ts')}: file does not exist (a model of kind heuristic is the predict export of its hooks.ts)`,
+    ]);
+    assert.deepEqual(await loadProblems(root, 'wrong'), [
+      `${path.join(root, 'wrong', '1', 'hooks.ts')}: does not export a function "predict" (its functions: postprocess)`,
+    ]);
+    assert.deepEqual(await loadProblems(root, 'odd'), [`${path.join(root, 'odd', '1', 'config.yaml')}: kind must be one of onnx, heuristic`]);
+  });
+
+  test('an onnx model keeps every check, and reports a hooks.ts beside its graph', async () => {
+    const root = await repository({ ...model('fraud', 1), 'fraud/1/hooks.ts': 'export const postprocess = () => {};\n', ...model('heavy', 1) });
+    const [fraud, heavy] = await loadModelRepository(root, [{ name: 'fraud' }, { name: 'heavy' }]);
+    assert.equal(fraud?.hooksPath, path.join(root, 'fraud', '1', 'hooks.ts'));
+    assert.equal(fraud?.config.kind, undefined);
+    assert.equal(heavy?.hooksPath, undefined);
+    const explicit = await repository({ 'fraud/1/config.yaml': `${GOOD}kind: onnx\n` });
+    assert.deepEqual(await loadProblems(explicit), [`${path.join(explicit, 'fraud', '1', 'model.onnx')}: file does not exist`]);
+  });
 });
