@@ -3,7 +3,7 @@
  * how a flow relates to the plain inputs, to models.serve and to the experiments. Like rules.ts, each
  * rule reports a setting only when that setting passed its own checks.
  */
-import { modelRefProblem, parseRef, servedModels, targetProblem } from './model-refs.ts';
+import { modelRefProblem, parseModelRef, servedModels, targetProblem } from './model-refs.ts';
 import { consumedTopics, entries, mapping, type Rule } from './rule-tree.ts';
 
 /** Something must be consumed; either list may be empty on its own. */
@@ -85,8 +85,7 @@ const refsResolve: Rule = (config, violations) => {
     entries(experiment['variants']).forEach((variant, v) => {
       const path = `experiments[${e}].variants[${v}].model`;
       const text = variant['model'];
-      const ref = violations.ok(path) && typeof text === 'string' ? parseRef(text) : undefined;
-      const problem = ref?.kind === 'model' ? modelRefProblem(ref, served) : undefined;
+      const problem = violations.ok(path) && typeof text === 'string' ? modelRefProblem(parseModelRef(text), served) : undefined;
       if (problem !== undefined) violations.addValue(path, problem, text);
     });
   });

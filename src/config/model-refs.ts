@@ -5,15 +5,25 @@
  */
 import { at, entries, type Tree } from './rule-tree.ts';
 
-export type ParsedRef = { readonly kind: 'model'; readonly name: string; readonly version?: number } | { readonly kind: 'experiment'; readonly id: string };
+export interface ParsedModelRef {
+  readonly kind: 'model';
+  readonly name: string;
+  readonly version?: number;
+}
+
+export type ParsedRef = ParsedModelRef | { readonly kind: 'experiment'; readonly id: string };
 
 const EXPERIMENT_PREFIX = 'experiment:';
 
-/** Parses a ref the schema accepted (flow-schema.ts's patterns). */
-export function parseRef(text: string): ParsedRef {
-  if (text.startsWith(EXPERIMENT_PREFIX)) return { kind: 'experiment', id: text.slice(EXPERIMENT_PREFIX.length) };
+/** Parses a model ref the schema accepted: "name" or "name@version". */
+export function parseModelRef(text: string): ParsedModelRef {
   const at = text.lastIndexOf('@');
   return at < 0 ? { kind: 'model', name: text } : { kind: 'model', name: text.slice(0, at), version: Number(text.slice(at + 1)) };
+}
+
+/** Parses a target the schema accepted: a model ref or "experiment:<id>". */
+export function parseRef(text: string): ParsedRef {
+  return text.startsWith(EXPERIMENT_PREFIX) ? { kind: 'experiment', id: text.slice(EXPERIMENT_PREFIX.length) } : parseModelRef(text);
 }
 
 export interface ServedModel {
@@ -37,14 +47,12 @@ export function servedNameProblem(name: unknown, served: readonly ServedModel[])
   return undefined;
 }
 
-type ModelRefParsed = Extract<ParsedRef, { kind: 'model' }>;
-
 /**
  * Why a model ref ("name" or "name@version") names no served model, or undefined. "name@N" against an
  * entry served without a version passes here: whether N is the highest on disk is checked on the loaded
  * repository (build-plans.ts).
  */
-export function modelRefProblem(ref: ModelRefParsed, served: readonly ServedModel[]): string | undefined {
+export function modelRefProblem(ref: ParsedModelRef, served: readonly ServedModel[]): string | undefined {
   if (ref.version === undefined) return servedNameProblem(ref.name, served);
   const versions = served.filter((model) => model.name === ref.name);
   if (versions.length === 0) return unknownModel(served);

@@ -1,0 +1,93 @@
+/**
+ * Turns the validated `flows` and `experiments` settings into the FlowPlans the workers execute: model
+ * refs become the modelIds ("name:version") of the models the repository loaded, hook refs absolute
+ * {file, export}. The configuration rules have already checked every ref against models.serve; what only
+ * the loaded repository can tell ("fraud@2" when models.serve loads fraud at the highest version on
+ * disk) is checked here, and reported the same way, naming the setting.
+ */
+import { type ParsedModelRef, parseModelRef, parseRef } from '../config/model-refs.ts';
+import type { ExperimentConfig, FlowConfig, FlowRouteConfig, ModelRefText, ScorerConfig } from '../config/types.ts';
+import { Violations } from '../config/violations.ts';
+import { modelId } from '../core/model-id.ts';
+import type { ModelEntry } from '../inference/types.ts';
+import { parseHookRef } from './hook-ref.ts';
+import type { ExperimentPlan, FlowPlan, RoutePlan, RouteTarget } from './plan.ts';
+
+export interface BuildPlansOptions {
+  /** What hook paths are relative to. @defaultValue process.cwd() */
+  readonly baseDir?: string;
+}
+
+/** Resolves refs against the loaded models, recording what does not resolve. */
+class Resolver {
+  readonly violations = new Violations();
+  readonly #models: readonly ModelEntry[];
+
+  constructor(models: readonly ModelEntry[]) {
+    this.#models = models;
+  }
+
+  /** The modelId `ref` names; '' (with a violation at `setting`) when no loaded model matches. */
+  model(ref: ParsedModelRef, text: string, setting: string): string {
+    const versions = this.#models.filter((entry) => entry.config.name === ref.name).map((entry) => entry.config.version);
+    const version = ref.version === undefined && versions.length === 1 ? versions[0] : versions.find((v) => v === ref.version);
+    if (version !== undefined) return modelId(ref.name, version);
+    const loaded = versions.length === 0 ? 'none of it' : versions.map((v) => modelId(ref.name, v)).join(', ');
+    this.violations.addValue(setting, `must name a loaded model: models.serve loads ${loaded}`, text);
+    return '';
+  }
+
+  targets(texts: readonly ModelRefText[], setting: string): RouteTarget[] {
+    return texts.map((text, k) => {
+      const ref = parseRef(text);
+      return ref.kind === 'experiment' ? { experiment: ref.id } : { model: this.model(ref, text, `${setting}[${k}]`) };
+    });
+  }
+}
+
+function routePlan(flow: FlowConfig, setting: string, resolver: Resolver): RoutePlan {
+  const route: FlowRouteConfig | undefined = flow.route;
+  if (route === undefined) return { by: 'all', targets: resolver.targets(flow.models ?? [], `${setting}.models`) };
+  const table = Object.fromEntries(route.cases.map((c, i) => [c.value, resolver.targets(c.models, `${setting}.route.cases[${i}].models`)]));
+  const fallthrough = resolver.targets(route.default ?? [], `${setting}.route.default`);
+  return { by: route.by, name: route.name ?? '', table, fallthrough };
+}
+
+const targetsOf = (route: RoutePlan): readonly RouteTarget[] =>
+  route.by === 'all' ? route.targets : [...Object.values(route.table).flat(), ...route.fallthrough];
+
+function experimentPlan(experiment: ExperimentConfig, e: number, resolver: Resolver): ExperimentPlan {
+  const variants = experiment.variants.map((variant, v) => {
+    return {
+      name: variant.name,
+      model: resolver.model(parseModelRef(variant.model), variant.model, `experiments[${e}].variants[${v}].model`),
+      weight: variant.weight,
+    };
+  });
+  return { id: experiment.id, ...(experiment.key === undefined ? {} : { keyField: experiment.key }), variants };
+}
+
+/**
+ * One FlowPlan per `config.flows` entry, in the same order (so plans[i] is flows[i]), each with the
+ * experiments its targets name. `models` is what loadModelRepository returned for models.serve.
+ * Throws SCORER_ERR_CONFIG listing every ref that names no loaded model.
+ */
+export function buildFlowPlans(config: ScorerConfig, models: readonly ModelEntry[], options: BuildPlansOptions = {}): FlowPlan[] {
+  const baseDir = options.baseDir ?? process.cwd();
+  const resolver = new Resolver(models);
+  const experiments = new Map(config.experiments.map((experiment, e) => [experiment.id, experimentPlan(experiment, e, resolver)]));
+  const plans = config.flows.map((flow, f): FlowPlan => {
+    const route = routePlan(flow, `flows[${f}]`, resolver);
+    const named = new Set(targetsOf(route).flatMap((target) => ('experiment' in target ? [target.experiment] : [])));
+    return {
+      name: flow.name,
+      ...(flow.preprocess === undefined ? {} : { preprocess: parseHookRef(flow.preprocess, 'preprocess', baseDir) }),
+      route,
+      ...(flow.postprocess === undefined ? {} : { postprocess: parseHookRef(flow.postprocess, 'postprocess', baseDir) }),
+      ...(flow.fallback === undefined ? {} : { fallback: { score: flow.fallback.score, label: flow.fallback.label ?? null } }),
+      experiments: [...named].flatMap((id) => experiments.get(id) ?? []),
+    };
+  });
+  if (resolver.violations.list.length > 0) throw resolver.violations.toError('flows against the loaded models');
+  return plans;
+}

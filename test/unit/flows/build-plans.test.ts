@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../../src/config/load.ts';
+import { isScorerError } from '../../../src/errors.ts';
+import { buildFlowPlans } from '../../../src/flows/build-plans.ts';
+import type { ModelEntry } from '../../../src/inference/types.ts';
+
+const entry = (name: string, version: number): ModelEntry => ({
+  config: { name, version, inputs: [], outputs: { score: { output: 'score' } }, missingRequired: 'dlq' },
+  onnxPath: `/models/${name}/${version}/model.onnx`,
+});
+
+/** What loadModelRepository returns for serve [fraud@1, fraud@2, heavy] with heavy/3 the highest on disk. */
+const LOADED = [entry('fraud', 1), entry('fraud', 2), entry('heavy', 3)];
+
+const config = (flows: unknown[], experiments: unknown[] = []) =>
+  loadConfig({
+    overrides: {
+      models: { serve: [{ name: 'fraud', version: 1 }, { name: 'fraud', version: 2 }, { name: 'heavy' }] },
+      output: { topic: 'predictions', format: 'json' },
+      flows,
+      experiments,
+    },
+  });
+
+const AB = {
+  id: 'fraud-v2-ab',
+  key: 'account_id',
+  variants: [
+    { name: 'control', model: 'fraud@1', weight: 1 },
+    { name: 'candidate', model: 'fraud@2', weight: 3 },
+  ],
+};
+
+test('a flow without a route scores every record with every target (fan-out); refs become modelIds', () => {
+  const [plan] = buildFlowPlans(config([{ name: 'all', inputs: [{ topic: 'a', format: 'json' }], models: ['fraud@2', 'heavy'] }]), LOADED);
+  assert.deepEqual(plan, { name: 'all', route: { by: 'all', targets: [{ model: 'fraud:2' }, { model: 'heavy:3' }] }, experiments: [] });
+});
+
+test('a routed flow becomes a table with its fallthrough, and carries the experiments it names', () => {
+  const route = {
+    by: 'field',
+    name: 'country',
+    cases: [
+      { value: 'DE', models: ['fraud@1'] },
+      { value: 'FR', models: ['experiment:fraud-v2-ab', 'heavy'] },
+    ],
+    default: ['fraud@2'],
+  };
+  const unused = { ...AB, id: 'unused' };
+  const [plan] = buildFlowPlans(config([{ name: 'fraud', inputs: [{ topic: 'a', format: 'json' }], route, fallback: { score: 0 } }], [AB, unused]), LOADED);
+  assert.deepEqual(plan?.route, {
+    by: 'field',
+    name: 'country',
+    table: { DE: [{ model: 'fraud:1' }], FR: [{ experiment: 'fraud-v2-ab' }, { model: 'heavy:3' }] },
+    fallthrough: [{ model: 'fraud:2' }],
+  });
+  assert.deepEqual(plan?.experiments, [
+    {
+      id: 'fraud-v2-ab',
+      keyField: 'account_id',
+      variants: [
+        { name: 'control', model: 'fraud:1', weight: 1 },
+        { name: 'candidate', model: 'fraud:2', weight: 3 },
+      ],
+    },
+  ]);
+  assert.deepEqual(plan?.fallback, { score: 0, label: null });
+});
+
+test('a topic route has no name; a route without a default falls through to no model; an experiment without a key field keys by the record key', () => {
+  const route = { by: 'topic', cases: [{ value: 'a', models: ['experiment:fraud-v2-ab'] }] };
+  const { key: _, ...keyless } = AB;
+  const [plan] = buildFlowPlans(
+    config([{ name: 't', inputs: [{ topic: 'a', format: 'json' }], route, fallback: { score: 0.1, label: 'ok' } }], [keyless]),
+    LOADED,
+  );
+  assert.deepEqual(plan?.route, { by: 'topic', name: '', table: { a: [{ experiment: 'fraud-v2-ab' }] }, fallthrough: [] });
+  assert.equal('keyField' in (plan?.experiments[0] ?? {}), false);
+  assert.deepEqual(plan?.fallback, { score: 0.1, label: 'ok' });
+});
+
+test('hook refs resolve against the base directory, the export defaulting to preprocess and postprocess', () => {
+  const flow = { name: 'h', inputs: [{ topic: 'a', format: 'json' }], models: ['heavy'] };
+  const hooks = config([{ ...flow, preprocess: 'flows/fraud/hooks.ts', postprocess: 'flows/fraud/hooks.ts#rules' }]);
+  const [plan] = buildFlowPlans(hooks, LOADED, { baseDir: '/srv/scorer' });
+  assert.deepEqual(plan?.preprocess, { file: '/srv/scorer/flows/fraud/hooks.ts', export: 'preprocess' });
+  assert.deepEqual(plan?.postprocess, { file: '/srv/scorer/flows/fraud/hooks.ts', export: 'rules' });
+  const [fromCwd] = buildFlowPlans(config([{ ...flow, postprocess: '/abs/hooks.ts' }]), LOADED);
+  assert.deepEqual(fromCwd?.postprocess, { file: '/abs/hooks.ts', export: 'postprocess' });
+  const [relative] = buildFlowPlans(config([{ ...flow, preprocess: 'x.ts' }]), LOADED);
+  assert.equal(relative?.preprocess?.file, join(process.cwd(), 'x.ts'));
+  assert.ok(!('postprocess' in (relative ?? {})));
+});
+
+test('a version that the configuration could not check (served at the highest on disk) must be the loaded one, named by its setting', () => {
+  const flows = [{ name: 'v', inputs: [{ topic: 'a', format: 'json' }], models: ['heavy@3', 'heavy@2'] }];
+  const variants = [
+    { name: 'a', model: 'heavy@4', weight: 1 },
+    { name: 'b', model: 'heavy', weight: 1 },
+  ];
+  const err = (() => {
+    try {
+      buildFlowPlans(config(flows, [{ id: 'x', variants }]), LOADED);
+    } catch (e) {
+      return e;
+    }
+    return assert.fail('expected a failure');
+  })();
+  assert.ok(isScorerError(err, 'SCORER_ERR_CONFIG'), String(err));
+  assert.deepEqual(err.details['violations'], [
+    { path: 'experiments[0].variants[0].model', message: 'must name a loaded model: models.serve loads heavy:3 (got "heavy@4")' },
+    { path: 'flows[0].models[1]', message: 'must name a loaded model: models.serve loads heavy:3 (got "heavy@2")' },
+  ]);
+  assert.match(err.message, /^invalid configuration \(flows against the loaded models\), 2 problems:/);
+});
