@@ -112,7 +112,8 @@ export async function measureInferenceCeiling(options: InferenceCeilingOptions):
   const batchSizes = options.batchSizes ?? DEFAULT_BATCH_SIZES;
   if (batchSizes.length === 0) throw new Error('batchSizes must name at least one batch size');
   if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`threads must be a positive integer, got ${options.threads}`);
-  const [entry] = await loadModelRepository(options.modelsDir ?? join(REPO_ROOT, 'models'), [{ name: options.model }]);
+  // Version 1, as the scorer subject serves it (bench/subject.ts).
+  const [entry] = await loadModelRepository(options.modelsDir ?? join(REPO_ROOT, 'models'), [{ name: options.model, version: 1 }]);
   if (entry === undefined) throw new Error(`model ${options.model} was not loaded`);
   const rows = featureRows(entry, Math.max(...batchSizes));
   const warmupMs = Math.min(1000, Math.max(20, Math.round(options.durationMs / 5)));

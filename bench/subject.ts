@@ -157,7 +157,8 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
         ...(options.client === undefined ? {} : { client: options.client }),
       },
       schemaRegistry: { url: options.registryUrl },
-      models: { repository: options.modelsDir ?? join(REPO_ROOT, 'models'), serve: [{ name: options.model }] },
+      // Version 1, which the recorded figures and the golden checks are of (fraud/2 is the example flows' A/B candidate).
+      models: { repository: options.modelsDir ?? join(REPO_ROOT, 'models'), serve: [{ name: options.model, version: 1 }] },
       inputs: [{ topic: options.inputTopic, format: 'avro', model: options.model }],
       output: { topic: options.outputTopic, format: 'avro', schemaFile: join(REPO_ROOT, 'schemas', 'prediction.avsc') },
       deadLetter: { topic: deadLetter },

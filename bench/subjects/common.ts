@@ -56,7 +56,8 @@ async function context(name: string, args: SubjectArgs): Promise<SubjectContext>
     overrides: {
       kafka: { brokers: args.brokers, groupId: args.group, clientId: `bench-${name}`, ...(args.client === undefined ? {} : { client: args.client }) },
       schemaRegistry: { url: args.registryUrl },
-      models: { repository: args.modelsDir, serve: [{ name: args.model }] },
+      // Version 1, as the scorer subject serves it (bench/subject.ts).
+      models: { repository: args.modelsDir, serve: [{ name: args.model, version: 1 }] },
       inputs: [{ topic: args.inputTopic, format: 'avro', model: args.model }],
       output: { topic: args.outputTopic, format: 'avro', schemaFile: fileURLToPath(PREDICTION_SCHEMA) },
     },

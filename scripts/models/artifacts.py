@@ -65,12 +65,12 @@ def events(rng: np.random.Generator, batch: Batch) -> list[dict]:
     return out
 
 
-def golden(name: str, evs: list[dict], label: np.ndarray, proba: np.ndarray) -> dict:
+def golden(name: str, version: int, evs: list[dict], label: np.ndarray, proba: np.ndarray) -> dict:
     rows = [
         {"event": e, "score": float(proba[i, 1]), "label": str(int(label[i]))}
         for i, e in enumerate(evs)
     ]
-    return {"model": name, "version": 1, "tolerance": 1e-5, "rows": rows}
+    return {"model": name, "version": version, "tolerance": 1e-5, "rows": rows}
 
 
 def avro_schema() -> dict:

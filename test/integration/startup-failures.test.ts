@@ -29,7 +29,7 @@ test('a corrupt model stops start-up with exit 2 and one JSON fatal line naming 
     outputFormat: 'json',
     deadLetter: `${output}.dlq`,
   });
-  const scorer = await startScorer({ ...config, models: { repository, serve: [{ name: 'fraud' }] } });
+  const scorer = await startScorer({ ...config, models: { repository, serve: [{ name: 'fraud', version: 1 }] } });
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   const { code } = await scorer.exited;
   const logs = scorer.logs();

@@ -109,7 +109,8 @@ export function scorerConfig(o: ScorerConfigOptions): Record<string, unknown> {
       clientId: o.groupId,
     },
     ...(o.registryUrl ? { schemaRegistry: { url: o.registryUrl } } : {}),
-    models: { repository: join(REPO_ROOT, 'models'), serve: [{ name: 'fraud' }] },
+    // Version 1: FRAUD_GOLDEN is its golden file (fraud/2 is the example flows' A/B candidate).
+    models: { repository: join(REPO_ROOT, 'models'), serve: [{ name: 'fraud', version: 1 }] },
     inputs: o.inputs.map((i) => ({ topic: i.topic, format: i.format, model: 'fraud' })),
     output: { topic: o.output, format: o.outputFormat, schemaFile: join(REPO_ROOT, 'schemas', 'prediction.avsc') },
     deadLetter: { topic: o.deadLetter },
