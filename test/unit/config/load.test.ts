@@ -232,6 +232,24 @@ test('the shipped example.yaml and local.yaml both load', () => {
   assert.equal(local.http.port, 9464);
 });
 
+test('the shipped flows.example.yaml loads: two flows, one experiment, no plain input', () => {
+  const config = loadConfig({ file: join(configDir, 'flows.example.yaml') });
+  assert.deepEqual(config.inputs, []);
+  assert.deepEqual(
+    config.flows.map((f) => [f.name, f.inputs.map((i) => i.topic), f.output]),
+    [
+      ['fraud', ['payments'], 'predictions'],
+      ['rules', ['payments-rules'], 'predictions.rules'],
+    ],
+  );
+  assert.equal(config.flows[0]?.route?.name, 'country');
+  assert.deepEqual(
+    config.experiments.map((e) => [e.id, e.key, e.variants.map((v) => v.model)]),
+    [['fraud-v2-ab', 'account_id', ['fraud@1', 'fraud@2']]],
+  );
+  assert.equal(config.models.repository, resolve(configDir, '..', 'models'));
+});
+
 test('the error message lists one violation per line', () => {
   try {
     loadConfig({ overrides: { ...minimal(), http: { port: -1 }, log: { level: 'x' } } });
