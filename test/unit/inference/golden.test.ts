@@ -23,30 +23,34 @@ function readGolden(entry: ModelEntry): Golden {
 
 const BATCH = 200;
 
-for (const name of ['fraud', 'heavy']) {
-  // fraud is required; heavy is checked whenever the training script has produced it.
-  const present = name === 'fraud' || existsSync(new URL(`../../../models/${name}/1/model.onnx`, import.meta.url));
+// fraud 1 and 2 are required; heavy is checked whenever the training script has produced it.
+for (const [name, version] of [
+  ['fraud', 1],
+  ['fraud', 2],
+  ['heavy', 1],
+] as const) {
+  const present = name === 'fraud' || existsSync(new URL(`../../../models/${name}/${version}/model.onnx`, import.meta.url));
   if (!present) continue;
 
-  describe(`golden outputs of ${name}:1 through the worker pool`, () => {
+  describe(`golden outputs of ${name}:${version} through the worker pool`, () => {
     let entry: ModelEntry;
     let pool: InferencePool;
     before(async () => {
-      [entry] = (await loadModelRepository(REPOSITORY, [{ name, version: 1 }])) as [ModelEntry];
+      [entry] = (await loadModelRepository(REPOSITORY, [{ name, version }])) as [ModelEntry];
       pool = await InferencePool.start({ models: [entry], threads: 1, maxAttempts: 1, injectDelayMs: 0, limits: { maxStringFeatureLength: 256 } });
     });
     after(() => pool.close());
 
     test('every golden score is within tolerance and every label matches', async () => {
       const golden = readGolden(entry);
-      assert.equal(golden.model, name);
+      assert.deepEqual([golden.model, golden.version], [name, version]);
       assert.ok(golden.rows.length > 0);
       for (let start = 0; start < golden.rows.length; start += BATCH) {
         const rows = golden.rows.slice(start, start + BATCH);
         const outcome = await pool.score(() =>
           jsonBatch(
             name,
-            1,
+            version,
             rows.map((r) => r.event),
           ),
         );
