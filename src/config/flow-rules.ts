@@ -4,7 +4,7 @@
  * rule reports a setting only when that setting passed its own checks.
  */
 import { modelRefProblem, parseModelRef, servedModels, targetProblem } from './model-refs.ts';
-import { consumedTopics, entries, mapping, type Rule } from './rule-tree.ts';
+import { entries, inputSettings, mapping, type Rule } from './rule-tree.ts';
 
 /** Something must be consumed; either list may be empty on its own. */
 const somethingToConsume: Rule = (config, violations) => {
@@ -17,7 +17,7 @@ const somethingToConsume: Rule = (config, violations) => {
 /** One topic, one owner: two owners would each score every record of it (and commit its offsets twice). */
 const topicsConsumedOnce: Rule = (config, violations) => {
   const first = new Map<unknown, { path: string; owner: string }>();
-  for (const { path, owner, topic } of consumedTopics(config)) {
+  for (const { path, owner, topic } of inputSettings(config)) {
     const seen = first.get(topic);
     if (seen === undefined) first.set(topic, { path, owner });
     // Twice within one owner is reported by the schema's uniqueness check.

@@ -5,11 +5,11 @@
  */
 import { FLOW_RULES } from './flow-rules.ts';
 import { servedModels, servedNameProblem } from './model-refs.ts';
-import { at, consumedTopics, entries, mapping, type Rule, type Tree } from './rule-tree.ts';
+import { at, entries, inputSettings, mapping, type Rule, type Tree } from './rule-tree.ts';
 import type { Violations } from './violations.ts';
 
 const avroNeedsRegistry: Rule = (config, violations) => {
-  const users = consumedTopics(config)
+  const users = inputSettings(config)
     .filter((input) => input.format === 'avro')
     .map((input) => input.path);
   if (at(config, 'output.format') === 'avro') users.push('output');
@@ -31,7 +31,7 @@ const inputModelsAreServed: Rule = (config, violations) => {
 
 /** Output and DLQ topics (the flows' outputs too) must not be consumed: the service would score its own output. */
 const outputsAreNotInputs: Rule = (config, violations) => {
-  const consumed = consumedTopics(config);
+  const consumed = inputSettings(config);
   const deadLetter = at(config, 'deadLetter.topic');
   const flowOutputs = entries(config['flows']).map((flow, f) => [`flows[${f}].output`, flow['output']] as const);
   const outputs = [['output.topic', at(config, 'output.topic')] as const, ...flowOutputs.filter(([, topic]) => topic !== undefined)];
