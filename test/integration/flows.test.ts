@@ -170,6 +170,10 @@ test('a flow routes by a field after its preprocess hook, fans out, chains, fall
   );
 
   const fallbacks = all.flat().filter((p) => p.fallback);
+  t.diagnostic(
+    `routes ${JSON.stringify([...routed])}; dead letters ${JSON.stringify(Object.fromEntries(['SKIPPED', 'HOOK_FAILED'].map((r) => [r, reasons.filter((x) => x === r).length])))}; ` +
+      `chained ${fraud.filter((p) => p.chained.length > 0).length}; fallbacks ${fallbacks.length}`,
+  );
   assert.ok(fallbacks.length >= 1, 'the throwing heuristic was answered by the fallback');
   for (const p of fallbacks) {
     assert.equal(p.model_name, 'flaky');
@@ -246,5 +250,6 @@ test('a flow routes by a header; an A/B experiment keeps each key in its variant
   }
   for (const [key, seen] of variants) assert.equal(seen.size, 1, `key ${key} stayed in one variant across the restart: ${[...seen]}`);
   const treatment = [...variants.values()].filter((seen) => seen.has('treatment')).length;
+  t.diagnostic(`by header ${byHeader.length}; keys ${variants.size}, in treatment ${treatment}`);
   assert.ok(treatment > variants.size * 0.35 && treatment < variants.size * 0.65, `about half the keys in treatment: ${treatment} of ${variants.size}`);
 });
