@@ -52,7 +52,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ScorerConfig {
   const config = validate(configSchema, merged, violations);
   applyRules(config, violations);
   if (violations.list.length > 0) throw violations.toError(file ?? 'defaults and environment');
-  resolvePaths(config, file === undefined ? process.cwd() : dirname(resolve(file)));
+  const baseDir = file === undefined ? process.cwd() : dirname(resolve(file));
+  resolvePaths(config, baseDir);
+  resolveHookPaths(config, baseDir);
   return deepFreeze(config) as unknown as ScorerConfig;
 }
 
@@ -82,6 +84,21 @@ function fileError(file: string, message: string, cause: unknown): ScorerError {
     cause,
     details: { file, violations: [{ path: '(file)', message }] },
   });
+}
+
+/** A flow's hooks ("path/file.ts#export") name files too: their path part resolves like the settings above. */
+function resolveHookPaths(config: Record<string, unknown>, baseDir: string): void {
+  const flows = config['flows'];
+  if (!Array.isArray(flows)) return;
+  for (const flow of flows) {
+    if (!isMapping(flow)) continue;
+    for (const key of ['preprocess', 'postprocess']) {
+      const ref = flow[key];
+      if (typeof ref !== 'string') continue;
+      const hash = ref.lastIndexOf('#');
+      flow[key] = hash < 0 ? resolve(baseDir, ref) : `${resolve(baseDir, ref.slice(0, hash))}${ref.slice(hash)}`;
+    }
+  }
 }
 
 /** Optional settings that are absent stay absent. */

@@ -129,7 +129,7 @@ export interface FlowConfig {
   name: string;
   /** Topics the flow consumes; a topic belongs to one flow or one plain input, never two. */
   inputs: readonly { topic: string; format: Format }[];
-  /** "path/to/file.ts#export" (path relative to the working directory); the export defaults to `preprocess`. */
+  /** "path/to/file.ts#export" (a relative path resolves against the config file's directory); the export defaults to `preprocess`. */
   preprocess?: string;
   /** With no route: the models (or experiments) that score every record (fan-out). */
   models?: readonly ModelRefText[];

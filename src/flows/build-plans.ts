@@ -14,7 +14,7 @@ import { parseHookRef } from './hook-ref.ts';
 import type { ExperimentPlan, FlowPlan, RoutePlan, RouteTarget } from './plan.ts';
 
 export interface BuildPlansOptions {
-  /** What hook paths are relative to. @defaultValue process.cwd() */
+  /** What hook paths still relative are resolved against (loadConfig resolves them against the config file already). @defaultValue process.cwd() */
   readonly baseDir?: string;
 }
 

@@ -243,6 +243,9 @@ test('the shipped flows.example.yaml loads: two flows, one experiment, no plain 
     ],
   );
   assert.equal(config.flows[0]?.route?.name, 'country');
+  // Hook files resolve against the configuration's directory, like every other path in it.
+  assert.equal(config.flows[0]?.preprocess, join(configDir, '..', 'flows', 'fraud', 'hooks.ts'));
+  assert.equal(config.flows[0]?.postprocess, `${join(configDir, '..', 'flows', 'fraud', 'hooks.ts')}#postprocess`);
   assert.deepEqual(
     config.experiments.map((e) => [e.id, e.key, e.variants.map((v) => v.model)]),
     [['fraud-v2-ab', 'account_id', ['fraud@1', 'fraud@2']]],

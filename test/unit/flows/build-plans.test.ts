@@ -84,9 +84,13 @@ test('a topic route has no name; a route without a default falls through to no m
 test('hook refs resolve against the base directory, the export defaulting to preprocess and postprocess', () => {
   const flow = { name: 'h', inputs: [{ topic: 'a', format: 'json' }], models: ['heavy'] };
   const hooks = config([{ ...flow, preprocess: 'flows/fraud/hooks.ts', postprocess: 'flows/fraud/hooks.ts#rules' }]);
+  // Loaded with no file, the configuration's relative paths resolved against the working directory already.
   const [plan] = buildFlowPlans(hooks, LOADED, { baseDir: '/srv/scorer' });
-  assert.deepEqual(plan?.preprocess, { file: '/srv/scorer/flows/fraud/hooks.ts', export: 'preprocess' });
-  assert.deepEqual(plan?.postprocess, { file: '/srv/scorer/flows/fraud/hooks.ts', export: 'rules' });
+  assert.deepEqual(plan?.preprocess, { file: join(process.cwd(), 'flows/fraud/hooks.ts'), export: 'preprocess' });
+  assert.deepEqual(plan?.postprocess, { file: join(process.cwd(), 'flows/fraud/hooks.ts'), export: 'rules' });
+  // A configuration built in code may leave them relative: then baseDir is what they resolve against.
+  const [built] = buildFlowPlans({ ...hooks, flows: [{ ...flow, preprocess: 'flows/fraud/hooks.ts' }] }, LOADED, { baseDir: '/srv/scorer' });
+  assert.deepEqual(built?.preprocess, { file: '/srv/scorer/flows/fraud/hooks.ts', export: 'preprocess' });
   const [fromCwd] = buildFlowPlans(config([{ ...flow, postprocess: '/abs/hooks.ts' }]), LOADED);
   assert.deepEqual(fromCwd?.postprocess, { file: '/abs/hooks.ts', export: 'postprocess' });
   const [relative] = buildFlowPlans(config([{ ...flow, preprocess: 'x.ts' }]), LOADED);
