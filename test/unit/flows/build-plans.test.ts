@@ -82,7 +82,7 @@ test('a topic route has no name; a route without a default falls through to no m
 });
 
 test('hook refs resolve against the base directory, the export defaulting to preprocess and postprocess', () => {
-  const flow = { name: 'h', inputs: [{ topic: 'a', format: 'json' }], models: ['heavy'] };
+  const flow = { name: 'h', inputs: [{ topic: 'a', format: 'json' as const }], models: ['heavy'] };
   const hooks = config([{ ...flow, preprocess: 'flows/fraud/hooks.ts', postprocess: 'flows/fraud/hooks.ts#rules' }]);
   // Loaded with no file, the configuration's relative paths resolved against the working directory already.
   const [plan] = buildFlowPlans(hooks, LOADED, { baseDir: '/srv/scorer' });
