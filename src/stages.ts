@@ -18,10 +18,10 @@ import { TransactionalDelivery, type TransactionalDeliveryOptions } from './deli
 import { ScorerError } from './errors.ts';
 import { BackpressureController } from './intake/backpressure.ts';
 import { type InputRoute, Intake, type IntakeMetrics } from './intake/intake.ts';
-import { PartitionTable } from './intake/partition-table.ts';
+import { type LaneBudgets, PartitionTable } from './intake/partition-table.ts';
 import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
 import type { ScoringPool } from './models/bisect.ts';
-import { type FlowLaneSpec, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
+import { type FlowLaneSpec, flowLaneId, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
 
 export interface DeliveryMetrics {
   /** A send was acknowledged: counts predictions and DLQ records, observes end-to-end latency. */
@@ -66,6 +66,20 @@ export interface StageFlow extends FlowLaneSpec {
   readonly inputs: readonly { readonly topic: string; readonly format: InputFormat }[];
 }
 
+/**
+ * Each lane (the model a plain input feeds, or a flow) gets an equal share of the global budget; with
+ * one lane there is nothing to isolate, and the global budget alone applies.
+ */
+function laneBudgets(inputs: StagesOptions['inputs'], flows: readonly StageFlow[], globalBudget: number): LaneBudgets | undefined {
+  const laneByTopic = new Map<string, string>();
+  for (const input of inputs) laneByTopic.set(input.topic, input.model);
+  for (const flow of flows) for (const input of flow.inputs) laneByTopic.set(input.topic, flowLaneId(flow.plan.name));
+  const lanes = new Set(laneByTopic.values());
+  if (lanes.size < 2) return undefined;
+  const share = Math.max(1, Math.floor(globalBudget / lanes.size));
+  return { laneOf: (topic) => laneByTopic.get(topic) ?? '', budgets: new Map([...lanes].map((lane) => [lane, share])) };
+}
+
 /** Most records in one produce request. */
 const MAX_RECORDS_PER_SEND = 2000;
 
@@ -90,7 +104,8 @@ export class ScoringStages {
   constructor(o: StagesOptions) {
     this.#scheduler = o.scheduler;
     const { backpressure: budgets, commit, batching, limits } = o.config;
-    this.table = new PartitionTable(budgets);
+    const lanes = budgets.isolateLanes ? laneBudgets(o.inputs, o.flows ?? [], budgets.globalBudget) : undefined;
+    this.table = new PartitionTable(lanes === undefined ? budgets : { ...budgets, lanes });
     this.backpressure = new BackpressureController(budgets, o.clock);
     const retry = { initialMs: 100, maxMs: 5000 };
     this.transactional =
@@ -135,6 +150,7 @@ export class ScoringStages {
     this.models = new ModelStage({
       models: o.models,
       flows: o.flows ?? [],
+      isolateLanes: budgets.isolateLanes,
       output: o.output,
       writerSchema: o.writerSchema,
       batching,

@@ -17,6 +17,7 @@ import { ScorerError } from '../errors.ts';
 import { ArrivalRate } from './arrival-rate.ts';
 import { BatchTimeModel } from './batch-time-model.ts';
 import { RoundRobinLanes } from './lanes.ts';
+import type { SlotGate, SlotSeat } from './slot-gate.ts';
 
 export interface BatchInfo {
   /** Clock time at which the batch's oldest row was pushed. */
@@ -47,6 +48,8 @@ export interface BatcherOptions<T> {
   model?: BatchTimeModel;
   /** Worker compute time per batch, for the cap. @defaultValue a new BatchTimeModel() */
   computeModel?: BatchTimeModel;
+  /** The worker slots this batcher shares with the other lanes; absent: its own `slots` only. */
+  gate?: SlotGate;
   /** Window over which arrivals are counted. @defaultValue 50 */
   rateWindowMs?: number;
   /** Half-life of the arrival-rate average. @defaultValue 500 */
@@ -58,6 +61,7 @@ export class MicroBatcher<T> {
   readonly #targetBatchMs: number | undefined;
   readonly #maxDelayMs: number;
   readonly #slots: number;
+  readonly #seat: SlotSeat | undefined;
   readonly #workers: number;
   readonly #clock: Clock;
   readonly #scheduler: Scheduler;
@@ -86,6 +90,7 @@ export class MicroBatcher<T> {
     this.#targetBatchMs = options.targetBatchMs;
     this.#maxDelayMs = maxDelayMs;
     this.#slots = slots;
+    this.#seat = options.gate?.seat(() => this.#pump());
     this.#workers = Math.min(slots, Math.max(1, options.workers ?? slots));
     this.#clock = options.clock;
     this.#scheduler = options.scheduler;
@@ -119,6 +124,8 @@ export class MicroBatcher<T> {
   release(): void {
     if (this.#inFlight === 0) throw new ScorerError('SCORER_ERR_INVARIANT', 'batch completed with none in flight');
     this.#inFlight--;
+    // The gate first: a lane waiting for a slot takes the freed one before this lane forms its next batch.
+    this.#seat?.release();
     this.#pump();
   }
 
@@ -201,6 +208,7 @@ export class MicroBatcher<T> {
         this.#armTimer(this.#maxDelayMs - waited);
         return;
       }
+      if (this.#seat !== undefined && !this.#seat.tryAcquire()) return; // woken when a slot frees
       this.#dispatchOne();
     }
   }

@@ -232,6 +232,10 @@ export const configSchema: ShapeOf<ScorerConfig> = {
           exclusive: true,
         }),
         minPauseMs: ms('A paused partition stays paused at least this long, so it does not flap', 250, 0),
+        isolateLanes: bool({
+          doc: 'With several lanes (served models and flows with topics), each holds an equal share of globalBudget and of the worker slots, so a flood for one pauses only the partitions that feed it',
+          default: true,
+        }),
       },
     },
     commit: {

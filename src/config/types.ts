@@ -212,6 +212,12 @@ export interface ScorerConfig {
     resumeRatio: number;
     /** A paused partition stays paused at least this long, so it does not flap. @defaultValue 250 */
     minPauseMs: number;
+    /**
+     * Per-model isolation: with several lanes (each served model its plain inputs feed, each flow), every
+     * lane holds an equal share of globalBudget and of the worker slots, so a flood for one lane pauses
+     * only the partitions that feed it. @defaultValue true
+     */
+    isolateLanes: boolean;
   };
   commit: {
     /** How often acknowledged watermarks are committed. @defaultValue 1000 */

@@ -22,6 +22,8 @@ export interface PartitionLoad {
   key: string;
   /** Uncommitted offsets of this partition. */
   used: number;
+  /** Uncommitted offsets of the lane it feeds, and that lane's budget (PartitionTable.lane); absent: no lanes. */
+  lane?: { readonly used: number; readonly budget: number };
 }
 
 export interface LoadSnapshot {
@@ -30,7 +32,7 @@ export interface LoadSnapshot {
   producerSaturated: boolean;
 }
 
-export type PauseReason = 'partition-budget' | 'global-budget' | 'producer-saturated';
+export type PauseReason = 'partition-budget' | 'lane-budget' | 'global-budget' | 'producer-saturated';
 
 export interface BackpressureChanges {
   pause: string[];
@@ -131,12 +133,14 @@ export class BackpressureController {
   }
 
   #partitionReason(load: PartitionLoad): PauseReason | undefined {
-    return load.used >= this.#options.partitionBudget ? 'partition-budget' : undefined;
+    if (load.used >= this.#options.partitionBudget) return 'partition-budget';
+    return load.lane !== undefined && load.lane.used >= load.lane.budget ? 'lane-budget' : undefined;
   }
 
   #canResume(load: PartitionLoad, snapshot: LoadSnapshot): boolean {
     const { partitionBudget, globalBudget, resumeRatio } = this.#options;
-    return !snapshot.producerSaturated && load.used <= resumeRatio * partitionBudget && snapshot.globalUsed <= resumeRatio * globalBudget;
+    const laneDrained = load.lane === undefined || load.lane.used <= resumeRatio * load.lane.budget;
+    return !snapshot.producerSaturated && load.used <= resumeRatio * partitionBudget && snapshot.globalUsed <= resumeRatio * globalBudget && laneDrained;
   }
 
   /** Known partitions and the paused ones among them held steady since the last accrual. */

@@ -291,7 +291,10 @@ export class Intake {
     if (this.#stopping) return;
     const { table, backpressure, control } = this.#o;
     const partitions = [];
-    for (const ledger of table.all()) partitions.push({ key: ledger.key, used: ledger.uncommitted });
+    for (const ledger of table.all()) {
+      const lane = table.lane(ledger);
+      partitions.push(lane === undefined ? { key: ledger.key, used: ledger.uncommitted } : { key: ledger.key, used: ledger.uncommitted, lane });
+    }
     const { pause, resume } = backpressure.evaluate({
       partitions,
       globalUsed: table.used,

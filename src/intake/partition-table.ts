@@ -12,6 +12,21 @@ export interface Budgets {
   readonly globalBudget: number;
   /** Uncommitted offsets of one partition. */
   readonly partitionBudget: number;
+  /** Per-lane shares of the global budget; absent: one lane, the global budget alone. */
+  readonly lanes?: LaneBudgets;
+}
+
+/**
+ * Per-model isolation: every topic feeds one lane (a served model, or a flow), and each lane may hold
+ * only its share of the uncommitted offsets, so a flood for one lane pauses the partitions that feed it
+ * and leaves the others' budget alone (a lone global budget lets one lane take all of it, and then every
+ * partition pauses).
+ */
+export interface LaneBudgets {
+  /** The lane a topic's records go to. */
+  readonly laneOf: (topic: string) => string;
+  /** Uncommitted offsets each lane's partitions may hold together. */
+  readonly budgets: ReadonlyMap<string, number>;
 }
 
 export class PartitionTable implements WatermarkSource, StaleWork {
@@ -23,9 +38,24 @@ export class PartitionTable implements WatermarkSource, StaleWork {
   #held = 0;
   /** Still held by revoked ledgers: memory, but no longer anything to commit. */
   #stale = 0;
+  /** The owned ledgers' uncommitted windows, summed per lane (only when there are lane budgets). */
+  readonly #laneUncommitted = new Map<string, number>();
+  /** Each owned ledger's lane and that lane's budget, looked up once at assignment. */
+  readonly #laneOfLedger = new Map<PartitionLedger, { readonly lane: string; readonly budget: number }>();
 
   constructor(budgets: Budgets) {
     this.#budgets = budgets;
+  }
+
+  /** The lane's uncommitted offsets and its budget; undefined without lane budgets. */
+  lane(ledger: PartitionLedger): { used: number; budget: number } | undefined {
+    const lane = this.#laneOfLedger.get(ledger);
+    return lane === undefined ? undefined : { used: this.#laneUncommitted.get(lane.lane) ?? 0, budget: lane.budget };
+  }
+
+  #addToLane(ledger: PartitionLedger, delta: number): void {
+    const lane = this.#laneOfLedger.get(ledger);
+    if (lane !== undefined) this.#laneUncommitted.set(lane.lane, (this.#laneUncommitted.get(lane.lane) ?? 0) + delta);
   }
 
   /** Events in memory, across owned and revoked partitions. */
@@ -44,7 +74,13 @@ export class PartitionTable implements WatermarkSource, StaleWork {
 
   assign(partitions: readonly Assignment[]): PartitionLedger[] {
     const ledgers = partitions.map((a) => new PartitionLedger(a, this));
-    for (const ledger of ledgers) this.#byKey.set(ledger.key, ledger);
+    const lanes = this.#budgets.lanes;
+    for (const ledger of ledgers) {
+      this.#byKey.set(ledger.key, ledger);
+      if (lanes === undefined) continue;
+      const lane = lanes.laneOf(ledger.topic);
+      this.#laneOfLedger.set(ledger, { lane, budget: lanes.budgets.get(lane) ?? this.#budgets.globalBudget });
+    }
     return ledgers;
   }
 
@@ -56,6 +92,8 @@ export class PartitionTable implements WatermarkSource, StaleWork {
       if (ledger === undefined || ledger.epoch !== a.epoch) continue;
       this.#byKey.delete(ledger.key);
       this.#uncommitted -= ledger.uncommitted;
+      this.#addToLane(ledger, -ledger.uncommitted);
+      this.#laneOfLedger.delete(ledger);
       this.#held -= ledger.inFlight;
       this.#stale += ledger.revoke();
       ended.push(ledger);
@@ -77,11 +115,15 @@ export class PartitionTable implements WatermarkSource, StaleWork {
 
   /** Whether admission must stop for this partition; a closed one (being given up) has no budget left. */
   overBudget(ledger: PartitionLedger): boolean {
-    return ledger.closed || ledger.uncommitted >= this.#budgets.partitionBudget || this.used >= this.#budgets.globalBudget;
+    if (ledger.closed || ledger.uncommitted >= this.#budgets.partitionBudget || this.used >= this.#budgets.globalBudget) return true;
+    const lane = this.lane(ledger);
+    return lane !== undefined && lane.used >= lane.budget;
   }
 
   admit(ledger: PartitionLedger, offset: number): void {
-    this.#uncommitted += ledger.admit(offset);
+    const grown = ledger.admit(offset);
+    this.#uncommitted += grown;
+    this.#addToLane(ledger, grown);
     this.#held++;
   }
 
@@ -111,7 +153,10 @@ export class PartitionTable implements WatermarkSource, StaleWork {
   committed(offsets: readonly CommitOffset[]): void {
     for (const o of offsets) {
       const ledger = this.get(o);
-      if (ledger !== undefined && ledger.epoch === o.epoch) this.#uncommitted -= ledger.markCommitted(o.offset);
+      if (ledger === undefined || ledger.epoch !== o.epoch) continue;
+      const shrunk = ledger.markCommitted(o.offset);
+      this.#uncommitted -= shrunk;
+      this.#addToLane(ledger, -shrunk);
     }
   }
 

@@ -7,6 +7,7 @@
  * partitions beyond the batcher's lanes, or Kafka at all.
  */
 import { MicroBatcher } from '../batching/batcher.ts';
+import { SlotGate } from '../batching/slot-gate.ts';
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
@@ -54,6 +55,8 @@ export interface ModelStageOptions {
   readonly models: readonly ModelEntry[];
   /** Absent: no flows. */
   readonly flows?: readonly FlowLaneSpec[];
+  /** Whether the lanes share the worker slots fairly (backpressure.isolateLanes). @defaultValue true */
+  readonly isolateLanes?: boolean;
   readonly batching: { readonly maxBatchSize: number; readonly maxDelayMs: number; readonly targetBatchMs: number };
   /** Inference threads, and batches each may hold (one running, the rest queued at the thread). */
   readonly inference: { readonly threads: number; readonly depth: number };
@@ -92,12 +95,15 @@ export function flowLaneId(flow: string): string {
 
 export class ModelStage {
   readonly #o: ModelStageOptions;
+  /** The worker slots every lane shares, fairly (slot-gate.ts). */
+  readonly #gate: SlotGate | undefined;
   readonly #runtimes = new Map<string, Runtime>();
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: ModelStageOptions) {
     this.#o = options;
+    this.#gate = options.isolateLanes === false ? undefined : new SlotGate(options.inference.threads * options.inference.depth);
     for (const entry of options.models) this.#runtimes.set(entry.config.name, this.#modelRuntime(entry));
     for (const flow of options.flows ?? []) this.#runtimes.set(flowLaneId(flow.plan.name), this.#flowRuntime(flow));
   }
@@ -174,6 +180,7 @@ export class ModelStage {
         targetBatchMs: batching?.targetBatchMs ?? this.#o.batching.targetBatchMs,
         slots: this.#o.inference.threads * this.#o.inference.depth,
         workers: this.#o.inference.threads,
+        ...(this.#gate === undefined ? {} : { gate: this.#gate }),
         clock: this.#o.clock,
         scheduler: this.#o.scheduler,
         dispatch: (items, info) => void this.#run(runtime, items, info.oldestEnqueuedAt),

@@ -160,3 +160,19 @@ describe('BackpressureController bookkeeping', () => {
     }
   });
 });
+
+describe('BackpressureController lane budgets', () => {
+  it('pauses the partitions of a lane at its budget, and only those, and resumes them once the lane drained', () => {
+    const clock = new FakeClock();
+    const controller = new BackpressureController({ ...OPTIONS, minPauseMs: 0 }, clock);
+    const load = (key: string, used: number, laneUsed: number): PartitionLoad => ({ key, used, lane: { used: laneUsed, budget: 200 } });
+    const quiet = (key: string): PartitionLoad => ({ key, used: 1, lane: { used: 2, budget: 200 } });
+    const first = controller.evaluate({ partitions: [load('a0', 90, 200), load('a1', 90, 200), quiet('b0')], globalUsed: 202, producerSaturated: false });
+    assert.deepEqual(first, { pause: ['a0', 'a1'], resume: [] }, 'both partitions of the full lane, under their own budget, pause; the other lane runs');
+    assert.equal(controller.pauseReason('a0'), 'lane-budget');
+    const half = controller.evaluate({ partitions: [load('a0', 60, 120), load('a1', 60, 120), quiet('b0')], globalUsed: 122, producerSaturated: false });
+    assert.deepEqual(half, { pause: [], resume: [] }, 'above half the lane budget they stay paused');
+    const drained = controller.evaluate({ partitions: [load('a0', 40, 100), load('a1', 40, 100), quiet('b0')], globalUsed: 102, producerSaturated: false });
+    assert.deepEqual(drained, { pause: [], resume: ['a0', 'a1'] });
+  });
+});
