@@ -81,6 +81,12 @@ const refsResolve: Rule = (config, violations) => {
       });
     }
   });
+  entries(config['flows']).forEach((flow, f) => {
+    const path = `flows[${f}].fallback.model`;
+    const text = mapping(flow['fallback'])['model'];
+    const problem = violations.ok(path) && typeof text === 'string' ? modelRefProblem(parseModelRef(text), served) : undefined;
+    if (problem !== undefined) violations.addValue(path, problem, text);
+  });
   entries(config['experiments']).forEach((experiment, e) => {
     entries(experiment['variants']).forEach((variant, v) => {
       const path = `experiments[${e}].variants[${v}].model`;
@@ -91,4 +97,15 @@ const refsResolve: Rule = (config, violations) => {
   });
 };
 
-export const FLOW_RULES: readonly Rule[] = [somethingToConsume, topicsConsumedOnce, modelsOrRoute, routeNames, refsResolve];
+/** A fallback must be able to answer: a constant score, or a model. */
+const fallbackAnswers: Rule = (config, violations) => {
+  entries(config['flows']).forEach((flow, f) => {
+    const path = `flows[${f}].fallback`;
+    const fallback = flow['fallback'];
+    if (fallback === undefined || !violations.ok(path)) return;
+    const { score, model } = mapping(fallback);
+    if (score === undefined && model === undefined) violations.add(path, 'needs score (a constant answer) or model (a model that answers), or both');
+  });
+};
+
+export const FLOW_RULES: readonly Rule[] = [somethingToConsume, topicsConsumedOnce, modelsOrRoute, routeNames, refsResolve, fallbackAnswers];

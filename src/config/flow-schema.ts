@@ -2,7 +2,7 @@
  * The `flows` and `experiments` settings (issue 10): type, range, default and doc of each, like the rest
  * in schema.ts. What relates them to each other, to the inputs and to models.serve is in flow-rules.ts.
  */
-import { list, num, oneOf, type ShapeOf, str } from './dsl.ts';
+import { int, list, num, oneOf, type ShapeOf, str } from './dsl.ts';
 import { FORMATS, NAME_CHARS, name, topic } from './nodes.ts';
 import type { ExperimentConfig, FlowConfig } from './types.ts';
 
@@ -75,10 +75,28 @@ const flow: ShapeOf<FlowConfig> = {
     fallback: {
       kind: 'object',
       optional: true,
-      doc: 'The answer when the model fails on a record; absent: the record goes to the DLQ as INFERENCE_FAILED',
+      doc: 'What answers when a model fails on a record, misses its deadline or has its circuit open; absent: the record goes to the DLQ as INFERENCE_FAILED',
       fields: {
-        score: num({ doc: 'Score of a fallback prediction' }),
-        label: str({ doc: 'Label of a fallback prediction; absent: null', optional: true }),
+        score: num({ doc: 'Score of the constant answer; required unless model is given', optional: true }),
+        label: str({ doc: 'Label of the constant answer; absent: null', optional: true }),
+        model: str({
+          doc: 'A served model that answers first (a heuristic, or the previous version)',
+          optional: true,
+          pattern: new RegExp(`^${MODEL_REF}$`),
+          hint: MODEL_REF_HINT,
+        }),
+        deadlineMs: int({ doc: 'A model run longer than this for a batch is answered by the fallback', optional: true, min: 1 }),
+        circuit: {
+          kind: 'object',
+          optional: true,
+          doc: 'Error budget: a model failing this often is skipped (the fallback answers) for openMs, then tried again',
+          fields: {
+            errorRate: num({ doc: 'Share of failed batches (errors or missed deadlines) that opens the circuit', min: 0, max: 1, exclusive: true }),
+            minBatches: int({ doc: 'Batches within the window before the rate counts', default: 20, min: 1 }),
+            windowMs: int({ doc: 'How far back batches count', default: 60000, min: 1 }),
+            openMs: int({ doc: 'How long the circuit stays open before one batch tries the model again', default: 10000, min: 1 }),
+          },
+        },
       },
     },
     output: topic("Prediction topic of this flow; absent: output.topic's", { optional: true }),

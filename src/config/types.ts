@@ -137,10 +137,33 @@ export interface FlowConfig {
   route?: FlowRouteConfig;
   /** "path/to/file.ts#export"; the export defaults to `postprocess`. */
   postprocess?: string;
-  /** The answer when the model fails on a record; absent: the record goes to the DLQ as INFERENCE_FAILED. */
-  fallback?: { score: number; label?: string };
+  /** What answers when a model cannot; absent: its records go to the DLQ as INFERENCE_FAILED. */
+  fallback?: FallbackConfig;
   /** Prediction topic of this flow; absent: output.topic. */
   output?: string;
+}
+
+/**
+ * A flow's answer for the records a model could not score: it failed on them, it missed its deadline for
+ * the batch, or its circuit is open. A `model` (a heuristic, or the previous version) answers first;
+ * the constant answers what that model cannot, or everything when there is no model. Either way the
+ * prediction says `fallback: true` and why.
+ */
+export interface FallbackConfig {
+  /** The constant answer's score; with no `model`, required. */
+  score?: number;
+  /** The constant answer's label; absent: null. */
+  label?: string;
+  /** A served model that answers instead (e.g. a heuristic, or the previous version). */
+  model?: ModelRefText;
+  /** A model run longer than this for a batch is answered by the fallback; absent: no deadline. */
+  deadlineMs?: number;
+  /**
+   * Error budget: when at least `errorRate` of a model's last `minBatches`-or-more batches within
+   * `windowMs` failed or missed the deadline, its circuit opens for `openMs`: the fallback answers
+   * without running it; then one batch tries it again. Absent: no circuit.
+   */
+  circuit?: { errorRate: number; minBatches: number; windowMs: number; openMs: number };
 }
 
 export interface ExperimentConfig {

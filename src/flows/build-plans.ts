@@ -6,12 +6,12 @@
  * disk) is checked here, and reported the same way, naming the setting.
  */
 import { type ParsedModelRef, parseModelRef, parseRef } from '../config/model-refs.ts';
-import type { ExperimentConfig, FlowConfig, FlowRouteConfig, ModelRefText, ScorerConfig } from '../config/types.ts';
+import type { ExperimentConfig, FallbackConfig, FlowConfig, FlowRouteConfig, ModelRefText, ScorerConfig } from '../config/types.ts';
 import { Violations } from '../config/violations.ts';
 import { modelId } from '../core/model-id.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import { parseHookRef } from './hook-ref.ts';
-import type { ExperimentPlan, FlowPlan, RoutePlan, RouteTarget } from './plan.ts';
+import type { ExperimentPlan, FallbackPlan, FlowPlan, RoutePlan, RouteTarget } from './plan.ts';
 
 export interface BuildPlansOptions {
   /** What hook paths still relative are resolved against (loadConfig resolves them against the config file already). @defaultValue process.cwd() */
@@ -67,6 +67,17 @@ function experimentPlan(experiment: ExperimentConfig, e: number, resolver: Resol
   return { id: experiment.id, ...(experiment.key === undefined ? {} : { keyField: experiment.key }), variants };
 }
 
+function fallbackPlan(fallback: FallbackConfig, path: string, resolver: Resolver): FallbackPlan {
+  const { score, label, model, deadlineMs, circuit } = fallback;
+  return {
+    label: label ?? null,
+    ...(score === undefined ? {} : { score }),
+    ...(model === undefined ? {} : { model: resolver.model(parseModelRef(model), model, `${path}.model`) }),
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
+    ...(circuit === undefined ? {} : { circuit }),
+  };
+}
+
 /**
  * One FlowPlan per `config.flows` entry, in the same order (so plans[i] is flows[i]), each with the
  * experiments its targets name. `models` is what loadModelRepository returned for models.serve.
@@ -84,7 +95,7 @@ export function buildFlowPlans(config: ScorerConfig, models: readonly ModelEntry
       ...(flow.preprocess === undefined ? {} : { preprocess: parseHookRef(flow.preprocess, 'preprocess', baseDir) }),
       route,
       ...(flow.postprocess === undefined ? {} : { postprocess: parseHookRef(flow.postprocess, 'postprocess', baseDir) }),
-      ...(flow.fallback === undefined ? {} : { fallback: { score: flow.fallback.score, label: flow.fallback.label ?? null } }),
+      ...(flow.fallback === undefined ? {} : { fallback: fallbackPlan(flow.fallback, `flows[${f}].fallback`, resolver) }),
       experiments: [...named].flatMap((id) => experiments.get(id) ?? []),
     };
   });

@@ -17,15 +17,15 @@ import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import type { Clock } from '../core/clock.ts';
 import { modelId } from '../core/model-id.ts';
 import { RecordError } from '../errors.ts';
-import type { FlowScoredReply, ScoreFlowRequest } from '../inference/protocol.ts';
+import type { FlowScoredReply, ModelRun, ScoreFlowRequest } from '../inference/protocol.ts';
 import { runChains } from './chaining.ts';
 import type { EventDecoder } from './event-decoder.ts';
 import { FlowBatch, type Job } from './flow-batch.ts';
 import type { FlowHooks, FlowModel } from './flow-model.ts';
 import { encodeOutputs, type Output } from './flow-output.ts';
-import type { HookEvent } from './hook-api.ts';
+import type { HookEvent, HookPrediction } from './hook-api.ts';
 import { postprocessJobs, predictionProblem, preprocessJobs, type ScoredJob } from './hook-calls.ts';
-import { modelAnswers } from './model-answers.ts';
+import { type ModelAnswer, modelAnswers } from './model-answers.ts';
 import type { FlowPlan } from './plan.ts';
 import { compileRouter, type Router, type Scoring } from './routing.ts';
 
@@ -96,30 +96,87 @@ function route(batch: FlowBatch, flow: CompiledFlow, jobs: readonly Job[], slots
   return groups;
 }
 
-/** A model's answers for its jobs, with the flow's fallback and postprocess, into `slots`. */
-async function scoreModel(batch: FlowBatch, flow: CompiledFlow, model: FlowModel, jobs: readonly ModelJob[], slots: (Output | undefined)[][]) {
-  const { config } = model;
-  const answers = await modelAnswers(batch, model, jobs);
-  const scored: ScoredJob<ModelJob>[] = [];
+type Answered = ModelAnswer | undefined;
+
+/**
+ * The fallback's answers for the jobs a model could not score: its model first (a heuristic, or the
+ * previous version), then its constant; a job neither answers fails with the model's own reason.
+ */
+async function fallbackAnswers(
+  batch: FlowBatch,
+  flow: CompiledFlow,
+  config: FlowModel['config'],
+  failed: readonly [ModelJob, ModelAnswer & { kind: 'model-error' }][],
+  slots: (Output | undefined)[][],
+): Promise<void> {
   const { fallback } = flow.plan;
+  const standIn = fallback?.model === undefined ? undefined : flow.models.get(fallback.model);
+  const theirs: Answered[] =
+    standIn === undefined
+      ? []
+      : await modelAnswers(
+          batch,
+          standIn,
+          failed.map(([job]) => job),
+        );
+  failed.forEach(([job, answer], k) => {
+    if (batch.failed(job.row)) return;
+    const stood = theirs[k];
+    const attributes: Record<string, string> = {};
+    let prediction: HookPrediction | undefined;
+    if (stood?.kind === 'scored') {
+      attributes['fallback_model'] = fallback?.model ?? '';
+      prediction = { score: stood.prediction.score, label: stood.prediction.label, attributes };
+    } else if (fallback?.score !== undefined) prediction = { score: fallback.score, label: fallback.label, attributes };
+    if (prediction === undefined) batch.fail(job.row, answer.reason, answer.message);
+    else slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: answer.why, chained: [] };
+  });
+}
+
+/** What a model whose circuit is open answers: nothing, so the fallback does. */
+function circuitOpen(jobs: readonly ModelJob[], id: string): Answered[] {
+  const answer: ModelAnswer = { kind: 'model-error', reason: 'INFERENCE_FAILED', message: `model-error: the circuit of ${id} is open`, why: 'circuit-open' };
+  return jobs.map(() => answer);
+}
+
+/** A model's answers for its jobs, with the flow's fallback and postprocess, into `slots`; returns how it did. */
+async function scoreModel(
+  batch: FlowBatch,
+  flow: CompiledFlow,
+  model: FlowModel,
+  jobs: readonly ModelJob[],
+  slots: (Output | undefined)[][],
+): Promise<ModelRun | undefined> {
+  const { config } = model;
+  const id = modelId(config.name, config.version);
+  const { fallback } = flow.plan;
+  const open = batch.request.openCircuits?.includes(id) === true && fallback !== undefined;
+  const answers = open ? circuitOpen(jobs, id) : await modelAnswers(batch, model, jobs, fallback?.deadlineMs);
+  const scored: ScoredJob<ModelJob>[] = [];
+  const failed: [ModelJob, ModelAnswer & { kind: 'model-error' }][] = [];
   jobs.forEach((job, k) => {
     const answer = answers[k];
     if (answer === undefined) return;
     if (answer.kind === 'scored') scored.push({ job, prediction: answer.prediction });
     else if (fallback === undefined) batch.fail(job.row, answer.reason, answer.message);
-    else {
-      const prediction = { score: fallback.score, label: fallback.label, attributes: {} };
-      slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: 'model-error', chained: [] };
-    }
+    else failed.push([job, answer]);
   });
+  if (failed.length > 0) await fallbackAnswers(batch, flow, config, failed, slots);
   const { postprocess } = flow.hooks;
-  const id = modelId(config.name, config.version);
   const kept = postprocess === undefined ? scored : postprocessJobs(batch, postprocess, 'postprocess', id, scored);
   for (const { job, prediction } of kept) {
     const problem = predictionProblem(prediction);
     if (problem !== undefined) batch.fail(job.row, 'HOOK_FAILED', `model ${id}: after the postprocess hooks the ${problem}`);
     else slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: null, chained: [] };
   }
+  if (open) return undefined;
+  const modelFailed = answers.filter((a) => a?.kind === 'model-error');
+  return {
+    model: id,
+    rows: jobs.length,
+    failedRows: modelFailed.length,
+    deadlineMissed: modelFailed.some((a) => a?.kind === 'model-error' && a.why === 'deadline'),
+  };
 }
 
 /** Every row's outputs; a live row missing one (a bug, never expected) fails rather than write a partial fan-out. */
@@ -139,7 +196,11 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
   const events = new Array<HookEvent>(request.rows);
   for (const job of jobs) events[job.row] = job.event;
   const slots = Array.from({ length: request.rows }, () => [] as (Output | undefined)[]);
-  for (const [id, modelJobs] of route(batch, flow, jobs, slots)) await scoreModel(batch, flow, flow.models.get(id) as FlowModel, modelJobs, slots);
+  const modelRuns: ModelRun[] = [];
+  for (const [id, modelJobs] of route(batch, flow, jobs, slots)) {
+    const run = await scoreModel(batch, flow, flow.models.get(id) as FlowModel, modelJobs, slots);
+    if (run !== undefined) modelRuns.push(run);
+  }
   const outputs = complete(batch, slots);
   await runChains(batch, flow.models, outputs, events);
   const t1 = clock.now();
@@ -149,6 +210,7 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
     kind: 'flow-scored',
     ...encoded,
     failures: batch.failures(),
+    modelRuns,
     hookMs: batch.hookMs,
     decodeMs: batch.decodeMs,
     inferMs: batch.inferMs,

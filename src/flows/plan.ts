@@ -50,11 +50,23 @@ export interface ExperimentPlan {
   readonly variants: readonly ExperimentVariant[];
 }
 
-/** The answer a flow gives for a record its model could not score. */
+/**
+ * The answer a flow gives for a record its model could not score (FallbackConfig): `model` first, then
+ * the constant (when `score` is given); what neither answers goes to the DLQ.
+ */
 export interface FallbackPlan {
-  readonly score: number;
+  readonly score?: number;
   readonly label: string | null;
+  /** modelId of the model that answers first. */
+  readonly model?: string;
+  /** A model run longer than this for a batch is answered by the fallback. */
+  readonly deadlineMs?: number;
+  /** The error budget; the main thread keeps the circuits and tells the workers which are open. */
+  readonly circuit?: { readonly errorRate: number; readonly minBatches: number; readonly windowMs: number; readonly openMs: number };
 }
+
+/** Why a fallback answered: stamped as the prediction's fallback_reason. */
+export type FallbackReason = 'model-error' | 'deadline' | 'circuit-open';
 
 export interface FlowPlan {
   readonly name: string;

@@ -50,6 +50,18 @@ export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'mo
   readonly keys: readonly (string | null)[];
   /** Row i's value of the header the flow routes by (UTF-8), or null; absent unless it routes by header. */
   readonly routeHeaders?: readonly (string | null)[];
+  /** Models whose circuit is open (the main thread keeps the circuits): the fallback answers for them. */
+  readonly openCircuits?: readonly string[];
+}
+
+/** How one routed model did on a flow batch: what the main thread's circuit breakers learn from. */
+export interface ModelRun {
+  /** modelId. */
+  readonly model: string;
+  readonly rows: number;
+  /** Rows it could not score (it failed on them alone, or missed the deadline for all of them). */
+  readonly failedRows: number;
+  readonly deadlineMissed: boolean;
 }
 
 /** How long each hook of a flow batch took, by hook ("preprocess", "postprocess", "predict:<model>"). */
@@ -71,6 +83,8 @@ export interface FlowScoredReply {
   /** Records answered by the flow's fallback (their predictions say fallback: true), by reason. */
   readonly fallbacks: Readonly<Record<string, number>>;
   readonly failures: readonly RowFailure[];
+  /** One entry per routed model the batch ran (not those whose circuit was open). */
+  readonly modelRuns: readonly ModelRun[];
   readonly hookMs: HookTimings;
   readonly decodeMs: number;
   readonly inferMs: number;

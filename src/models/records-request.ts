@@ -23,6 +23,8 @@ export interface FlowRequestContext extends Omit<RequestContext, 'name' | 'versi
   readonly flow: string;
   /** The header the flow routes by, when it routes by one. */
   readonly routeHeader?: string;
+  /** Models whose circuit is open for this batch. */
+  readonly openCircuits?: readonly string[];
 }
 
 /** What a request reads of one admitted record. */
@@ -85,6 +87,7 @@ export function flowRequest(context: FlowRequestContext, items: readonly Request
     ...packed,
     keys,
     ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
+    ...(context.openCircuits === undefined ? {} : { openCircuits: context.openCircuits }),
   };
   return { request, transfer };
 }

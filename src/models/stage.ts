@@ -19,6 +19,7 @@ import type { FlowPlan } from '../flows/plan.ts';
 import type { FlowScoredReply, RecordsScoredReply } from '../inference/protocol.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } from './bisect.ts';
+import { CircuitBreakers, type CircuitTransition } from './circuit-breaker.ts';
 import { flowOutcomes } from './flow-outcomes.ts';
 import { flowRequest, recordsRequest } from './records-request.ts';
 import type { Work } from './work.ts';
@@ -41,6 +42,8 @@ export interface ModelMetrics {
   recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void;
   /** A flow batch's hook times and the fallbacks it answered with, by reason. */
   recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void;
+  /** A model's circuit in a flow changed state. */
+  recordCircuit(flow: string, transition: CircuitTransition): void;
 }
 
 /** A flow the stage batches for, and where its predictions go. */
@@ -151,17 +154,39 @@ export class ModelStage {
 
   #flowRuntime({ plan, target, output }: FlowLaneSpec): Runtime {
     const id = flowLaneId(plan.name);
+    const circuit = plan.fallback?.circuit;
+    const breakers = circuit === undefined ? undefined : new CircuitBreakers(circuit, this.#o.clock);
     const context = {
       flow: plan.name,
       output: output ?? this.#o.output,
       writerSchema: this.#o.writerSchema,
       ...(plan.route.by === 'header' ? { routeHeader: plan.route.name } : {}),
     };
+    const circuitChanged = (transition: CircuitTransition) => {
+      this.#o.metrics.recordCircuit(plan.name, transition);
+      const fields = { flow: plan.name, ...transition, errorRate: circuit?.errorRate, openMs: circuit?.openMs };
+      if (transition.to === 'open') this.#o.log.warn(fields, "a model's circuit opened: the flow's fallback answers for it");
+      else
+        this.#o.log.info(
+          fields,
+          transition.to === 'closed' ? "a model's circuit closed: it answers again" : "a model's circuit is half-open: it is tried again",
+        );
+    };
     return this.#lane(id, undefined, target, async (live) => {
-      const results = await scoreBatch(this.#o.pool, live, (rows) => flowRequest(context, rows, this.#o.wallClock()));
+      const open = breakers?.open();
+      for (const transition of open?.transitions ?? []) circuitChanged(transition);
+      const openCircuits = open === undefined || open.skip.length === 0 ? {} : { openCircuits: open.skip };
+      const results = await scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits }, rows, this.#o.wallClock()));
       const timings = sumTimings(results);
       const now = this.#o.wallClock();
-      for (const { reply } of results.parts) this.#o.metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
+      for (const { reply } of results.parts) {
+        this.#o.metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
+        for (const run of reply.modelRuns) {
+          // Most of a batch failing, or a missed deadline, is the model's fault; a lone bad row is its input's.
+          const transition = breakers?.record(run.model, run.deadlineMissed || run.failedRows * 2 > run.rows);
+          if (transition !== undefined) circuitChanged(transition);
+        }
+      }
       const outcomes = flowOutcomes(target, results.parts, now);
       for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
       return { outcomes, timings };

@@ -65,6 +65,9 @@ export class ScorerMetrics {
   readonly hookSeconds: Histogram<'flow' | 'hook'>;
   /** Predictions a flow's fallback answered, because the model did not. */
   readonly fallbacks: Counter<'flow' | 'reason'>;
+  /** A flow model's circuit: 0 closed, 0.5 half-open, 1 open. */
+  readonly circuitState: Gauge<'flow' | 'model'>;
+  readonly circuitTransitions: Counter<'flow' | 'model' | 'to'>;
   readonly buildInfo: Gauge<'version'>;
 
   constructor(options: ScorerMetricsOptions) {
@@ -113,6 +116,11 @@ export class ScorerMetrics {
     this.rebalances = counter('rebalances_total', 'Consumer group rebalances this member took part in');
     this.hookSeconds = histogram('hook_seconds', "One hook's call on one flow batch, in its inference worker", BUCKETS.inference, ['flow', 'hook']);
     this.fallbacks = counter('fallbacks_total', "Predictions a flow's fallback gave because its model failed on the record", ['flow', 'reason']);
+    this.circuitState = gauge('circuit_state', "A flow model's circuit: 0 closed, 0.5 half-open (tried again), 1 open (the fallback answers)", [
+      'flow',
+      'model',
+    ]);
+    this.circuitTransitions = counter('circuit_transitions_total', "Changes of a flow model's circuit, by the state entered", ['flow', 'model', 'to']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 

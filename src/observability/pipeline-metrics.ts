@@ -6,6 +6,7 @@
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
+import type { CircuitTransition } from '../models/circuit-breaker.ts';
 import type { WorkerTimings } from '../models/stage.ts';
 import type { StageMetrics } from '../stages.ts';
 import type { ScorerMetrics } from './metrics.ts';
@@ -51,6 +52,12 @@ export class PromPipelineMetrics implements StageMetrics {
   recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void {
     for (const [hook, ms] of Object.entries(hookMs)) this.#m.hookSeconds.observe({ flow, hook }, ms / 1000);
     for (const [reason, n] of Object.entries(fallbacks)) this.#m.fallbacks.inc({ flow, reason }, n);
+  }
+
+  recordCircuit(flow: string, transition: CircuitTransition): void {
+    const value = transition.to === 'open' ? 1 : transition.to === 'half-open' ? 0.5 : 0;
+    this.#m.circuitState.set({ flow, model: transition.model }, value);
+    this.#m.circuitTransitions.inc({ flow, model: transition.model, to: transition.to });
   }
 
   recordAcked(outgoing: readonly Outgoing[], sendMs: number, nowWallMs: number): void {

@@ -321,3 +321,74 @@ test('a flow that routes to a model the worker does not serve is refused when co
     /flow f routes to ghost:1, which this worker does not serve/,
   );
 });
+
+/** A graph double that takes `ms` to answer (onnxruntime runs off the JS thread, so a deadline can pass). */
+function slowGraph(name: string, ms: number) {
+  const model = graphModel(name);
+  const run = model.run.bind(model);
+  return {
+    ...model,
+    run: async (feeds: Parameters<typeof run>[0], n: number) =>
+      new Promise<Awaited<ReturnType<typeof run>>>((resolve) => setTimeout(() => resolve(run(feeds, n)), ms)),
+  };
+}
+
+test('a model that misses its deadline for a batch is answered by the fallback, flagged deadline, and reported as such', async () => {
+  const a = slowGraph('a', 200);
+  const f = flow(plan({ fallback: { score: 0.25, label: null, deadlineMs: 20 } }), served(a));
+  const reply = await run(f, flowRequest([{ value: { x: 1 } }, { value: { x: 2 } }]));
+  assert.deepEqual(
+    records(reply).map((p) => [p.score, p.fallback, p.fallback_reason, p.model_name]),
+    [
+      [0.25, true, 'deadline', 'a'],
+      [0.25, true, 'deadline', 'a'],
+    ],
+  );
+  assert.deepEqual(reply.fallbacks, { deadline: 2 });
+  assert.deepEqual(reply.modelRuns, [{ model: 'a:1', rows: 2, failedRows: 2, deadlineMissed: true }]);
+  const inTime = await run(
+    flow(plan({ fallback: { score: 0.25, label: null, deadlineMs: 1000 } }), served(slowGraph('a', 5))),
+    flowRequest([{ value: { x: 1 } }]),
+  );
+  assert.deepEqual(
+    records(inTime).map((p) => [p.score, p.fallback]),
+    [[0.01, false]],
+    'within the deadline the model answers',
+  );
+});
+
+test('a model whose circuit is open is not run: the fallback answers, and the batch reports no run of it', async () => {
+  const a = graphModel('a');
+  const f = flow(plan({ fallback: { score: 0.5, label: 'open' } }), served(a));
+  const reply = await run(f, { ...flowRequest([{ value: { x: 1 } }]), openCircuits: ['a:1'] });
+  assert.deepEqual(
+    records(reply).map((p) => [p.score, p.label, p.fallback_reason]),
+    [[0.5, 'open', 'circuit-open']],
+  );
+  assert.deepEqual(a.runs, [], 'the model did not run');
+  assert.deepEqual(reply.modelRuns, []);
+});
+
+test("the fallback's model answers first (a previous version, say), the constant what it cannot; with neither, the model's own reason", async () => {
+  const previous = graphModel('a', 1, {}, 2);
+  const current = graphModel('a', 2);
+  const events = [{ value: { x: 13 } }, { value: { x: 4 } }];
+  const withModel = flow(plan({ route: { by: 'all', targets: [{ model: 'a:2' }] }, fallback: { label: null, model: 'a:1' } }), served(previous, current));
+  const reply = await run(withModel, flowRequest([{ value: { x: 5 } }, ...events]));
+  // x = 13 fails on both versions: with no constant it is dead-lettered; x = 5 and 4 are answered by a:2 itself.
+  assert.deepEqual(summary(reply), [['a:2'], 'INFERENCE_FAILED', ['a:2']]);
+  const slow = slowGraph('a', 200);
+  const answered = flow(
+    plan({ route: { by: 'all', targets: [{ model: 'a:1' }] }, fallback: { label: null, model: 'a:2', score: 0, deadlineMs: 20 } }),
+    served(slow, current),
+  );
+  const predictions = records(await run(answered, flowRequest(events)));
+  assert.deepEqual(
+    predictions.map((p) => [p.model_name, p.model_version, p.score, p.fallback_reason, p.attributes?.['fallback_model']]),
+    [
+      ['a', 1, 0, 'deadline', undefined],
+      ['a', 1, 0.04, 'deadline', 'a:2'],
+    ],
+    "the routed model's name stays on the record; the model that answered is in attributes; the constant took the row a:2 failed on too",
+  );
+});

@@ -24,6 +24,7 @@ function reply(): FlowScoredReply {
     models: ['fraud:1', 'rules:1'],
     fallbacks: {},
     failures: [{ row: 1, reason: 'HOOK_FAILED', message: 'preprocess threw' }],
+    modelRuns: [],
     hookMs: {},
     decodeMs: 0,
     inferMs: 0,
