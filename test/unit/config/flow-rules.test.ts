@@ -209,3 +209,17 @@ test('flows and experiments are file-only', () => {
     { path: 'SCORER_EXPERIMENTS', message: 'experiments is a list of mappings and can only be set in the config file' },
   ]);
 });
+
+test('a fallback answers with a constant score, a served model, or both; its deadline and circuit are checked', () => {
+  assert.match(only(reject(withFlow({ fallback: { label: 'x' } })), 'flows[0].fallback'), /needs score \(a constant answer\) or model/);
+  assert.match(only(reject(withFlow({ fallback: { model: 'nope' } })), 'flows[0].fallback.model'), /must name a model in models.serve/);
+  assert.match(only(reject(withFlow({ fallback: { score: 0, deadlineMs: 0 } })), 'flows[0].fallback.deadlineMs'), />= 1/);
+  assert.ok(reject(withFlow({ fallback: { score: 0, circuit: { errorRate: 1.5 } } })).some((v) => v.path === 'flows[0].fallback.circuit.errorRate'));
+  const config = loadConfig({ overrides: withFlow({ fallback: { model: 'heavy', score: 0, deadlineMs: 50, circuit: { errorRate: 0.5 } } }) });
+  assert.deepEqual(config.flows[0]?.fallback, {
+    model: 'heavy',
+    score: 0,
+    deadlineMs: 50,
+    circuit: { errorRate: 0.5, minBatches: 20, windowMs: 60000, openMs: 10000 },
+  });
+});
