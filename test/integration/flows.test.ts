@@ -12,7 +12,7 @@ import type { Message } from 'kafkajs';
 import { DLQ_HEADERS } from '../../src/delivery/dead-letter.ts';
 import { FLOW_HOOKS, flowRepository } from '../support/flow-repository.ts';
 import { type Collected, collect, committedOffsets, endOffsets, uniqueName } from '../support/kafka.ts';
-import { goldenEvents, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
+import { goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 interface FlowPrediction {
@@ -252,4 +252,48 @@ test('a flow routes by a header; an A/B experiment keeps each key in its variant
   const treatment = [...variants.values()].filter((seen) => seen.has('treatment')).length;
   t.diagnostic(`by header ${byHeader.length}; keys ${variants.size}, in treatment ${treatment}`);
   assert.ok(treatment > variants.size * 0.35 && treatment < variants.size * 0.65, `about half the keys in treatment: ${treatment} of ${variants.size}`);
+});
+
+test('a model that misses its deadline is answered by the fallback, and its circuit opens after the error budget; nothing is lost', async (t) => {
+  const { input, output, dlq } = await scenarioTopics(t, 'flow-deadline', 3);
+  const repository = await flowRepository(t);
+  const events = goldenEvents(3000);
+  await produceEvents(input, jsonMessages(events));
+  const groupId = uniqueName('flow-deadline-group');
+  const scorer = await startScorer({
+    ...flowScorer({
+      groupId,
+      repository,
+      input,
+      output,
+      dlq,
+      flows: [
+        {
+          name: 'slow',
+          inputs: [{ topic: input, format: 'json' }],
+          // 0.2 ms per event: any batch of more than 10 events misses a 2 ms deadline.
+          models: ['slow'],
+          fallback: { score: 0.1, label: 'fallback', deadlineMs: 2, circuit: { errorRate: 0.5, minBatches: 3, windowMs: 60_000, openMs: 60_000 } },
+        },
+      ],
+    }),
+    models: { repository, serve: [{ name: 'slow' }] },
+    batching: { maxBatchSize: 64, maxDelayMs: 5 },
+  });
+  t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
+  await scorer.waitReady();
+  const out = predictions(await collect(output, (all) => all.length >= events.length, 120_000));
+  const metrics = await scorer.metrics();
+  assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0);
+
+  const reasons = new Map<string, number>();
+  for (const p of out) reasons.set(String(p.fallback_reason), (reasons.get(String(p.fallback_reason)) ?? 0) + 1);
+  t.diagnostic(`fallback reasons: ${JSON.stringify([...reasons])}`);
+  assert.equal(new Set(out.map((p) => id(p.source_partition, p.source_offset))).size, events.length, 'every input has its prediction');
+  assert.ok((reasons.get('deadline') ?? 0) > 0, 'batches past the deadline were answered by the fallback');
+  assert.ok((reasons.get('circuit-open') ?? 0) > 0, 'after the error budget, the circuit opened and the model was skipped');
+  for (const p of out.filter((p) => p.fallback)) assert.deepEqual([p.score, p.label, p.model_name], [0.1, 'fallback', 'slow']);
+  assert.match(metrics, /scorer_circuit_state\{flow="slow",model="slow:1"\} 1/);
+  assert.match(metrics, /scorer_circuit_transitions_total\{flow="slow",model="slow:1",to="open"\} 1/);
+  assert.match(scorer.logs(), /"msg":"a model's circuit opened: the flow's fallback answers for it"/);
 });
