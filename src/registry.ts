@@ -5,9 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Type } from 'avsc';
+import avsc from 'avsc';
 import { AvroDecoder, AvroEncoder } from './codecs/avro.ts';
 import { avroFormat, type InputFormat, jsonFormat } from './codecs/input-format.ts';
 import type { OutputSpec } from './codecs/prediction-encoder.ts';
+import { httpStatusOf, registryFailure } from './codecs/registry-errors.ts';
 import { predictionTopics } from './config/topics.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { retrying } from './core/backoff.ts';
@@ -35,6 +38,8 @@ export interface Codecs {
   readonly outputFor: (topic: string) => OutputSpec;
   /** The text of a loaded writer schema, for the workers to decode with. */
   readonly writerSchema: (schemaId: number) => string;
+  /** The latest schema registered for a topic's values, or undefined when none is (or no registry is used). */
+  readonly latestInputType: (topic: string) => Promise<Type | undefined>;
 }
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -83,7 +88,7 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
   if (registryConfig === undefined) {
     const json = jsonFormat();
     const output: OutputSpec = { format: 'json' };
-    return { formatFor: () => json, output, outputFor: () => output, writerSchema: (id) => json.writerSchema(id) };
+    return { formatFor: () => json, output, outputFor: () => output, writerSchema: (id) => json.writerSchema(id), latestInputType: async () => undefined };
   }
   const registry = new SchemaRegistry({
     host: registryConfig.url,
@@ -106,9 +111,18 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
   const [json, avroInput] = [jsonFormat(), avroFormat(avro)];
   const formatFor = (format: 'avro' | 'json') => (format === 'json' ? json : avroInput);
   const writerSchema = (id: number) => avroInput.writerSchema(id);
+  const latestInputType = async (topic: string): Promise<Type | undefined> => {
+    try {
+      const type = await registry.getSchema(await registry.getLatestSchemaId(`${topic}-value`));
+      return avsc.Type.isType(type) ? (type as Type) : undefined;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return undefined;
+      throw registryFailure(`reading the latest schema of ${topic}-value`, error, `schema registry at ${registryConfig.url}`);
+    }
+  };
   if (config.output.format === 'json') {
     const output: OutputSpec = { format: 'json' };
-    return { formatFor, output, outputFor: () => output, writerSchema };
+    return { formatFor, output, outputFor: () => output, writerSchema, latestInputType };
   }
   const schema = await outputSchema(config.output.schemaFile);
   const specs = new Map<string, OutputSpec>();
@@ -117,5 +131,5 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
     specs.set(topic, { format: 'avro', schemaId: encoder.schemaId, schema: JSON.stringify(schema) });
   }
   const output = specs.get(config.output.topic) as OutputSpec;
-  return { formatFor, output, outputFor: (topic) => specs.get(topic) ?? output, writerSchema };
+  return { formatFor, output, outputFor: (topic) => specs.get(topic) ?? output, writerSchema, latestInputType };
 }

@@ -13,6 +13,7 @@ import { modelId } from './core/model-id.ts';
 import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { buildFlowPlans } from './flows/build-plans.ts';
+import { checkFlowFields } from './flows/check-fields.ts';
 import { checkFlowHooks } from './flows/check-hooks.ts';
 import type { FlowPlan } from './flows/plan.ts';
 import { InferencePool } from './inference/pool.ts';
@@ -84,6 +85,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     notReady = 'connecting to the schema registry';
     const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
     if (cancelled()) throw new ScorerError('SCORER_ERR_SHUTDOWN_TIMEOUT', 'stopped during start-up');
+    await checkFlowFields(config, codecs.latestInputType, log);
 
     notReady = 'checking topics';
     const kafka = await kafkaLoading;
