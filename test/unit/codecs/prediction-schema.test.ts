@@ -67,4 +67,7 @@ test('a registry at BACKWARD (the default) takes version 2 under a subject that 
   const v2Id = await AvroEncoder.create(registry, 'predictions-value', JSON.parse(await text('../../../schemas/prediction.avsc')) as object);
   assert.notEqual(v2Id.schemaId, v1Id.schemaId);
   assert.equal(await registry.getLatestSchemaId('predictions-value'), v2Id.schemaId);
+  // The check has teeth: a new field without a default is refused at BACKWARD.
+  const v2 = JSON.parse(await text('../../../schemas/prediction.avsc')) as { fields: object[] };
+  await assert.rejects(AvroEncoder.create(registry, 'predictions-value', { ...v2, fields: [...v2.fields, { name: 'extra', type: 'string' }] }));
 });
