@@ -3,6 +3,8 @@
  * reports show. Titles name the client, since every figure of the issue is per client.
  */
 import type { ClientName } from '../src/kafka/client.ts';
+import { flowOverlay, type SubjectTopics } from './flow-subject.ts';
+import type { Stage } from './options.ts';
 import type { DrainSubjectId, SubjectId } from './results.ts';
 import type { SubjectKind } from './subject.ts';
 
@@ -12,8 +14,8 @@ export interface SubjectSpec {
   /** The Kafka client; undefined: the scorer's default (kafka.client left unset). */
   readonly client: ClientName | undefined;
   readonly title: string;
-  /** Laid over the scorer's generated config (scorer subjects only). */
-  readonly scorer?: Record<string, unknown>;
+  /** Laid over the scorer's generated config for a run on `topics` (scorer subjects only). */
+  readonly scorer?: (topics: SubjectTopics) => Record<string, unknown>;
 }
 
 export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
@@ -24,7 +26,14 @@ export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
     model: 'fraud',
     client: 'platformatic',
     title: 'W1 scorer, exactly-once (platformatic)',
-    scorer: { delivery: { guarantee: 'exactly-once' } },
+    scorer: () => ({ delivery: { guarantee: 'exactly-once' } }),
+  },
+  'w1-flow-platformatic': {
+    kind: 'scorer',
+    model: 'fraud',
+    client: 'platformatic',
+    title: 'W1 through a flow: hooks, A/B (platformatic)',
+    scorer: flowOverlay,
   },
   w2: { kind: 'scorer', model: 'heavy', client: undefined, title: 'W2 scorer (heavy MLP, default client)' },
   'passthrough-kafkajs': { kind: 'passthrough', model: 'fraud', client: 'kafkajs', title: 'pass-through (kafkajs)' },
@@ -48,7 +57,30 @@ export function passthroughOf(client: ClientName): 'passthrough-kafkajs' | 'pass
 /** W1 with delivery.guarantee exactly-once, on the client that offers it: its cost is taken against W1. */
 export const EXACTLY_ONCE_W1 = 'w1-eos-platformatic';
 
-/** One drain rotation, in order: each client's W1 next to its pass-through, exactly-once W1 right after platformatic's W1. */
+/** W1 through a flow (bench/flow-subject.ts): its cost is taken against plain W1 on the same client. */
+export const FLOW_W1 = 'w1-flow-platformatic';
+
+/**
+ * One drain rotation, in order: each client's W1 next to its pass-through; on platformatic, W1 through
+ * a flow and exactly-once W1 right after W1, the subjects their ratios are taken against.
+ */
 export const DRAIN_ROTATION: readonly DrainSubjectId[] = CLIENTS.flatMap((client) =>
-  client === 'platformatic' ? [w1Of(client), EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
+  client === 'platformatic' ? [w1Of(client), FLOW_W1, EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
 );
+
+/**
+ * The sustainable-rate searches of one repetition, for the stages asked: W2, each client's pass-through
+ * then its W1 (W1 through a flow right after W1 on the flow's client), the naive scorer.
+ */
+export function sustainOrder(stages: readonly Stage[]): SubjectId[] {
+  const has = (stage: Stage) => stages.includes(stage);
+  const order: SubjectId[] = [];
+  if (has('w2')) order.push('w2');
+  for (const client of CLIENTS) {
+    if (has('passthrough')) order.push(passthroughOf(client));
+    if (has('w1')) order.push(w1Of(client));
+    if (has('flow') && SUBJECTS[FLOW_W1].client === client) order.push(FLOW_W1);
+  }
+  if (has('naive')) order.push('naive');
+  return order;
+}

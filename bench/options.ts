@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDuration, UsageError } from '../loadgen/profile.ts';
 
-export const STAGES = ['ceilings', 'drain', 'w2', 'passthrough', 'w1', 'naive', 'fixed', 'burst', 'scale-out'] as const;
+export const STAGES = ['ceilings', 'drain', 'w2', 'passthrough', 'w1', 'flow', 'naive', 'fixed', 'burst', 'scale-out'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** The issue's drain: 400,000 W1 events, about 5-10 s of work for each subject here. */
@@ -51,12 +51,14 @@ export const USAGE = `usage: npm run bench -- [flags]
 
 Runs PROTOCOL.md's suite against the broker on --brokers, each repetition in this order:
   ceilings     raw onnxruntime-node on fraud and heavy, no Kafka
-  drain        a backlog of W1 events drained by W1 and the pass-through on each client, and by W1 in
-               exactly-once mode on platformatic (A, B, C, D, E), events/s and CPU µs/event over the
-               steady middle; one rotation per repetition
+  drain        a backlog of W1 events drained by W1 and the pass-through on each client, and on
+               platformatic by W1 through a flow and W1 in exactly-once mode (A, B, C, D, E, F),
+               events/s and CPU µs/event over the steady middle; one rotation per repetition
   w2           W2's highest sustainable rate (default client)
   passthrough  the pass-through's highest sustainable rate, on kafkajs and on platformatic
   w1           W1's highest sustainable rate, on kafkajs and on platformatic
+  flow         the highest sustainable rate of W1 through a flow (hooks, A/B) on platformatic, right
+               after platformatic's W1 (with w1 in --only): flow / W1, target ≥ 0.8
   naive        the naive scorer's highest sustainable rate
   fixed        W1 (default client) at fixed rates: latency
   burst        W1 (default client) steady, 10x, steady

@@ -6,13 +6,28 @@ import type { LatencySummary } from '../loadgen/types.ts';
 import type { ClientName } from '../src/kafka/client.ts';
 
 /**
- * Subjects driven through Kafka (bench/catalog.ts says what each is): the scorer on W1 per client, W2
- * on the default client, the pass-through per client and the naive scorer.
+ * Subjects driven through Kafka (bench/catalog.ts says what each is): the scorer on W1 per client (on
+ * platformatic also in exactly-once mode and through a flow), W2 on the default client, the
+ * pass-through per client and the naive scorer.
  */
-export type SubjectId = 'w1-kafkajs' | 'w1-platformatic' | 'w1-eos-platformatic' | 'w2' | 'passthrough-kafkajs' | 'passthrough-platformatic' | 'naive';
+export type SubjectId =
+  | 'w1-kafkajs'
+  | 'w1-platformatic'
+  | 'w1-eos-platformatic'
+  | 'w1-flow-platformatic'
+  | 'w2'
+  | 'passthrough-kafkajs'
+  | 'passthrough-platformatic'
+  | 'naive';
 
-/** The subjects of a drain rotation: W1 and the pass-through on each client, and W1 in exactly-once mode. */
-export type DrainSubjectId = 'w1-kafkajs' | 'passthrough-kafkajs' | 'w1-platformatic' | 'w1-eos-platformatic' | 'passthrough-platformatic';
+/** The subjects of a drain rotation: W1 and the pass-through on each client, W1 in exactly-once mode and W1 through a flow. */
+export type DrainSubjectId =
+  | 'w1-kafkajs'
+  | 'passthrough-kafkajs'
+  | 'w1-platformatic'
+  | 'w1-flow-platformatic'
+  | 'w1-eos-platformatic'
+  | 'passthrough-platformatic';
 
 export interface MachineInfo {
   readonly cores: number;

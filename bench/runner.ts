@@ -77,7 +77,7 @@ export function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics:
     ...topics,
     model,
     ...(client === undefined ? {} : { client }),
-    ...(scorer === undefined ? {} : { scorerOverrides: scorer }),
+    ...(scorer === undefined ? {} : { scorerOverrides: scorer(topics) }),
     threads: ctx.threads,
   });
 }

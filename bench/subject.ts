@@ -143,12 +143,9 @@ export function deadLetterOf(outputTopic: string): string {
   return `${outputTopic}.dlq`;
 }
 
-async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandle> {
-  // The scorer refuses to start without its dead-letter topic; the suite creates only input and output
-  // (unless asked for it: bench/runner.ts withFreshTopics), so it is created here when missing.
-  const deadLetter = deadLetterOf(options.outputTopic);
-  const createdDeadLetter = await ensureTopic(options.brokers, deadLetter);
-  const config = deepMerge(
+/** The scorer subject's configuration: W1 or W2 on one plain input, with `scorerOverrides` laid over it. */
+export function scorerConfig(options: SubjectOptions): Record<string, unknown> {
+  return deepMerge(
     {
       kafka: {
         brokers: options.brokers,
@@ -161,13 +158,20 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
       models: { repository: options.modelsDir ?? join(REPO_ROOT, 'models'), serve: [{ name: options.model, version: 1 }] },
       inputs: [{ topic: options.inputTopic, format: 'avro', model: options.model }],
       output: { topic: options.outputTopic, format: 'avro', schemaFile: join(REPO_ROOT, 'schemas', 'prediction.avsc') },
-      deadLetter: { topic: deadLetter },
+      deadLetter: { topic: deadLetterOf(options.outputTopic) },
       log: { level: 'warn' },
       ...(options.threads === undefined ? {} : { inference: { threads: options.threads } }),
     },
     options.scorerOverrides,
   ) as Record<string, unknown>;
-  const scorer = await startScorer(config);
+}
+
+async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandle> {
+  // The scorer refuses to start without its dead-letter topic; the suite creates only input and output
+  // (unless asked for it: bench/runner.ts withFreshTopics), so it is created here when missing.
+  const deadLetter = deadLetterOf(options.outputTopic);
+  const createdDeadLetter = await ensureTopic(options.brokers, deadLetter);
+  const scorer = await startScorer(scorerConfig(options));
   const pid = scorer.child.pid;
   const cleanUp = () => (createdDeadLetter ? deleteTopic(options.brokers, deadLetter) : Promise.resolve());
   if (pid === undefined) {

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: PROTOCOL.md's suite against a running broker. Each repetition runs every stage once,
  * in the same order, so each subject and its baseline are measured side by side (A, B, A, B ...): the
- * drain as one rotation of its four subjects, the sustainable-rate searches each client's pass-through
- * next to its W1, the scale-out stage 1, 2 and 3 replicas back to back. Writes <out>/<date>.json (every run), <out>/<date>.md (the tables) and charts in
+ * drain as one rotation of its subjects, the sustainable-rate searches each client's pass-through
+ * next to its W1 (and W1 through a flow next to platformatic's W1), the scale-out stage 1, 2 and 3 replicas back to back. Writes <out>/<date>.json (every run), <out>/<date>.md (the tables) and charts in
  * <out>/<date>/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,14 +12,14 @@ import { startRegistryDouble } from '../devtools/schema-registry-double.ts';
 import { renderChart } from '../loadgen/chart.ts';
 import { UsageError } from '../loadgen/profile.ts';
 import type { LoadResult } from '../loadgen/types.ts';
-import { CLIENTS, passthroughOf, w1Of } from './catalog.ts';
+import { sustainOrder } from './catalog.ts';
 import { clockTicksPerSecond } from './cpu.ts';
 import { drainStage } from './drain.ts';
 import { describeMachine } from './machine.ts';
 import { type BenchOptions, parseBenchArgs, USAGE } from './options.ts';
 import { replaceBenchSection } from './readme.ts';
 import { renderMarkdown, renderParts } from './report.ts';
-import type { BurstRun, CeilingRun, DrainRun, FixedRun, ScaleOutRun, SubjectId, SuiteResults, SustainRun } from './results.ts';
+import type { BurstRun, CeilingRun, DrainRun, FixedRun, ScaleOutRun, SuiteResults, SustainRun } from './results.ts';
 import type { RunContext } from './runner.ts';
 import { scaleOutSettings, scaleOutStage } from './scale-out.ts';
 import { burstStage, ceilingStage, fixedStage, type Say, sustainStage } from './stages.ts';
@@ -101,18 +101,6 @@ function save(): SuiteResults {
   return all;
 }
 
-/** The sustainable-rate searches of one repetition: W2, each client's pass-through then its W1, the naive scorer. */
-function sustainOrder(): SubjectId[] {
-  const order: SubjectId[] = [];
-  if (has('w2')) order.push('w2');
-  for (const client of CLIENTS) {
-    if (has('passthrough')) order.push(passthroughOf(client));
-    if (has('w1')) order.push(w1Of(client));
-  }
-  if (has('naive')) order.push('naive');
-  return order;
-}
-
 say(
   `bench: ${options.mode} mode, ${options.repeat} repetition(s), stages ${options.stages.join(', ')}; results in ${relative(REPO_ROOT, outDir)}/${stamp}.json`,
 );
@@ -127,7 +115,7 @@ try {
       drains.push(...(await drainStage(ctx, rep, options.backlogEvents, say)));
       save();
     }
-    for (const subject of sustainOrder()) {
+    for (const subject of sustainOrder(options.stages)) {
       sustainable.push(await sustainStage(ctx, options, rep, subject, say));
       save();
     }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_CLIENT, DRAIN_ROTATION, SUBJECTS } from '../../../bench/catalog.ts';
+import { DEFAULT_CLIENT, DRAIN_ROTATION, SUBJECTS, sustainOrder } from '../../../bench/catalog.ts';
+import { STAGES } from '../../../bench/options.ts';
 import { loadConfig } from '../../../src/config/load.ts';
+
+const TOPICS = { inputTopic: 'bench-in', outputTopic: 'bench-out' };
 
 test('the suite’s default client is the scorer’s', () => {
   const config = loadConfig({
@@ -16,9 +19,31 @@ test('the suite’s default client is the scorer’s', () => {
   assert.equal(config.kafka.client, DEFAULT_CLIENT);
 });
 
-test('a drain rotation is W1 next to its pass-through, per client, and exactly-once W1 next to platformatic’s W1', () => {
-  assert.deepEqual(DRAIN_ROTATION, ['w1-kafkajs', 'passthrough-kafkajs', 'w1-platformatic', 'w1-eos-platformatic', 'passthrough-platformatic']);
-  assert.deepEqual(SUBJECTS['w1-eos-platformatic'].scorer, { delivery: { guarantee: 'exactly-once' } });
+test('a drain rotation is W1 next to its pass-through, per client, and W1 through a flow then exactly-once W1 right after platformatic’s W1', () => {
+  assert.deepEqual(DRAIN_ROTATION, [
+    'w1-kafkajs',
+    'passthrough-kafkajs',
+    'w1-platformatic',
+    'w1-flow-platformatic',
+    'w1-eos-platformatic',
+    'passthrough-platformatic',
+  ]);
+  assert.deepEqual(SUBJECTS['w1-eos-platformatic'].scorer?.(TOPICS), { delivery: { guarantee: 'exactly-once' } });
+});
+
+test('the sustainable-rate searches: each client’s pass-through then its W1, W1 through a flow right after platformatic’s W1', () => {
+  assert.deepEqual(sustainOrder(STAGES), [
+    'w2',
+    'passthrough-kafkajs',
+    'w1-kafkajs',
+    'passthrough-platformatic',
+    'w1-platformatic',
+    'w1-flow-platformatic',
+    'naive',
+  ]);
+  assert.deepEqual(sustainOrder(['w1', 'flow']), ['w1-kafkajs', 'w1-platformatic', 'w1-flow-platformatic']);
+  assert.deepEqual(sustainOrder(['flow']), ['w1-flow-platformatic']);
+  assert.deepEqual(sustainOrder(['drain', 'w1']), ['w1-kafkajs', 'w1-platformatic']);
 });
 
 test('every title names its client', () => {

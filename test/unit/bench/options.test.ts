@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBenchArgs, STAGES } from '../../../bench/options.ts';
+import { parseBenchArgs, STAGES, USAGE } from '../../../bench/options.ts';
 import { UsageError } from '../../../loadgen/profile.ts';
 
 test('full mode follows PROTOCOL.md: 3 repetitions of 60 s trials', () => {
@@ -35,6 +35,13 @@ test('--quick shortens everything unless a flag says otherwise', () => {
   assert.equal(options.trialMs, 20_000);
   assert.equal(options.burstPhaseMs, 10_000);
   assert.deepEqual(options.stages, ['w1', 'burst']);
+});
+
+test('the flow stage: W1 through a flow, run with the stages it is compared in, and documented', () => {
+  const options = parseBenchArgs(['--quick', '--only', 'drain,flow,w1']);
+  if (options === 'help') return assert.fail('expected options');
+  assert.deepEqual(options.stages, ['drain', 'flow', 'w1']);
+  assert.match(USAGE, /^ {2}flow {9}\S/m);
 });
 
 test('a full run with its schedule changed says so', () => {
