@@ -1,10 +1,11 @@
 /**
  * The drain's report: per client, the pass-through's and W1's steady events/s and CPU per event, W1 as
- * a share of its client's pass-through against the issue's target, and platformatic against kafkajs.
- * Every ratio is taken within one rotation (the four drains run back to back), then the median over
- * rotations. Pure.
+ * a share of its client's pass-through against the issue's target, and platformatic against kafkajs;
+ * the cost of a flow and of exactly-once against W1. Every ratio is taken within one rotation (its
+ * drains run back to back), then the median over rotations. Pure.
  */
-import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, FLOW_W1, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { FLOW_BASELINE, flowTargets } from './flow-report.ts';
 import { atLeast, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from './results.ts';
 import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
@@ -126,6 +127,14 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
       met: null,
     },
   ];
+  if (drains.some((d) => d.subject === FLOW_W1)) {
+    targets.push(
+      ...flowTargets(
+        { what: 'drain events/s', ratio: rotationRatio(drains, FLOW_W1, FLOW_BASELINE, 'eventsPerSec') },
+        { what: 'CPU per event', ratio: rotationRatio(drains, FLOW_W1, FLOW_BASELINE, 'cpuUsPerEvent') },
+      ),
+    );
+  }
   if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) {
     for (const [metric, what] of [
       ['eventsPerSec', 'drain events/s'],
@@ -149,7 +158,7 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
     shareRow('W1 / pass-through, CPU per event', drains, 'cpuUsPerEvent'),
   ];
   const ids: DrainSubjectId[] = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]);
-  if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) ids.push(EXACTLY_ONCE_W1);
+  for (const extra of [FLOW_W1, EXACTLY_ONCE_W1] as const) if (drains.some((d) => d.subject === extra)) ids.push(extra);
   const subjects = ids.map((s) => subjectRow(drains, s));
   return { rotations: rotationsOf(drains).length, targets, clients, subjects };
 }
@@ -161,8 +170,12 @@ export function renderDrainMarkdown(results: SuiteResults): string | null {
   const runs = runsLabel(rotations, 'rotations');
   const events = results.settings.backlogEvents.toLocaleString('en-US');
   const cell = (v: Spread | null, unit: string) => (v === null ? '–' : formatSpread(v, unit));
+  const after = [
+    [FLOW_W1, 'W1 through a flow (hooks, A/B)'],
+    [EXACTLY_ONCE_W1, 'W1 exactly-once'],
+  ].flatMap(([id, what]) => (results.drains.some((d) => d.subject === id) ? [what] : []));
   return [
-    `Drain of ${events} W1 events, ${rotations} rotation${rotations === 1 ? '' : 's'} (W1 and pass-through on kafkajs, then on platformatic${results.drains.some((d) => d.subject === EXACTLY_ONCE_W1) ? ' with W1 exactly-once after W1' : ''}), ${results.startedAt.slice(0, 10)}: ${machineLine(results)}. Steady part: the middle 80% of the predictions by count; CPU is the subject process's user + system time (all threads) over the predictions it produced; ratios are taken within each rotation.`,
+    `Drain of ${events} W1 events, ${rotations} rotation${rotations === 1 ? '' : 's'} (W1 and pass-through on kafkajs, then on platformatic${after.length === 0 ? '' : ` with ${after.join(', then ')} after W1`}), ${results.startedAt.slice(0, 10)}: ${machineLine(results)}. Steady part: the middle 80% of the predictions by count; CPU is the subject process's user + system time (all threads) over the predictions it produced; ratios are taken within each rotation.`,
     '',
     ...targetTable(targets, runs),
     '',

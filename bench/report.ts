@@ -5,8 +5,9 @@
  * drain's part (bench/drain-report.ts), the open-loop part here and the scale-out part
  * (bench/scale-out-report.ts). Pure.
  */
-import { DEFAULT_CLIENT, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { DEFAULT_CLIENT, FLOW_W1, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
 import { renderDrainMarkdown, W1_SHARE_TARGET } from './drain-report.ts';
+import { FLOW_BASELINE, flowTargets } from './flow-report.ts';
 import { atLeast, atMost, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { BurstRun, SubjectId, SuiteResults } from './results.ts';
 import { renderScaleOutMarkdown } from './scale-out-report.ts';
@@ -60,8 +61,9 @@ function burstFlat(b: BurstRun): boolean {
   return b.rss !== null && b.settledGrowthMiB !== null && b.rss.peakMiB <= RSS_TARGET_MIB && b.settledGrowthMiB <= b.rss.peakMiB * RSS_FLAT_SHARE;
 }
 
-/** The subjects of the sustainable-rate table, in the order shown. */
-const SUSTAINED_ROWS: readonly SubjectId[] = ['w1-platformatic', 'w1-kafkajs', 'w2', 'passthrough-platformatic', 'passthrough-kafkajs', 'naive'];
+/** The subjects of the sustainable-rate table, in the order shown; W1 through a flow only when it was measured. */
+const SUSTAINED_ROWS: readonly SubjectId[] = ['w1-platformatic', FLOW_W1, 'w1-kafkajs', 'w2', 'passthrough-platformatic', 'passthrough-kafkajs', 'naive'];
+const MEASURED_ONLY: ReadonlySet<SubjectId> = new Set([FLOW_W1]);
 
 function burstRows(bursts: readonly BurstRun[]): Row[] {
   const rss = (pick: (r: NonNullable<BurstRun['rss']>) => number) => spread(defined(bursts.map((b) => (b.rss ? pick(b.rss) : undefined))));
@@ -93,7 +95,7 @@ export function summarize(results: SuiteResults): Summary {
     unit: 'rows/s',
   });
   const throughput: Row[] = [
-    ...SUSTAINED_ROWS.map((subject) => ({
+    ...SUSTAINED_ROWS.filter((subject) => !MEASURED_ONLY.has(subject) || ofSubject(subject).length > 0).map((subject) => ({
       label: SUBJECTS[subject].title,
       value: sustained(subject),
       unit: 'events/s',
@@ -156,6 +158,15 @@ export function summarize(results: SuiteResults): Summary {
     { name: 'Reference: platformatic / kafkajs, pass-through', goal: 'none (what the client costs)', measured: passthroughClients, unit: '×', met: null },
     { name: 'Reference: platformatic / kafkajs, W1', goal: 'none', measured: w1Clients, unit: '×', met: null },
   ];
+  if (ofSubject(FLOW_W1).length > 0) {
+    const cpuOf = (subject: SubjectId) => (rep: number) => results.sustainable.find((s) => s.subject === subject && s.rep === rep)?.cpuUsPerEvent ?? undefined;
+    targets.push(
+      ...flowTargets(
+        { what: 'sustainable rate', ratio: ratio(rateOf(FLOW_W1), rateOf(FLOW_BASELINE)) },
+        { what: 'CPU per event at the highest sustainable rate', ratio: ratio(cpuOf(FLOW_W1), cpuOf(FLOW_BASELINE)) },
+      ),
+    );
+  }
   return { targets, throughput, latency, burst: burstRows(results.bursts) };
 }
 

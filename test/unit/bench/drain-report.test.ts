@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderDrainMarkdown, rotationRatio, summarizeDrains, W1_SHARE_TARGET } from '../../../bench/drain-report.ts';
+import { FLOW_SHARE_TARGET } from '../../../bench/flow-report.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from '../../../bench/results.ts';
 import { suiteResults } from './suite-results.ts';
 
@@ -91,6 +92,39 @@ test('the cost of exactly-once: W1 exactly-once against W1 on platformatic, with
   assert.equal(rate?.met, null);
   near(cpu?.measured?.max, 35 / 28);
   assert.equal(subjects.at(-1)?.title, 'W1 scorer, exactly-once (platformatic)');
+});
+
+test('the cost of a flow: flow / W1 on platformatic within rotations against 0.8, CPU per event beside it, only when it ran', () => {
+  assert.equal(
+    summarizeDrains(DRAINS).targets.some((t) => t.name.startsWith('Cost of a flow')),
+    false,
+  );
+  // Rotation 1: 31,500 / 45,000 = 0.7; rotation 2: 24,300 / 27,000 = 0.9; rotation 3 has no W1.
+  const withFlow = [
+    ...DRAINS,
+    drain(1, 'w1-flow-platformatic', 31_500, 42),
+    drain(2, 'w1-flow-platformatic', 24_300, 34.8),
+    drain(3, 'w1-flow-platformatic', 30_000, 40),
+  ];
+  const withBoth = [...withFlow, drain(1, 'w1-eos-platformatic', 36_000, 35)];
+  const { targets, subjects } = summarizeDrains(withBoth);
+  const [rate, cpu] = targets.filter((t) => t.name.startsWith('Cost of a flow'));
+  assert.equal(rate?.name, 'Cost of a flow (hooks, A/B): flow / W1 (platformatic), drain events/s');
+  assert.equal(rate?.goal, `≥ ${FLOW_SHARE_TARGET}`);
+  near(rate?.measured?.median, 0.8);
+  assert.equal(rate?.measured?.n, 2);
+  assert.equal(rate?.met, true);
+  // CPU: 42 / 28 = 1.5, 34.8 / 29 = 1.2.
+  near(cpu?.measured?.median, 1.35);
+  assert.equal(cpu?.met, null);
+  assert.deepEqual(
+    subjects.slice(-2).map((s) => s.subject),
+    ['w1-flow-platformatic', 'w1-eos-platformatic'],
+  );
+  const md = renderDrainMarkdown(results(withBoth));
+  assert.match(md ?? '', /then on platformatic with W1 through a flow \(hooks, A\/B\), then W1 exactly-once after W1\)/);
+  assert.match(md ?? '', /\| Cost of a flow \(hooks, A\/B\): flow \/ W1 \(platformatic\), drain events\/s \| ≥ 0\.8 \| 0\.80× \(0\.70–0\.90\) \| yes \|/);
+  assert.match(md ?? '', /\| W1 through a flow: hooks, A\/B \(platformatic\) \| 30,000 events\/s/);
 });
 
 test('the subject table counts incomplete drains', () => {

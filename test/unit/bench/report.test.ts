@@ -120,3 +120,38 @@ test('formatSpread shows a single run without a range', () => {
   assert.equal(formatSpread({ median: 0.8123, min: 0.8123, max: 0.8123, n: 1 }, '×'), '0.81×');
   assert.equal(formatSpread(null, 'ms'), 'not measured');
 });
+
+test('the cost of a flow: flow / W1 (platformatic) per repetition against 0.8, CPU per event beside it, only when the flow ran', () => {
+  const names = (results: SuiteResults) => summarize(results).targets.map((t) => t.name);
+  assert.equal(
+    names(suite()).some((n) => n.startsWith('Cost of a flow')),
+    false,
+  );
+  assert.equal(
+    summarize(suite()).throughput.some((r) => r.label.startsWith('W1 through a flow')),
+    false,
+  );
+  const base = suite();
+  // Repetition 1: 30,000 / 40,000 = 0.75; repetition 2: 40,500 / 45,000 = 0.9; median 0.825.
+  const withFlow: SuiteResults = {
+    ...base,
+    sustainable: [...base.sustainable, sustain(1, 'w1-flow-platformatic', 30_000, 39), sustain(2, 'w1-flow-platformatic', 40_500, 37.4)],
+  };
+  const { targets, throughput } = summarize(withFlow);
+  const [rate, cpu] = targets.filter((t) => t.name.startsWith('Cost of a flow'));
+  assert.equal(rate?.name, 'Cost of a flow (hooks, A/B): flow / W1 (platformatic), sustainable rate');
+  assert.equal(rate?.goal, '≥ 0.8');
+  assert.ok(Math.abs((rate?.measured?.median ?? 0) - 0.825) < 1e-9);
+  assert.equal(rate?.met, true);
+  // CPU: 39 / 30 = 1.3, 37.4 / 34 = 1.1.
+  assert.ok(Math.abs((cpu?.measured?.median ?? 0) - 1.2) < 1e-9);
+  assert.equal(cpu?.met, null);
+  assert.deepEqual(
+    throughput.slice(0, 3).map((r) => r.label),
+    ['W1 scorer (platformatic)', 'W1 through a flow: hooks, A/B (platformatic)', 'W1 scorer (kafkajs)'],
+  );
+  assert.match(
+    renderMarkdown(withFlow),
+    /\| Cost of a flow \(hooks, A\/B\): flow \/ W1 \(platformatic\), sustainable rate \| ≥ 0\.8 \| 0\.82× \(0\.75–0\.90\) \| yes \|/,
+  );
+});
