@@ -11,7 +11,7 @@ import { measureInferenceCeiling } from './inference-ceiling.ts';
 import type { BenchOptions } from './options.ts';
 import type { BurstRun, CeilingRun, FixedRun, SubjectId, SustainRun, TrialRecord } from './results.ts';
 import { type MeasuredRun, measuredRun, type RunContext } from './runner.ts';
-import { DEFAULT_PLAN, judgeTrial, searchSustainable } from './sustainable.ts';
+import { DEFAULT_PLAN, firstGuess, judgeTrial, searchSustainable } from './sustainable.ts';
 import { trialWindow, windowFigures } from './windows.ts';
 
 /** The W1 subject of the fixed-rate and burst stages: the scorer as it ships, on its default client. */
@@ -54,7 +54,15 @@ function cpuText(us: number | null): string {
   return us === null ? 'CPU not measured' : `${us.toFixed(1)} µs CPU/event`;
 }
 
-export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: number, subject: SubjectId, say: Say): Promise<SustainRun> {
+/** `drainRate`: the subject's steady drain rate in this repetition, when the drain ran (sustainable.ts firstGuess). */
+export async function sustainStage(
+  ctx: RunContext,
+  options: BenchOptions,
+  rep: number,
+  subject: SubjectId,
+  say: Say,
+  drainRate: number | null = null,
+): Promise<SustainRun> {
   const title = SUBJECTS[subject].title;
   say(`${title}: probe, as fast as the generator can for ${options.probeMs / 1000} s`);
   const { result: probe } = await measuredRun(ctx, {
@@ -63,8 +71,9 @@ export async function sustainStage(ctx: RunContext, options: BenchOptions, rep: 
     warmupMs: 0,
     drainTimeoutMs: 2_000,
   });
-  const guess = probeRate(probe);
-  say(`  probe: ${guess.toLocaleString('en-US')} predictions/s`);
+  const probed = probeRate(probe);
+  const guess = firstGuess(probed, drainRate);
+  say(`  probe: ${probed.toLocaleString('en-US')} predictions/s${guess > probed ? `; starting from the drain's ${guess.toLocaleString('en-US')}/s` : ''}`);
   const trials: TrialRecord[] = [];
   const search = await searchSustainable(Math.max(guess, 100), DEFAULT_PLAN, async (rate) => {
     say(`${title}: ${rate.toLocaleString('en-US')}/s for ${options.trialMs / 1000} s`);

@@ -116,7 +116,8 @@ try {
       save();
     }
     for (const subject of sustainOrder(options.stages)) {
-      sustainable.push(await sustainStage(ctx, options, rep, subject, say));
+      const drained = drains.find((d) => d.rep === rep && d.subject === subject)?.steady?.eventsPerSec;
+      sustainable.push(await sustainStage(ctx, options, rep, subject, say, drained));
       save();
     }
     if (has('fixed')) {

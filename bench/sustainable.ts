@@ -99,6 +99,16 @@ export interface SearchResult {
   readonly trials: readonly Trial[];
 }
 
+/**
+ * The search's first guess: the prediction rate the probe saw while the generator flooded the input,
+ * or the subject's steady drain rate in the same repetition when that is higher. On a busy machine the
+ * flooding generator can starve the subject for most of a short probe (its first predictions came 7 s
+ * into an 8 s probe in one quick run), and a guess of almost nothing would end the walk at one granule.
+ */
+export function firstGuess(probeRate: number, drainRate: number | null | undefined): number {
+  return Math.max(probeRate, Math.round(drainRate ?? 0));
+}
+
 /** The rate to offer for a share of the guess, never below one granule. */
 export function roundedRate(guess: number, share: number, granularity: number): number {
   return Math.max(granularity, Math.floor((guess * share) / granularity) * granularity);

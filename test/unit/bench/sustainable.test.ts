@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_PLAN, judgeTrial, roundedRate, searchSustainable, type Verdict } from '../../../bench/sustainable.ts';
+import { DEFAULT_PLAN, firstGuess, judgeTrial, roundedRate, searchSustainable, type Verdict } from '../../../bench/sustainable.ts';
 import type { LoadResult, TimelinePoint } from '../../../loadgen/types.ts';
 
 const EMPTY_LATENCY = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
@@ -120,4 +120,11 @@ test('search reports 0 when nothing passes', async () => {
     result.trials.map((t) => t.rate),
     [1_000, 800, 700, 500, 400, 200],
   );
+});
+
+test('the first guess is the probe’s rate, or the same repetition’s drain rate when the probe saw less (a subject starved by the flooding generator)', () => {
+  assert.equal(firstGuess(0, 23_301.4), 23_301);
+  assert.equal(firstGuess(30_000, 23_301), 30_000);
+  assert.equal(firstGuess(12_000, null), 12_000);
+  assert.equal(firstGuess(12_000, undefined), 12_000);
 });
