@@ -15,6 +15,14 @@ export interface Job {
   event: HookEvent;
 }
 
+/** Row `row`'s record key as UTF-8, or null. */
+export function keyOf(request: Pick<ScoreFlowRequest, 'keyBytes' | 'keyEnds' | 'keyPresent'>, row: number): string | null {
+  if (request.keyPresent[row] !== 1) return null;
+  const start = row === 0 ? 0 : (request.keyEnds[row - 1] as number);
+  const { keyBytes } = request;
+  return Buffer.from(keyBytes.buffer, keyBytes.byteOffset + start, (request.keyEnds[row] as number) - start).toString('utf8');
+}
+
 export class FlowBatch {
   readonly request: ScoreFlowRequest;
   readonly contexts: readonly EventContext[];
@@ -33,7 +41,7 @@ export class FlowBatch {
       topic: this.topicOf(i),
       partition: request.partitions[i] as number,
       offset: request.offsets[i] as number,
-      key: request.keys[i] ?? null,
+      key: keyOf(request, i),
     }));
   }
 

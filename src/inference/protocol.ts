@@ -46,8 +46,14 @@ export interface ScoreRecordsRequest {
 export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'> {
   readonly kind: 'score-flow';
   readonly flow: string;
-  /** Row i's record key as UTF-8, or null: the experiments' default allocation key, and hooks' context. */
-  readonly keys: readonly (string | null)[];
+  /**
+   * The record keys (the experiments' default allocation key, and the hooks' context), back to back as
+   * bytes: row i's key ends at keyEnds[i] and starts where row i-1's ends; keyPresent[i] is 0 for a
+   * null key. Bytes, so that making strings of them is the worker's work, not the Kafka thread's.
+   */
+  readonly keyBytes: Uint8Array<ArrayBuffer>;
+  readonly keyEnds: Int32Array<ArrayBuffer>;
+  readonly keyPresent: Uint8Array<ArrayBuffer>;
   /** Row i's value of the header the flow routes by (UTF-8), or null; absent unless it routes by header. */
   readonly routeHeaders?: readonly (string | null)[];
   /** Models whose circuit is open (the main thread keeps the circuits): the fallback answers for them. */

@@ -77,15 +77,36 @@ function headerValue(row: RequestRow, name: string): string | null {
   return null;
 }
 
+/** Keys back to back, as ScoreFlowRequest.keyBytes describes: a copy each, no string. */
+export function packKeys(keys: readonly (Uint8Array | null)[]): Pick<ScoreFlowRequest, 'keyBytes' | 'keyEnds' | 'keyPresent'> {
+  let total = 0;
+  for (const key of keys) total += key?.length ?? 0;
+  const keyBytes = new Uint8Array(new ArrayBuffer(total));
+  const keyEnds = new Int32Array(keys.length);
+  const keyPresent = new Uint8Array(keys.length);
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? null;
+    if (key !== null) {
+      keyBytes.set(key, at);
+      at += key.length;
+      keyPresent[i] = 1;
+    }
+    keyEnds[i] = at;
+  }
+  return { keyBytes, keyEnds, keyPresent };
+}
+
 export function flowRequest(context: FlowRequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput<ScoreFlowRequest> {
   const { packed, transfer } = pack(context, items, scoredAt);
-  const keys = items.map((w) => w.record.key?.toString('utf8') ?? null);
+  const keys = packKeys(items.map((w) => w.record.key));
+  transfer.push(keys.keyBytes.buffer, keys.keyEnds.buffer, keys.keyPresent.buffer);
   const { routeHeader } = context;
   const request: ScoreFlowRequest = {
     kind: 'score-flow',
     flow: context.flow,
     ...packed,
-    keys,
+    ...keys,
     ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
     ...(context.openCircuits === undefined ? {} : { openCircuits: context.openCircuits }),
   };

@@ -19,6 +19,7 @@ import type { FlowHooks, FlowModel, GraphModel, ModelHooks } from '../../../src/
 import type { FlowPlan } from '../../../src/flows/plan.ts';
 import type { FlowScoredReply, RowFailure, ScoreFlowRequest } from '../../../src/inference/protocol.ts';
 import type { Feeds, ModelConfig } from '../../../src/inference/types.ts';
+import { packKeys } from '../../../src/models/records-request.ts';
 
 export const PREDICTION_SCHEMA = readFileSync(join(import.meta.dirname, '../../../schemas/prediction.avsc'), 'utf8');
 export const PREDICTION_TYPE = avsc.Type.forSchema(JSON.parse(PREDICTION_SCHEMA) as avsc.Schema);
@@ -80,7 +81,7 @@ export function flowRequest(records: readonly TestRecord[], output: OutputSpec =
     timestamps: Float64Array.from(records, (_, i) => 1000 + i),
     output,
     scoredAt: 5000,
-    keys: records.map((r) => r.key ?? null),
+    ...packKeys(records.map((r) => (r.key === undefined || r.key === null ? null : Buffer.from(r.key)))),
     routeHeaders: records.map((r) => r.header ?? null),
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JSON_RECORD } from '../../../src/codecs/input-format.ts';
+import { keyOf } from '../../../src/flows/flow-batch.ts';
 import { NO_HEADERS } from '../../../src/kafka/client.ts';
 import { flowRequest, recordsRequest } from '../../../src/models/records-request.ts';
 
@@ -50,7 +51,11 @@ test('a flow request carries the same packing, the record keys, and the routing 
   assert.equal(request.kind, 'score-flow');
   assert.equal(request.flow, 'f');
   assert.equal(request.rows, 3);
-  assert.deepEqual(request.keys, ['k1', null, 'k3']);
+  assert.deepEqual(
+    [0, 1, 2].map((row) => keyOf(request, row)),
+    ['k1', null, 'k3'],
+    'the keys travel as bytes; the worker makes the strings',
+  );
   assert.deepEqual(request.routeHeaders, ['rules', null, null]);
   assert.equal(flowRequest(context, rows, 5).request.routeHeaders, undefined);
 });
