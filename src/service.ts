@@ -152,6 +152,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       },
       log,
       wallClock: Date.now,
+      attempted: (name, version) => watch?.tried(name, version),
     });
     const watch = config.models.watch ? startWatch(config, lifecycle, watched, log) : undefined;
     closers.push(async () => watch?.stop());

@@ -55,6 +55,8 @@ export interface ModelLifecycleOptions {
   readonly metrics: LifecycleMetrics;
   readonly log: Log;
   readonly wallClock: () => number;
+  /** Told of every version a reload tries, before it is checked (the watcher then does not try it again as it is). */
+  readonly attempted?: (name: string, version: number) => void;
   /** Reads and checks one version directory; absent: loadModelRepository. */
   readonly loadEntry?: (repository: string, name: string, version?: number) => Promise<ModelEntry>;
 }
@@ -176,6 +178,7 @@ export class ModelLifecycle {
     const { config } = entry;
     const id = modelId(config.name, config.version);
     if (this.#entries.has(id)) return this.#entries.get(id) as ModelEntry;
+    this.#o.attempted?.(config.name, config.version);
     if (config.kind !== 'heuristic') compileFeatureMapper(config, this.#o.limits);
     try {
       const report = await this.#o.pool.syncModels([...this.#entries.values(), entry], this.#generations);
