@@ -231,7 +231,8 @@ export class ModelLifecycle {
   /** What must stay loaded whatever is in flight: served and previous versions, pinned ones, the models of `generations`. */
   #keep(generations: readonly FlowGeneration[]): Set<string> {
     const ids = new Set([...this.#state.kept().map((m) => modelId(m.name, m.version)), ...this.#pinned]);
-    for (const generation of generations) for (const id of generation.models) ids.add(id);
+    // With no flows, generation 0 stays current and its models (the start-up set) pin nothing.
+    for (const generation of generations) if (generation.plans.length > 0) for (const id of generation.models) ids.add(id);
     return ids;
   }
 
