@@ -1,10 +1,12 @@
 /**
- * The piscina worker entry: one onnxruntime-node session per model per thread, created when the thread
- * starts, and the per-batch work off the Kafka thread: decode, features, scoring, prediction encoding
- * (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model has no
- * session: its hooks.ts `predict` scores it. Only this file and session.ts import onnxruntime-node. A
- * model, a hook or a flow that fails to load throws at the top level, so the thread fails in bootstrap
- * and the pool's start-up fails with it; everything after start-up replies with data, never throws.
+ * The piscina worker entry: one onnxruntime-node session per model version per thread, created when the
+ * thread starts or when the main thread broadcasts a new model set (hot reload: model-table.ts,
+ * model-sync.ts), and the per-batch work off the Kafka thread: decode, features, scoring, prediction
+ * encoding (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model
+ * has no session: its hooks.ts `predict` scores it. Only this file and session.ts import
+ * onnxruntime-node. A start-up model, hook or flow that fails to load throws at the top level, so the
+ * thread fails in bootstrap and the pool's start-up fails with it; a broadcast set's failures are
+ * answered as data, and so is everything after start-up.
  */
 
 import { performance } from 'node:perf_hooks';
