@@ -8,16 +8,17 @@ function targetsOf(plan: FlowPlan): readonly RouteTarget[] {
   return plan.route.by === 'all' ? plan.route.targets : [...Object.values(plan.route.table).flat(), ...plan.route.fallthrough];
 }
 
-/** Every modelId ("name:version") a plan routes to, directly or through its experiments' variants. */
+/** Every modelId ("name:version") a plan routes to, directly, through its experiments' variants, or as its fallback. */
 export function planModels(plan: FlowPlan): Set<string> {
   const ids = new Set<string>();
   for (const target of targetsOf(plan)) if ('model' in target) ids.add(target.model);
   for (const experiment of plan.experiments) for (const variant of experiment.variants) ids.add(variant.model);
+  if (plan.fallback?.model !== undefined) ids.add(plan.fallback.model);
   return ids;
 }
 
 export interface ModelUse {
-  /** Flows routing to some version of the model, with the versions they route to. */
+  /** Flows routing to some version of the model (or answering with it as their fallback), with those versions. */
   readonly flows: { readonly flow: string; readonly versions: number[] }[];
   /** Experiments with a variant on some version of the model. */
   readonly experiments: { readonly id: string; readonly variant: string; readonly version: number }[];
