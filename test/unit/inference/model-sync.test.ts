@@ -2,7 +2,8 @@
  * Hot reload in the real worker pool: a new version is loaded beside the old in every thread (each
  * answers), a thread that replaces a dead one comes up with the current set rather than the start-up
  * one, a version dropped from the set is gone (its sessions closed), and a version that fails to load
- * is reported per thread while the others keep scoring.
+ * is reported per thread while the others keep scoring; flow batches run on the plans generation they
+ * name until it is dropped.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { FlowPlan } from '../../../src/flows/plan.ts';
 import { InferencePool } from '../../../src/inference/pool.ts';
+import type { FlowGeneration } from '../../../src/inference/protocol.ts';
 import type { ModelEntry } from '../../../src/inference/types.ts';
 import { loadModelRepository } from '../../../src/models/repository.ts';
+import { flowRequest } from '../flows/support.ts';
 import { jsonBatch, predictionsOf } from './json-records.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -79,5 +83,52 @@ describe('syncing the model set of every inference thread', () => {
     }
     assert.equal(new Set(report.failures.map((f) => f.threadId)).size, 2);
     assert.equal(await score(2), 2);
+  });
+});
+
+describe('flow plans generations in the workers', () => {
+  const plan = (model: string): FlowPlan => ({ name: 'payments', route: { by: 'all', targets: [{ model }] }, experiments: [] });
+  let pool: InferencePool;
+  let v1: ModelEntry;
+  let v2: ModelEntry;
+  before(async () => {
+    [v1, v2] = (await loadModelRepository(REPOSITORY, [
+      { name: 'fraud', version: 1 },
+      { name: 'fraud', version: 2 },
+    ])) as [ModelEntry, ModelEntry];
+    pool = await InferencePool.start({
+      models: [v1],
+      flows: [plan('fraud:1')],
+      threads: 2,
+      maxAttempts: 1,
+      injectDelayMs: 0,
+      limits: { maxStringFeatureLength: 256 },
+    });
+  });
+  after(() => pool.close());
+
+  const flowModels = async (plans?: number) => {
+    const request = { ...flowRequest([{ value: EVENT }]), flow: 'payments', ...(plans === undefined ? {} : { plans }) };
+    const outcome = await pool.score(() => ({ request, transfer: [] }));
+    return outcome.ok ? outcome.reply.models : outcome.message;
+  };
+
+  test('a batch runs on the plans generation it names; an old generation runs until it is dropped', async () => {
+    const [gen0] = pool.modelSet.flows as [FlowGeneration];
+    const gen1: FlowGeneration = { generation: 1, plans: [plan('fraud:2')], models: ['fraud:2'] };
+    assert.deepEqual((await pool.syncModels([v1, v2], [gen0, gen1])).failures, []);
+    assert.deepEqual(await flowModels(1), ['fraud:2']);
+    assert.deepEqual(await flowModels(), ['fraud:1'], 'a batch dispatched before the switch');
+    await pool.syncModels([v2], [gen1]);
+    assert.deepEqual(await flowModels(1), ['fraud:2']);
+    assert.match(String(await flowModels()), /flow payments is not loaded in this worker/);
+  });
+
+  test('a generation whose plans do not compile is reported, and the others stay', async () => {
+    const bad: FlowGeneration = { generation: 2, plans: [plan('fraud:9')], models: ['fraud:2'] };
+    const report = await pool.syncModels([v2], [...pool.modelSet.flows, bad]);
+    assert.deepEqual(new Set(report.failures.map((f) => f.id)), new Set(['flows:2']));
+    assert.match(report.failures[0]?.message ?? '', /routes to fraud:9, which this worker does not serve/);
+    assert.deepEqual(await flowModels(1), ['fraud:2']);
   });
 });
