@@ -19,11 +19,16 @@ import type { FlowPlan } from './flows/plan.ts';
 import { InferencePool } from './inference/pool.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
+import { ModelLifecycle } from './models/lifecycle.ts';
+import { listModels } from './models/lifecycle-listing.ts';
 import { loadModelRepository } from './models/repository.ts';
+import { RepositoryWatch } from './models/repository-watch.ts';
 import { checkFeatureSpec } from './models/spec-check.ts';
-import { startHttpServer } from './observability/http.ts';
+import { resolveAdminToken } from './observability/admin-auth.ts';
+import { type Readiness, startHttpServer } from './observability/http.ts';
 import type { Logger } from './observability/logger.ts';
 import { ScorerMetrics } from './observability/metrics.ts';
+import type { ModelsApi } from './observability/models-routes.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
 import { startCodecs } from './registry.ts';
 import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
@@ -45,6 +50,10 @@ const ADMISSION_SLICE = 256;
 export async function startService(config: ScorerConfig, log: Logger, cancelled: () => boolean): Promise<RunningService> {
   const metrics = new ScorerMetrics({ version: VERSION });
   let notReady: string | undefined = 'starting';
+  // Read before anything loads: an unreadable token file fails start-up naming the setting.
+  const adminToken = resolveAdminToken(config.admin);
+  let lifecycle: ModelLifecycle | undefined;
+  const watched = new Set(config.models.serve.filter((ref) => ref.version === undefined).map((ref) => ref.name));
   const http =
     config.http.port === 0
       ? undefined
@@ -53,7 +62,9 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
           port: config.http.port,
           metrics,
           live: () => true,
-          ready: () => (notReady === undefined ? { ready: true } : { ready: false, reason: notReady }),
+          ready: () => readiness(notReady, lifecycle),
+          models: modelsApi(() => lifecycle, watched),
+          ...(adminToken === undefined ? {} : { adminToken }),
         });
   const closers: (() => Promise<unknown>)[] = [async () => http?.close()];
   const closeAll = async () => {
@@ -127,6 +138,24 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);
+    lifecycle = new ModelLifecycle({
+      repository: config.models.repository,
+      entries: models,
+      plans,
+      buildPlans: (entries, served) => buildFlowPlans(config, entries, { served }),
+      limits: config.limits,
+      pool,
+      stage: stages.models,
+      metrics: {
+        reload: (model, result) => metrics.modelReloads.inc({ model, result }),
+        served: (model, version) => metrics.modelServedVersion.set({ model }, version),
+      },
+      log,
+      wallClock: Date.now,
+      attempted: (name, version) => watch?.tried(name, version),
+    });
+    const watch = config.models.watch ? startWatch(config, lifecycle, watched, log) : undefined;
+    closers.push(async () => watch?.stop());
 
     const transactional = stages.transactional;
     if (transactional !== undefined) {
@@ -172,6 +201,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
 
     const stop = async (): Promise<boolean> => {
       notReady = 'stopping';
+      watch?.stop();
       for (const timer of timers) clearInterval(timer);
       const { emptied, dropped } = await stages.drain(Math.max(0, config.shutdown.deadlineMs - CLOSE_RESERVE_MS));
       log.info(
@@ -186,6 +216,51 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     await closeAll();
     throw error;
   }
+}
+
+/** Ready once partitions are assigned; a failed reload does not make it unready (the old version serves), it shows. */
+function readiness(notReady: string | undefined, lifecycle: ModelLifecycle | undefined): Readiness {
+  const failure = lifecycle?.state.lastFailure();
+  const detail = failure === undefined ? {} : { detail: { lastFailedReload: failure } };
+  return notReady === undefined ? { ready: true, ...detail } : { ready: false, reason: notReady, ...detail };
+}
+
+/** /models and the admin endpoints, before the models are loaded too (they answer that they are loading). */
+function modelsApi(lifecycle: () => ModelLifecycle | undefined, watched: ReadonlySet<string>): ModelsApi {
+  const starting = { ok: false, problem: 'failed', reason: 'the models are still loading' } as const;
+  return {
+    list: () => {
+      const current = lifecycle();
+      return current === undefined ? { models: [], lastFailedReload: null, starting: true } : listModels(current, watched);
+    },
+    load: async (name, version) => (await lifecycle()?.reload(name, version, 'admin')) ?? starting,
+    rollback: async (name) => (await lifecycle()?.rollback(name)) ?? starting,
+  };
+}
+
+function servedVersions(lifecycle: ModelLifecycle, names: ReadonlySet<string>): Map<string, number> {
+  const served = new Map<string, number>();
+  for (const name of names) {
+    const version = lifecycle.state.get(name)?.version;
+    if (version !== undefined) served.set(name, version);
+  }
+  return served;
+}
+
+/** models.watch: the models served without a version follow the new version directories of the repository. */
+function startWatch(config: ScorerConfig, lifecycle: ModelLifecycle, watched: ReadonlySet<string>, log: Logger): RepositoryWatch {
+  const watch = new RepositoryWatch({
+    repository: config.models.repository,
+    models: () => servedVersions(lifecycle, watched),
+    intervalMs: config.models.watchIntervalMs,
+    load: (name, version) => lifecycle.reload(name, version, 'watch'),
+    scheduler: systemScheduler,
+    now: () => systemClock.now(),
+    log,
+  });
+  watch.start();
+  log.info({ models: [...watched], intervalMs: config.models.watchIntervalMs }, 'watching the model repository for new versions');
+  return watch;
 }
 
 /** The exactly-once wiring with this replica's transactional id (config/rules.ts refuses it on a client without KIP-447). */

@@ -32,6 +32,7 @@ const PATH_SETTINGS = [
   'kafka.tls.certFile',
   'kafka.tls.keyFile',
   'kafka.sasl.passwordFile',
+  'admin.tokenFile',
 ] as const;
 
 /**

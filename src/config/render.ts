@@ -6,7 +6,7 @@ import type { ScorerConfig } from './types.ts';
 export const REDACTED = '***';
 
 /** Every setting that holds a secret; `check` output ends up in CI logs. */
-const SECRETS = ['schemaRegistry.password', 'kafka.sasl.password', 'kafka.tls.keyPassword'] as const;
+const SECRETS = ['schemaRegistry.password', 'kafka.sasl.password', 'kafka.tls.keyPassword', 'admin.token'] as const;
 
 /** The configuration with secrets replaced by `***`, as a plain (unfrozen) copy. */
 export function redactConfig(config: ScorerConfig): ScorerConfig {

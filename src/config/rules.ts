@@ -90,6 +90,22 @@ const kafkaSecrets: Rule = (config, violations) => {
   }
 };
 
+/** Admin tokens shorter than this are refused: a bearer token is the only thing guarding model changes. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+/**
+ * One source for the admin token, when there is one (two would leave which one counts to guesswork),
+ * and long enough. The message never repeats the token: it is a secret.
+ */
+const adminToken: Rule = (config, violations) => {
+  if (!violations.ok('admin')) return;
+  const { token, tokenFile } = mapping(at(config, 'admin'));
+  if (token !== undefined && tokenFile !== undefined) violations.add('admin.token', 'and admin.tokenFile are mutually exclusive');
+  else if (typeof token === 'string' && token.trim().length < MIN_ADMIN_TOKEN_LENGTH) {
+    violations.add('admin.token', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (not shown: it is a secret)`);
+  }
+};
+
 /**
  * What each Kafka client can do about group membership (the README's client table): a setting the chosen
  * client lacks stops start-up naming the client, rather than being silently ignored.
@@ -155,6 +171,7 @@ const RULES: readonly Rule[] = [
   outputsAreNotInputs,
   credentialsInPairs,
   kafkaSecrets,
+  adminToken,
   bounded('backpressure.partitionBudget', 'backpressure.globalBudget', false, 'one partition cannot hold more than all'),
   bounded('kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.sessionTimeoutMs', true, 'a healthy member would be evicted'),
   ...FLOW_RULES,

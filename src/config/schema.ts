@@ -149,6 +149,25 @@ export const configSchema: ShapeOf<ScorerConfig> = {
           },
           { doc: 'The models to load; one name may be served at several versions', minItems: 1, uniqueBy: ['name', 'version'] },
         ),
+        watch: bool({
+          doc: 'Hot reload: load a new version directory of a model served without a version once its files are complete and stable',
+          default: false,
+        }),
+        watchIntervalMs: int({
+          doc: 'How often the repository is polled; a new version must be unchanged for this long before it loads',
+          default: 1000,
+          min: 50,
+        }),
+      },
+    },
+    admin: {
+      kind: 'object',
+      fields: {
+        token: str({
+          doc: 'Bearer token of the admin endpoints (POST /models/...; shown as *** by `check`); absent with tokenFile: they are disabled',
+          optional: true,
+        }),
+        tokenFile: str({ doc: 'File holding the admin bearer token, e.g. a mounted secret; or token', optional: true }),
       },
     },
     inputs: list(

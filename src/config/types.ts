@@ -193,6 +193,21 @@ export interface ScorerConfig {
     repository: string;
     /** The models to load. */
     serve: readonly ModelRef[];
+    /**
+     * Hot reload: poll the repository and load a new version directory of every model served without
+     * a version once config.yaml and model.onnx (or hooks.ts) are there and unchanged for
+     * watchIntervalMs. @defaultValue false
+     */
+    watch: boolean;
+    /** @defaultValue 1000 */
+    watchIntervalMs: number;
+  };
+  /** The admin endpoints on the HTTP port (POST /models/<name>/load, /rollback). */
+  admin: {
+    /** Bearer token; at most one of token and tokenFile; neither: the admin endpoints are disabled. */
+    token?: string;
+    /** A file holding the token (a mounted secret); trailing newlines are ignored. */
+    tokenFile?: string;
   };
   /** Topics scored by one model each. May be empty when flows consume every topic. @defaultValue [] */
   inputs: readonly InputTopicConfig[];

@@ -16,21 +16,29 @@ import type { ExperimentPlan, FallbackPlan, FlowPlan, RoutePlan, RouteTarget } f
 export interface BuildPlansOptions {
   /** What hook paths still relative are resolved against (loadConfig resolves them against the config file already). @defaultValue process.cwd() */
   readonly baseDir?: string;
+  /**
+   * Hot reload (src/models/lifecycle.ts): the version a bare ref ("fraud") names, by model name, when
+   * `models` holds several versions of it; "name@N" refs stay pinned to N. Absent: the one loaded version.
+   */
+  readonly served?: ReadonlyMap<string, number>;
 }
 
 /** Resolves refs against the loaded models, recording what does not resolve. */
 class Resolver {
   readonly violations = new Violations();
   readonly #models: readonly ModelEntry[];
+  readonly #served: ReadonlyMap<string, number>;
 
-  constructor(models: readonly ModelEntry[]) {
+  constructor(models: readonly ModelEntry[], served: ReadonlyMap<string, number> = new Map()) {
     this.#models = models;
+    this.#served = served;
   }
 
   /** The modelId `ref` names; '' (with a violation at `setting`) when no loaded model matches. */
   model(ref: ParsedModelRef, text: string, setting: string): string {
     const versions = this.#models.filter((entry) => entry.config.name === ref.name).map((entry) => entry.config.version);
-    const version = ref.version === undefined && versions.length === 1 ? versions[0] : versions.find((v) => v === ref.version);
+    const wanted = ref.version ?? this.#served.get(ref.name);
+    const version = wanted === undefined && versions.length === 1 ? versions[0] : versions.find((v) => v === wanted);
     if (version !== undefined) return modelId(ref.name, version);
     const loaded = versions.length === 0 ? 'none of it' : versions.map((v) => modelId(ref.name, v)).join(', ');
     this.violations.addValue(setting, `must name a loaded model: models.serve loads ${loaded}`, text);
@@ -85,7 +93,7 @@ function fallbackPlan(fallback: FallbackConfig, path: string, resolver: Resolver
  */
 export function buildFlowPlans(config: ScorerConfig, models: readonly ModelEntry[], options: BuildPlansOptions = {}): FlowPlan[] {
   const baseDir = options.baseDir ?? process.cwd();
-  const resolver = new Resolver(models);
+  const resolver = new Resolver(models, options.served);
   const experiments = new Map(config.experiments.map((experiment, e) => [experiment.id, experimentPlan(experiment, e, resolver)]));
   const plans = config.flows.map((flow, f): FlowPlan => {
     const route = routePlan(flow, `flows[${f}]`, resolver);

@@ -1,5 +1,6 @@
 /**
- * The inference worker pool: a fixed set of piscina threads, each holding one ORT session per model.
+ * The inference worker pool: a fixed set of piscina threads, each holding one ORT session per model
+ * version it serves; the set changes without a restart through syncModels (model-sync.ts).
  * A batch whose worker dies is submitted again (piscina replaces the worker); a batch the worker could
  * not handle at all (a bug: its records decode and the model's failures are isolated in the worker) is
  * reported, so the model stage can bisect it or dead-letter it.
@@ -13,12 +14,16 @@ import { Piscina } from 'piscina';
 import { modelId } from '../core/model-id.ts';
 import { ScorerError } from '../errors.ts';
 import type { FlowPlan } from '../flows/plan.ts';
+import { ModelSync, type SyncReport } from './model-sync.ts';
 import type {
+  FlowGeneration,
   FlowScoredReply,
   InferenceWorkerData,
+  ModelSetSync,
   RecordsScoredReply,
   ScoreFlowRequest,
   ScoreRecordsRequest,
+  WorkerModel,
   WorkerReply,
   WorkerRequest,
 } from './protocol.ts';
@@ -67,6 +72,11 @@ function outcomeOf<R extends ScoreRequest>(request: R, reply: WorkerReply, attem
   return { ok: false, kind: 'model-error', message, attempts };
 }
 
+/** What a thread needs of a model entry (entries are frozen and may carry more). */
+function workerModel({ config, onnxPath, hooksPath }: ModelEntry): WorkerModel {
+  return { config, ...(onnxPath === undefined ? {} : { onnxPath }), ...(hooksPath === undefined ? {} : { hooksPath }) };
+}
+
 /** The worker runs as .ts from source and as .js once built, so it takes this module's own extension. */
 const WORKER_URL = new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
 
@@ -87,6 +97,7 @@ export class InferencePool {
   readonly depth = TASKS_PER_THREAD;
   readonly #piscina: Piscina<WorkerRequest, WorkerReply>;
   readonly #maxAttempts: number;
+  readonly #sync: ModelSync;
   /** Aborted once no worker is left (replacements failing in bootstrap), so queued batches fail, not hang. */
   readonly #broken = new AbortController();
   #created = 0;
@@ -95,15 +106,19 @@ export class InferencePool {
   #closed = false;
   #lastWorkerError = '';
 
-  private constructor(piscina: Piscina<WorkerRequest, WorkerReply>, options: InferencePoolOptions) {
+  private constructor(piscina: Piscina<WorkerRequest, WorkerReply>, sync: ModelSync, options: InferencePoolOptions) {
     this.threads = options.threads;
     this.#piscina = piscina;
+    this.#sync = sync;
     this.#maxAttempts = options.maxAttempts;
     // Every task listens on the one signal; in-flight tasks are bounded by the pipeline, not by 10.
     setMaxListeners(0, this.#broken.signal);
     piscina.on('workerCreate', () => {
       this.#created++;
+      sync.threadsChanged();
     });
+    // A sync waits for every live thread; one that exits no longer counts.
+    piscina.on('workerDestroy', () => queueMicrotask(() => sync.threadsChanged()));
     // Without a listener, a worker that dies holding no task would crash the process via 'error'.
     piscina.on('error', (err: unknown) => this.#onWorkerError(err));
   }
@@ -117,13 +132,16 @@ export class InferencePool {
     if (!Number.isSafeInteger(options.maxAttempts) || options.maxAttempts < 1) {
       throw new RangeError('maxAttempts must be an integer >= 1');
     }
+    const models = options.models.map(workerModel);
+    const flows = options.flows ?? [];
+    let threadIds: () => readonly number[] = () => [];
+    const sync = new ModelSync({ models, flows: { generation: 0, plans: flows, models: models.map((m) => modelId(m.config.name, m.config.version)) } }, () =>
+      threadIds(),
+    );
     const workerData: InferenceWorkerData = {
-      models: options.models.map(({ config, onnxPath, hooksPath }) => ({
-        config,
-        ...(onnxPath === undefined ? {} : { onnxPath }),
-        ...(hooksPath === undefined ? {} : { hooksPath }),
-      })),
-      flows: options.flows ?? [],
+      models,
+      flows,
+      control: sync.control,
       limits: options.limits,
       injectDelayMs: options.injectDelayMs,
     };
@@ -134,9 +152,13 @@ export class InferencePool {
       concurrentTasksPerWorker: TASKS_PER_THREAD,
       // A thread that idles out is respawned later and reloads every session: never let one go.
       idleTimeout: Infinity,
+      // 'sync' parks an idle thread in Atomics.wait, where it would not see a model set broadcast until
+      // its next batch; 'async' waits with Atomics.waitAsync, leaving its event loop free.
+      atomics: 'async',
       workerData,
     });
-    const pool = new InferencePool(piscina, options);
+    threadIds = () => piscina.threads.map((thread) => thread.threadId);
+    const pool = new InferencePool(piscina, sync, options);
     for (const { config } of options.models) {
       // A worker that fails to load a model dies in bootstrap with a message naming the model and the
       // file ("model fraud:1 (...) failed to load: ..."): that message is the whole story, said once.
@@ -190,8 +212,24 @@ export class InferencePool {
     }
   }
 
+  /** The model set every thread holds (generation 0: the start-up set). */
+  get modelSet(): ModelSetSync {
+    return this.#sync.current;
+  }
+
+  /**
+   * Hot reload: has every thread hold exactly `models` and the flow generations `flows` (loading what
+   * it lacks, closing the sessions of what is not listed). Resolves once every live thread holds the
+   * set, with what failed to load where; rejects when a thread does not answer in time.
+   */
+  syncModels(models: readonly ModelEntry[], flows: readonly FlowGeneration[]): Promise<SyncReport> {
+    if (this.#closed) return Promise.reject(new ScorerError('SCORER_ERR_MODEL_LOAD', 'the inference pool is closed'));
+    return this.#sync.sync(models.map(workerModel), flows);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    this.#sync.close();
     await this.#piscina.destroy();
   }
 

@@ -58,6 +58,11 @@ export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'mo
   readonly routeHeaders?: readonly (string | null)[];
   /** Models whose circuit is open (the main thread keeps the circuits): the fallback answers for them. */
   readonly openCircuits?: readonly string[];
+  /**
+   * The generation of the flow plans this batch runs on (ModelSetSync.flows); absent: the plans the
+   * workers started with (0). A batch keeps its generation when the plans change under it (hot reload).
+   */
+  readonly plans?: number;
 }
 
 /** How one routed model did on a flow batch: what the main thread's circuit breakers learn from. */
@@ -151,9 +156,11 @@ export interface WorkerModel {
 
 /** Passed to every worker thread as workerData. */
 export interface InferenceWorkerData {
+  /** The models of generation 0 (start-up); a thread that starts later syncs to the current set instead. */
   readonly models: readonly WorkerModel[];
-  /** The flows the workers execute (ScoreFlowRequest.flow names one). */
+  /** The flows the workers execute (ScoreFlowRequest.flow names one), as plans generation 0. */
   readonly flows: readonly FlowPlan[];
+  readonly control: WorkerControl;
   readonly limits: { readonly maxStringFeatureLength: number };
   /** Fault injection: each score request blocks its thread this long before running. */
   readonly injectDelayMs: number;
@@ -163,3 +170,51 @@ export function failedReply(err: unknown): FailedReply {
   if (err instanceof Error) return { kind: 'failed', error: { name: err.name, message: err.message } };
   return { kind: 'failed', error: { name: 'Error', message: String(err) } };
 }
+
+/**
+ * How the main thread changes the model set of live workers (hot reload, model-sync.ts): a
+ * BroadcastChannel every thread listens on, and the current generation in shared memory. The set
+ * itself cannot live in shared memory, so a thread that finds the generation newer than its own (a
+ * thread replacing one that died after a switch) says hello and the main thread broadcasts the set again.
+ */
+export interface WorkerControl {
+  /** BroadcastChannel name, unique per pool. */
+  readonly channel: string;
+  /** Int32Array(1) on a SharedArrayBuffer: the generation of the latest ModelSetSync. */
+  readonly generation: Int32Array<SharedArrayBuffer>;
+}
+
+/** A flow plan generation: the plans and the models (modelIds) its flows see, chaining included. */
+export interface FlowGeneration {
+  readonly generation: number;
+  readonly plans: readonly FlowPlan[];
+  readonly models: readonly string[];
+}
+
+/**
+ * Main thread -> every worker: the models to hold and the flow generations to keep. A worker loads
+ * what it lacks, drops what is not listed (closing its sessions), and answers ModelSetSynced. Idempotent.
+ */
+export interface ModelSetSync {
+  readonly kind: 'sync';
+  readonly generation: number;
+  readonly models: readonly WorkerModel[];
+  readonly flows: readonly FlowGeneration[];
+}
+
+/** Worker -> main: its thread is behind the shared generation; broadcast the current set again. */
+export interface WorkerHello {
+  readonly kind: 'hello';
+  readonly threadId: number;
+  readonly generation: number;
+}
+
+/** Worker -> main: the thread holds generation `generation`, except what failed to load (by modelId, or "flows:<g>"). */
+export interface ModelSetSynced {
+  readonly kind: 'synced';
+  readonly threadId: number;
+  readonly generation: number;
+  readonly failures: readonly { readonly id: string; readonly message: string }[];
+}
+
+export type ControlMessage = ModelSetSync | WorkerHello | ModelSetSynced;

@@ -1,14 +1,16 @@
 /**
- * The piscina worker entry: one onnxruntime-node session per model per thread, created when the thread
- * starts, and the per-batch work off the Kafka thread: decode, features, scoring, prediction encoding
- * (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model has no
- * session: its hooks.ts `predict` scores it. Only this file and session.ts import onnxruntime-node. A
- * model, a hook or a flow that fails to load throws at the top level, so the thread fails in bootstrap
- * and the pool's start-up fails with it; everything after start-up replies with data, never throws.
+ * The piscina worker entry: one onnxruntime-node session per model version per thread, created when the
+ * thread starts or when the main thread broadcasts a new model set (hot reload: model-table.ts,
+ * model-sync.ts), and the per-batch work off the Kafka thread: decode, features, scoring, prediction
+ * encoding (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model
+ * has no session: its hooks.ts `predict` scores it. Only this file and session.ts import
+ * onnxruntime-node. A start-up model, hook or flow that fails to load throws at the top level, so the
+ * thread fails in bootstrap and the pool's start-up fails with it; a broadcast set's failures are
+ * answered as data, and so is everything after start-up.
  */
 
 import { performance } from 'node:perf_hooks';
-import { workerData } from 'node:worker_threads';
+import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { compileFeatureMapper } from '../codecs/features.ts';
@@ -18,7 +20,19 @@ import { executeFlow } from '../flows/executor.ts';
 import type { GraphModel, HeuristicModel } from '../flows/flow-model.ts';
 import { loadFlows } from '../flows/flow-table.ts';
 import { loadModelHooks } from '../flows/hook-loader.ts';
-import type { DescribedReply, InferenceWorkerData, ScoreFlowRequest, ScoreRecordsRequest, WorkerModel, WorkerReply, WorkerRequest } from './protocol.ts';
+import { ModelTable } from './model-table.ts';
+import type {
+  ControlMessage,
+  DescribedReply,
+  InferenceWorkerData,
+  ModelSetSynced,
+  ScoreFlowRequest,
+  ScoreRecordsRequest,
+  WorkerHello,
+  WorkerModel,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol.ts';
 import { failedReply } from './protocol.ts';
 import { scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
@@ -86,28 +100,56 @@ async function loadGraph(model: WorkerModel, hooks: GraphModel['hooks']): Promis
   };
 }
 
-async function loadModels(): Promise<Map<string, Served>> {
-  const models = new Map<string, Served>();
-  for (const model of config.models) {
-    const { predict, ...hooks } = await loadModelHooks(model.config, model.hooksPath);
-    const served = predict === undefined ? await loadGraph(model, hooks) : { kind: 'heuristic' as const, config: model.config, predict, hooks };
-    models.set(modelId(model.config.name, model.config.version), served);
-  }
-  return models;
+async function loadModel(model: WorkerModel): Promise<Served> {
+  const { predict, ...hooks } = await loadModelHooks(model.config, model.hooksPath);
+  return predict === undefined ? await loadGraph(model, hooks) : { kind: 'heuristic' as const, config: model.config, predict, hooks };
 }
 
-const models = await loadModels();
-const flows = await loadFlows(config.flows, models);
+const table = new ModelTable<Served>({
+  load: loadModel,
+  close: async (model) => {
+    if (model.kind === 'onnx') await model.session.release();
+  },
+  compile: loadFlows,
+});
+
+/**
+ * Hot reload (model-sync.ts): the main thread broadcasts the model set; this thread applies it and says
+ * so. A thread that starts after a switch finds the shared generation ahead of generation 0, so it
+ * skips workerData's (possibly released) models and asks for the current set before taking any task.
+ */
+const channel = new BroadcastChannel(config.control.channel);
+let caughtUp: Promise<void> | undefined;
+let reachedGeneration: () => void = () => {};
+
+function sayHello(): Promise<void> {
+  caughtUp ??= new Promise<void>((resolve) => {
+    reachedGeneration = resolve;
+    const hello: WorkerHello = { kind: 'hello', threadId, generation: table.generation };
+    channel.postMessage(hello);
+  });
+  return caughtUp;
+}
+
+channel.onmessage = (event) => {
+  const message = (event as MessageEvent).data as ControlMessage;
+  if (message.kind !== 'sync') return;
+  void table.apply(message).then((failures) => {
+    const synced: ModelSetSynced = { kind: 'synced', threadId, generation: table.generation, failures };
+    channel.postMessage(synced);
+    if (table.generation >= Atomics.load(config.control.generation, 0)) {
+      caughtUp = undefined;
+      reachedGeneration();
+    }
+  });
+};
+
+if (Atomics.load(config.control.generation, 0) === 0) await table.start(config.models, config.flows);
+if (Atomics.load(config.control.generation, 0) > table.generation) await sayHello();
+
 const codecs = new ThreadCodecs();
 const events = new EventDecoder();
 
-function modelFor(name: string, version: number): Served {
-  const model = models.get(modelId(name, version));
-  if (model === undefined) throw new Error(`model ${modelId(name, version)} is not loaded in this worker`);
-  return model;
-}
-
-/** A heuristic model has no graph to describe: no inputs, no outputs, so no feature spec to check. */
 function describe(model: Served): DescribedReply {
   if (model.kind === 'heuristic') return { kind: 'described', inputs: [], outputs: [], outputInfo: [] };
   const outputInfo = describeValues(model.session.outputMetadata);
@@ -121,22 +163,23 @@ function moved(reply: WorkerReply, buffers: readonly ArrayBuffer[]): WorkerReply
 }
 
 async function scoreModel(request: ScoreRecordsRequest): Promise<WorkerReply> {
-  const model = modelFor(request.model, request.version);
+  const model = table.model(request.model, request.version);
   if (model.kind === 'heuristic') throw new Error(`model ${modelId(request.model, request.version)} is heuristic: only a flow scores it`);
   const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
   return moved(reply, [reply.encoded.buffer, reply.ends.buffer]);
 }
 
 async function scoreFlow(request: ScoreFlowRequest): Promise<WorkerReply> {
-  const flow = flows.get(request.flow);
-  if (flow === undefined) throw new Error(`flow ${request.flow} is not loaded in this worker`);
+  const flow = table.flow(request.flow, request.plans ?? 0);
   const reply = await executeFlow(request, flow, { events, writer: codecs.writer(request.output) }, performance);
   return moved(reply, [reply.encoded.buffer, reply.recordEnds.buffer, reply.rowRecords.buffer, reply.recordModel.buffer]);
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
-    if (request.kind === 'describe') return describe(modelFor(request.model, request.version));
+    // Cheap insurance: a set newer than this thread's is applied before the task reads it.
+    if (Atomics.load(config.control.generation, 0) > table.generation) await sayHello();
+    if (request.kind === 'describe') return describe(table.model(request.model, request.version));
     // Blocks the thread, as a slow model would, so drills can kill a worker that surely holds a batch.
     if (config.injectDelayMs > 0) Atomics.wait(sleeper, 0, 0, config.injectDelayMs);
     return request.kind === 'score-flow' ? await scoreFlow(request) : await scoreModel(request);

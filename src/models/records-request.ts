@@ -25,6 +25,8 @@ export interface FlowRequestContext extends Omit<RequestContext, 'name' | 'versi
   readonly routeHeader?: string;
   /** Models whose circuit is open for this batch. */
   readonly openCircuits?: readonly string[];
+  /** The flow plans generation the batch runs on (hot reload); absent or 0: the start-up plans. */
+  readonly plans?: number;
 }
 
 /** What a request reads of one admitted record. */
@@ -109,6 +111,7 @@ export function flowRequest(context: FlowRequestContext, items: readonly Request
     ...keys,
     ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
     ...(context.openCircuits === undefined ? {} : { openCircuits: context.openCircuits }),
+    ...(context.plans === undefined || context.plans === 0 ? {} : { plans: context.plans }),
   };
   return { request, transfer };
 }

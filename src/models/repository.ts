@@ -30,10 +30,12 @@ async function listVersions(modelDir: string): Promise<number[]> {
   const entries = await readdir(modelDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     throw new LoadProblem(`${modelDir}: model directory cannot be read (${err.code ?? err.message})`);
   });
-  return entries
-    .filter((entry) => entry.isDirectory() && VERSION_DIR.test(entry.name))
-    .map((entry) => Number(entry.name))
-    .filter((version) => Number.isSafeInteger(version));
+  // A version directory may be a symlink to one (a volume whose versions are swapped through links).
+  const isDir = async (entry: (typeof entries)[number]) =>
+    entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(modelDir, entry.name)).catch(() => undefined))?.isDirectory() === true);
+  const named = entries.filter((entry) => VERSION_DIR.test(entry.name));
+  const dirs = await Promise.all(named.map(async (entry) => ((await isDir(entry)) ? [Number(entry.name)] : [])));
+  return dirs.flat().filter((version) => Number.isSafeInteger(version));
 }
 
 async function resolveVersion(repository: string, ref: ModelRef): Promise<number> {

@@ -21,6 +21,7 @@ import type { ModelEntry } from '../inference/types.ts';
 import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } from './bisect.ts';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker.ts';
 import { flowOutcomes } from './flow-outcomes.ts';
+import { InFlightUses } from './in-flight-uses.ts';
 import { flowRequest, recordsRequest } from './records-request.ts';
 import type { Work } from './work.ts';
 
@@ -85,6 +86,8 @@ interface Scored {
 }
 
 interface Runtime extends ModelLane {
+  /** A plain lane's served version: read once per batch, when the batch is dispatched (hot reload). */
+  serving?: ModelIdentity;
   readonly batcher: MicroBatcher<Work>;
   /** Scores the live rows of one batch; rejects only on a bug (every row then goes to the DLQ). */
   score(live: readonly Work[]): Promise<Scored>;
@@ -101,6 +104,10 @@ export class ModelStage {
   /** The worker slots every lane shares, fairly (slot-gate.ts). */
   readonly #gate: SlotGate | undefined;
   readonly #runtimes = new Map<string, Runtime>();
+  /** Batches in flight by what they hold: "model:<modelId>" (plain lanes) or "plans:<generation>" (flows). */
+  readonly #uses = new InFlightUses();
+  /** The flow plans generation new flow batches run on. */
+  #plans = 0;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -119,6 +126,36 @@ export class ModelStage {
   /** The lane of a flow, by name; undefined when there is no such flow. */
   flowLane(name: string): ModelLane | undefined {
     return this.#runtimes.get(flowLaneId(name));
+  }
+
+  /**
+   * Hot reload: the plain lane of `model.name` sends its next batches to this version; batches already
+   * dispatched finish on theirs. False when no plain lane has that name.
+   */
+  serve(model: ModelIdentity): boolean {
+    const runtime = this.#runtimes.get(model.name);
+    if (runtime?.serving === undefined) return false;
+    runtime.serving = model;
+    return true;
+  }
+
+  /** Hot reload: new flow batches run on this plans generation (the workers hold it already). */
+  usePlans(generation: number): void {
+    this.#plans = generation;
+  }
+
+  /** Batches in flight on a model version (plain lanes), and on a flow plans generation. */
+  usesOfModel(id: string): number {
+    return this.#uses.count(`model:${id}`);
+  }
+
+  usesOfPlans(generation: number): number {
+    return this.#uses.count(`plans:${generation}`);
+  }
+
+  /** Resolves once no batch in flight holds the model version / the plans generation. */
+  whenUnused(what: { model: string } | { plans: number }): Promise<void> {
+    return this.#uses.whenUnused('model' in what ? `model:${what.model}` : `plans:${what.plans}`);
   }
 
   /** Batches being scored now. */
@@ -144,12 +181,17 @@ export class ModelStage {
 
   #modelRuntime(entry: ModelEntry): Runtime {
     const { config } = entry;
-    const model: ModelIdentity = { id: modelId(config.name, config.version), name: config.name, version: config.version };
-    const context = { name: model.name, version: model.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
-    return this.#lane(model.id, config.batching, this.#o.target, async (live) => {
-      const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
-      return this.#modelOutcomes(model, results);
+    const runtime = this.#lane(modelId(config.name, config.version), config.batching, this.#o.target, async (live) => {
+      // The batch boundary: this batch, its retries and its bisected halves stay on this version.
+      const model = runtime.serving as ModelIdentity;
+      const context = { name: model.name, version: model.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
+      return this.#uses.during(`model:${model.id}`, async () => {
+        const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
+        return this.#modelOutcomes(model, results);
+      });
     });
+    runtime.serving = { id: modelId(config.name, config.version), name: config.name, version: config.version };
+    return runtime;
   }
 
   #flowRuntime({ plan, target, output }: FlowLaneSpec): Runtime {
@@ -176,7 +218,10 @@ export class ModelStage {
       const open = breakers?.open();
       for (const transition of open?.transitions ?? []) circuitChanged(transition);
       const openCircuits = open === undefined || open.skip.length === 0 ? {} : { openCircuits: open.skip };
-      const results = await scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits }, rows, this.#o.wallClock()));
+      const plans = this.#plans;
+      const results = await this.#uses.during(`plans:${plans}`, () =>
+        scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits, plans }, rows, this.#o.wallClock())),
+      );
       const timings = sumTimings(results);
       const now = this.#o.wallClock();
       for (const { reply } of results.parts) {
@@ -195,7 +240,10 @@ export class ModelStage {
 
   #lane(id: string, batching: ModelEntry['config']['batching'], target: OutputTarget, score: Runtime['score']): Runtime {
     const runtime: Runtime = {
-      id,
+      // A plain lane is named after the version it serves now (metric labels, DLQ headers).
+      get id() {
+        return runtime.serving?.id ?? id;
+      },
       target,
       score,
       push: (work) => runtime.batcher.push(work.key, work),

@@ -1,15 +1,19 @@
 /**
- * The operations endpoints: GET /metrics (Prometheus), /healthz (liveness), /readyz (readiness).
- * A failing probe or scrape answers 503 or 500; it never takes the process down.
+ * The operations endpoints: GET /metrics (Prometheus), /healthz (liveness), /readyz (readiness), and
+ * the model lifecycle (GET /models, the admin POSTs: models-routes.ts). A failing probe or scrape
+ * answers 503 or 500; it never takes the process down.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ScorerMetrics } from './metrics.ts';
+import { isModelsPath, type ModelsApi, modelsRoute } from './models-routes.ts';
 
 export interface Readiness {
   ready: boolean;
   /** Why not ready, e.g. "models loading" or "no partitions assigned yet". */
   reason?: string;
+  /** Shown either way, e.g. the last failed model reload (ready: the old version serves). */
+  detail?: Record<string, unknown>;
 }
 
 export interface HttpServerOptions {
@@ -19,6 +23,10 @@ export interface HttpServerOptions {
   metrics: ScorerMetrics;
   live: () => boolean;
   ready: () => Readiness;
+  /** The model lifecycle behind /models; absent: those paths answer 404. */
+  models?: ModelsApi;
+  /** The admin bearer token; absent: the admin endpoints are disabled. */
+  adminToken?: string;
   /** Errors of the listening socket after start (the default ignores them: probes must not crash). */
   onError?: (err: Error) => void;
 }
@@ -54,18 +62,27 @@ async function route(path: string, options: HttpServerOptions): Promise<Reply> {
     case '/healthz':
       return probe(options.live, () => false) ? json(200, { status: 'ok' }) : json(503, { status: 'unhealthy' });
     case '/readyz': {
-      const { ready, reason } = probe(options.ready, (why) => ({ ready: false, reason: why }));
-      return ready ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason: reason ?? 'unknown' });
+      const { ready, reason, detail } = probe(options.ready, (why): Readiness => ({ ready: false, reason: why }));
+      const extra = detail === undefined ? {} : { detail };
+      return ready ? json(200, { status: 'ready', ...extra }) : json(503, { status: 'not ready', reason: reason ?? 'unknown', ...extra });
     }
     default:
       return text(404, 'not found\n');
   }
 }
 
+async function modelsReply(req: IncomingMessage, options: HttpServerOptions): Promise<Reply> {
+  const { status, body, headers } = await modelsRoute(req, new URL(req.url ?? '/', 'http://localhost'), options.models, options.adminToken);
+  return { ...json(status, body), ...(headers === undefined ? {} : { headers }) };
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
-  const reply =
-    req.method === 'GET' || req.method === 'HEAD' ? await route(path, options) : { ...text(405, 'method not allowed\n'), headers: { allow: 'GET, HEAD' } };
+  const reply = isModelsPath(path)
+    ? await modelsReply(req, options)
+    : req.method === 'GET' || req.method === 'HEAD'
+      ? await route(path, options)
+      : { ...text(405, 'method not allowed\n'), headers: { allow: 'GET, HEAD' } };
   res.writeHead(reply.status, {
     'content-type': reply.type,
     'content-length': Buffer.byteLength(reply.body),

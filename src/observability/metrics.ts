@@ -68,6 +68,10 @@ export class ScorerMetrics {
   /** A flow model's circuit: 0 closed, 0.5 half-open, 1 open. */
   readonly circuitState: Gauge<'flow' | 'model'>;
   readonly circuitTransitions: Counter<'flow' | 'model' | 'to'>;
+  /** Hot reloads by outcome: switched, failed (the served version kept serving), rolled_back. */
+  readonly modelReloads: Counter<'model' | 'result'>;
+  /** The version each model serves now (bare refs and its plain lane). */
+  readonly modelServedVersion: Gauge<'model'>;
   readonly buildInfo: Gauge<'version'>;
 
   constructor(options: ScorerMetricsOptions) {
@@ -121,6 +125,11 @@ export class ScorerMetrics {
       'model',
     ]);
     this.circuitTransitions = counter('circuit_transitions_total', "Changes of a flow model's circuit, by the state entered", ['flow', 'model', 'to']);
+    this.modelReloads = counter('model_reload_total', 'Model reloads by result: switched, failed (the served version kept serving), rolled_back', [
+      'model',
+      'result',
+    ]);
+    this.modelServedVersion = gauge('model_served_version', 'The version each model serves now', ['model']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 

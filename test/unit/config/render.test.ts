@@ -38,3 +38,10 @@ test('every secret is hidden: the SASL password and the TLS key passphrase too',
   assert.equal(parsed.kafka.tls.keyPassword, REDACTED);
   assert.equal(parsed.kafka.sasl.username, 'u');
 });
+
+test('the admin token is hidden too', () => {
+  const config = loadConfig({ overrides: { ...minimal(), admin: { token: 'admin-secret-0123456789' } } });
+  const text = renderConfig(config);
+  assert.ok(!text.includes('admin-secret-0123456789'));
+  assert.equal(parse(text).admin.token, REDACTED);
+});

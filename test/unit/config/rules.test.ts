@@ -173,3 +173,14 @@ test('delivery defaults to at-least-once; exactly-once is refused on kafkajs, na
   assert.equal(taken.delivery.guarantee, 'exactly-once');
   assert.deepEqual(taken.delivery.transaction, { id: 'scorer-0', maxRecords: 5000, intervalMs: 0, timeoutMs: 10000 });
 });
+
+test('admin: one of token and tokenFile, a token of at least 16 characters, never repeated in the message', () => {
+  assert.equal(violationAt(reject({ admin: { token: 'short-secret' } }), 'admin.token'), 'must be at least 16 characters (not shown: it is a secret)');
+  assert.equal(
+    violationAt(reject({ admin: { token: 'long-enough-secret-token', tokenFile: '/run/token' } }), 'admin.token'),
+    'and admin.tokenFile are mutually exclusive',
+  );
+  const config = loadConfig({ overrides: { ...minimal(), admin: { tokenFile: 'token.txt' } } });
+  assert.match(config.admin.tokenFile ?? '', /^\/.*token\.txt$/, 'a relative tokenFile resolves like every path setting');
+  assert.deepEqual([config.models.watch, config.models.watchIntervalMs], [false, 1000]);
+});

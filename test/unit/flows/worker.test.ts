@@ -35,6 +35,7 @@ function pool(fraud: ModelEntry, flows: readonly FlowPlan[]): Piscina<WorkerRequ
       { config: RULES, hooksPath: join(FIXTURES, 'rules-model.ts') },
     ],
     flows,
+    control: { channel: `worker-test-${process.pid}`, generation: new Int32Array(new SharedArrayBuffer(4)) },
     limits: { maxStringFeatureLength: 256 },
     injectDelayMs: 0,
   };
