@@ -4,7 +4,7 @@
  * rule reports a setting only when that setting passed its own checks.
  */
 import { modelRefProblem, parseModelRef, servedModels, targetProblem } from './model-refs.ts';
-import { entries, inputSettings, mapping, type Rule } from './rule-tree.ts';
+import { at, entries, inputSettings, mapping, type Rule } from './rule-tree.ts';
 
 /** Something must be consumed; either list may be empty on its own. */
 const somethingToConsume: Rule = (config, violations) => {
@@ -108,4 +108,67 @@ const fallbackAnswers: Rule = (config, violations) => {
   });
 };
 
-export const FLOW_RULES: readonly Rule[] = [somethingToConsume, topicsConsumedOnce, modelsOrRoute, routeNames, refsResolve, fallbackAnswers];
+/** Every model ref of a flow's shadow and canary settings, with its path. */
+function experimentRefs(flow: Record<string, unknown>, f: number): [string, unknown][] {
+  const canary = flow['canary'] === undefined ? [] : [mapping(flow['canary'])];
+  return [
+    ...entries(flow['shadow']).flatMap((s, i): [string, unknown][] => [
+      [`flows[${f}].shadow[${i}].of`, s['of']],
+      [`flows[${f}].shadow[${i}].candidate`, s['candidate']],
+    ]),
+    ...canary.flatMap((c): [string, unknown][] => [
+      [`flows[${f}].canary.of`, c['of']],
+      [`flows[${f}].canary.candidate`, c['candidate']],
+    ]),
+  ];
+}
+
+/**
+ * Shadow and canary refs name served models. Whether `of` is a model the flow routes to, and whether
+ * the candidate differs from it, only resolved refs can tell ("fraud" and "fraud@1" may be one model):
+ * build-plans.ts checks that, naming the same settings.
+ */
+const experimentRefsResolve: Rule = (config, violations) => {
+  if (!violations.ok('models.serve')) return;
+  const served = servedModels(config);
+  entries(config['flows']).forEach((flow, f) => {
+    for (const [path, text] of experimentRefs(flow, f)) {
+      const problem = violations.ok(path) && typeof text === 'string' ? modelRefProblem(parseModelRef(text), served) : undefined;
+      if (problem !== undefined) violations.addValue(path, problem, text);
+    }
+  });
+};
+
+/**
+ * A shadow topic holds only shadow predictions: never a topic the service consumes (it would score
+ * them), the dead-letter topic, or a prediction topic of the primary path, whose consumers would read
+ * a candidate's answers as the served ones.
+ */
+const shadowTopicsApart: Rule = (config, violations) => {
+  const flows = entries(config['flows']);
+  const primary: [string, unknown][] = [
+    ['output.topic', at(config, 'output.topic')],
+    ...flows.map((flow, f): [string, unknown] => [`flows[${f}].output`, flow['output']]).filter(([, topic]) => topic !== undefined),
+  ];
+  const consumed = inputSettings(config).map((input): [string, unknown] => [`${input.path}.topic`, input.topic]);
+  const others = [...consumed, ...primary, ['deadLetter.topic', at(config, 'deadLetter.topic')] as [string, unknown]];
+  flows.forEach((flow, f) => {
+    entries(flow['shadow']).forEach((s, i) => {
+      const path = `flows[${f}].shadow[${i}].topic`;
+      const clash = others.find(([, topic]) => topic === s['topic']);
+      if (violations.ok(path) && clash !== undefined)
+        violations.addValue(path, 'must be a topic of its own, not an input, output or dead-letter topic', s['topic'], `same as ${clash[0]}`);
+    });
+  });
+};
+
+export const FLOW_RULES: readonly Rule[] = [
+  somethingToConsume,
+  topicsConsumedOnce,
+  modelsOrRoute,
+  routeNames,
+  refsResolve,
+  fallbackAnswers,
+  experimentRefsResolve,
+  shadowTopicsApart,
+];

@@ -4,7 +4,7 @@
  */
 import { int, list, num, oneOf, type ShapeOf, str } from './dsl.ts';
 import { FORMATS, NAME_CHARS, name, topic } from './nodes.ts';
-import type { ExperimentConfig, FlowConfig } from './types.ts';
+import type { CanaryConfig, ExperimentConfig, FlowConfig, ShadowConfig } from './types.ts';
 
 const MODEL_REF = `${NAME_CHARS}(@[1-9][0-9]*)?`;
 const MODEL_REF_HINT = 'must be a model ref: "name" or "name@version"';
@@ -44,6 +44,31 @@ const route: ShapeOf<NonNullable<FlowConfig['route']>> & { readonly optional: tr
       optional: true,
       minItems: 1,
     }),
+  },
+};
+
+const shadow: ShapeOf<ShadowConfig> = {
+  kind: 'object',
+  fields: {
+    of: modelRef('The routed model it shadows (directly or as a variant)'),
+    candidate: modelRef('The model scored beside it on the same records'),
+    topic: topic("Where the candidate's predictions go; never a primary prediction topic"),
+  },
+};
+
+const canary: ShapeOf<CanaryConfig> & { readonly optional: true } = {
+  kind: 'object',
+  optional: true,
+  doc: "A share of one routed model's records to a new version, rolled back when it breaches a bound",
+  fields: {
+    of: modelRef('A model the flow routes to directly'),
+    candidate: modelRef("The new version that takes a share of of's records"),
+    percent: num({ doc: "Share of of's records that go to the candidate, in percent", min: 0, max: 100, exclusive: true }),
+    key: fieldPath('Dotted path of the field that keys allocation; absent: the record key'),
+    maxErrorRate: num({ doc: 'Roll back above this share of failed candidate records in the window', min: 0, max: 1, default: 0.05 }),
+    maxP99Ms: num({ doc: "Roll back when the p99 of the candidate's run time per batch in the window is above this", optional: true, min: 0, exclusive: true }),
+    minRequests: int({ doc: 'No verdict before the window holds this many candidate records', min: 1, default: 200 }),
+    windowMs: int({ doc: 'The sliding window the bounds are checked over', min: 1, default: 60_000 }),
   },
 };
 
@@ -100,6 +125,13 @@ const flow: ShapeOf<FlowConfig> = {
       },
     },
     output: topic("Prediction topic of this flow; absent: output.topic's", { optional: true }),
+    shadow: list(shadow, {
+      doc: 'Candidates scored beside routed models, their predictions to side topics; shed first under pressure',
+      optional: true,
+      minItems: 1,
+      uniqueBy: ['of', 'candidate'],
+    }),
+    canary,
   },
 };
 

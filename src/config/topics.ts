@@ -6,7 +6,8 @@ export function consumedTopics(config: Pick<ScorerConfig, 'inputs' | 'flows'>): 
   return [...config.inputs.map((input) => input.topic), ...config.flows.flatMap((flow) => flow.inputs.map((input) => input.topic))];
 }
 
-/** Every topic predictions go to: output.topic, and the flows' own outputs. */
+/** Every topic predictions go to: output.topic, the flows' own outputs, and their shadow topics. */
 export function predictionTopics(config: Pick<ScorerConfig, 'output' | 'flows'>): string[] {
-  return [...new Set([config.output.topic, ...config.flows.flatMap((flow) => (flow.output === undefined ? [] : [flow.output]))])];
+  const flowTopics = config.flows.flatMap((flow) => [...(flow.output === undefined ? [] : [flow.output]), ...(flow.shadow ?? []).map((s) => s.topic)]);
+  return [...new Set([config.output.topic, ...flowTopics])];
 }

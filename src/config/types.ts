@@ -141,6 +141,45 @@ export interface FlowConfig {
   fallback?: FallbackConfig;
   /** Prediction topic of this flow; absent: output.topic. */
   output?: string;
+  /** Candidates scored beside routed models, their predictions to side topics; absent: none. */
+  shadow?: readonly ShadowConfig[];
+  /** A share of one routed model's traffic to a new version, rolled back on a breach; absent: none. */
+  canary?: CanaryConfig;
+}
+
+/**
+ * A shadow candidate (issue 10, part 6): scored on the same decoded records as `of`, after it, its
+ * predictions written to `topic` only; shed first when the flow's lane is under pressure.
+ */
+export interface ShadowConfig {
+  /** The routed model it shadows (directly or as an experiment's variant): "name" or "name@version". */
+  of: ModelRefText;
+  /** The model scored beside it. */
+  candidate: ModelRefText;
+  /** Where the candidate's predictions go; never a prediction topic of the primary path. */
+  topic: string;
+}
+
+/**
+ * A canary (issue 10, part 6): `percent` of the records routed directly to `of` go to `candidate`
+ * instead, allocated by hash like an A/B test; rolled back (0%) once the candidate breaches a bound.
+ */
+export interface CanaryConfig {
+  /** A model the flow routes to directly (not through an experiment). */
+  of: ModelRefText;
+  candidate: ModelRefText;
+  /** Share of `of`'s records that go to the candidate, in percent, > 0 and < 100. */
+  percent: number;
+  /** Dotted path of the field that keys allocation; absent: the record key. */
+  key?: string;
+  /** Rolled back when the candidate fails more than this share of its records in the window. @defaultValue 0.05 */
+  maxErrorRate: number;
+  /** Rolled back when the p99 of its run time per batch in the window is above this; absent: no latency bound. */
+  maxP99Ms?: number;
+  /** No verdict before the window holds this many of the candidate's records. @defaultValue 200 */
+  minRequests: number;
+  /** The sliding window the bounds are checked over. @defaultValue 60000 */
+  windowMs: number;
 }
 
 /**

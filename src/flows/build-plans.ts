@@ -6,12 +6,12 @@
  * disk) is checked here, and reported the same way, naming the setting.
  */
 import { type ParsedModelRef, parseModelRef, parseRef } from '../config/model-refs.ts';
-import type { ExperimentConfig, FallbackConfig, FlowConfig, FlowRouteConfig, ModelRefText, ScorerConfig } from '../config/types.ts';
+import type { CanaryConfig, ExperimentConfig, FallbackConfig, FlowConfig, FlowRouteConfig, ModelRefText, ScorerConfig, ShadowConfig } from '../config/types.ts';
 import { Violations } from '../config/violations.ts';
 import { modelId } from '../core/model-id.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import { parseHookRef } from './hook-ref.ts';
-import type { ExperimentPlan, FallbackPlan, FlowPlan, RoutePlan, RouteTarget } from './plan.ts';
+import type { CanaryPlan, ExperimentPlan, FallbackPlan, FlowPlan, RoutePlan, RouteTarget, ShadowPlan } from './plan.ts';
 
 export interface BuildPlansOptions {
   /** What hook paths still relative are resolved against (loadConfig resolves them against the config file already). @defaultValue process.cwd() */
@@ -86,6 +86,39 @@ function fallbackPlan(fallback: FallbackConfig, path: string, resolver: Resolver
   };
 }
 
+/** The modelIds a flow routes to: directly, and through its experiments' variants. */
+function routedModels(route: RoutePlan, experiments: readonly ExperimentPlan[]): { direct: Set<string>; all: Set<string> } {
+  const direct = new Set(targetsOf(route).flatMap((target) => ('model' in target ? [target.model] : [])));
+  return { direct, all: new Set([...direct, ...experiments.flatMap((e) => e.variants.map((v) => v.model))]) };
+}
+
+/** `of` and `candidate` resolved; '' for either when it does not resolve, or `of` is not among `routed`. */
+function pair(entry: { of: ModelRefText; candidate: ModelRefText }, setting: string, routed: ReadonlySet<string>, resolver: Resolver, how: string) {
+  const of = resolver.model(parseModelRef(entry.of), entry.of, `${setting}.of`);
+  const candidate = resolver.model(parseModelRef(entry.candidate), entry.candidate, `${setting}.candidate`);
+  if (of !== '' && !routed.has(of)) {
+    resolver.violations.addValue(`${setting}.of`, `must name a model the flow routes to ${how}(${[...routed].join(', ') || 'none'})`, entry.of);
+  } else if (of !== '' && of === candidate) {
+    resolver.violations.addValue(`${setting}.candidate`, `must differ from ${setting}.of: both name ${of}`, entry.candidate);
+  }
+  return { of, candidate };
+}
+
+function shadowPlans(shadows: readonly ShadowConfig[], setting: string, routed: ReadonlySet<string>, resolver: Resolver): ShadowPlan[] {
+  return shadows.map((shadow, i) => ({ ...pair(shadow, `${setting}.shadow[${i}]`, routed, resolver, ''), topic: shadow.topic }));
+}
+
+/** A canary splits a direct target only: a record reached through an experiment carries that experiment's stamp. */
+function canaryPlan(canary: CanaryConfig, setting: string, direct: ReadonlySet<string>, resolver: Resolver): CanaryPlan {
+  const { percent, key, maxErrorRate, maxP99Ms, minRequests, windowMs } = canary;
+  return {
+    ...pair(canary, `${setting}.canary`, direct, resolver, 'directly, not through an experiment '),
+    percent,
+    ...(key === undefined ? {} : { keyField: key }),
+    bounds: { maxErrorRate, ...(maxP99Ms === undefined ? {} : { maxP99Ms }), minRequests, windowMs },
+  };
+}
+
 /**
  * One FlowPlan per `config.flows` entry, in the same order (so plans[i] is flows[i]), each with the
  * experiments its targets name. `models` is what loadModelRepository returned for models.serve.
@@ -98,13 +131,17 @@ export function buildFlowPlans(config: ScorerConfig, models: readonly ModelEntry
   const plans = config.flows.map((flow, f): FlowPlan => {
     const route = routePlan(flow, `flows[${f}]`, resolver);
     const named = new Set(targetsOf(route).flatMap((target) => ('experiment' in target ? [target.experiment] : [])));
+    const flowExperiments = [...named].flatMap((id) => experiments.get(id) ?? []);
+    const routed = routedModels(route, flowExperiments);
     return {
       name: flow.name,
       ...(flow.preprocess === undefined ? {} : { preprocess: parseHookRef(flow.preprocess, 'preprocess', baseDir) }),
       route,
       ...(flow.postprocess === undefined ? {} : { postprocess: parseHookRef(flow.postprocess, 'postprocess', baseDir) }),
       ...(flow.fallback === undefined ? {} : { fallback: fallbackPlan(flow.fallback, `flows[${f}].fallback`, resolver) }),
-      experiments: [...named].flatMap((id) => experiments.get(id) ?? []),
+      experiments: flowExperiments,
+      ...(flow.shadow === undefined ? {} : { shadow: shadowPlans(flow.shadow, `flows[${f}]`, routed.all, resolver) }),
+      ...(flow.canary === undefined ? {} : { canary: canaryPlan(flow.canary, `flows[${f}]`, routed.direct, resolver) }),
     };
   });
   if (resolver.violations.list.length > 0) throw resolver.violations.toError('flows against the loaded models');

@@ -68,6 +68,38 @@ export interface FallbackPlan {
 /** Why a fallback answered: stamped as the prediction's fallback_reason. */
 export type FallbackReason = 'model-error' | 'deadline' | 'circuit-open';
 
+/** A candidate scored beside a routed model on the same records, its predictions to a side topic. */
+export interface ShadowPlan {
+  /** modelId of the routed model it shadows. */
+  readonly of: string;
+  /** modelId of the candidate. */
+  readonly candidate: string;
+  /** Where its predictions go (the main thread sends them; the worker only encodes them). */
+  readonly topic: string;
+}
+
+/** When the main thread rolls a canary back (flows/canary-guard.ts). */
+export interface CanaryBounds {
+  readonly maxErrorRate: number;
+  readonly maxP99Ms?: number;
+  readonly minRequests: number;
+  readonly windowMs: number;
+}
+
+/**
+ * A share of the records routed directly to `of` scored by `candidate` instead. Which records is a pure
+ * function of (flow, allocation key), as in an A/B test, so a key stays on one side; the share is
+ * `percent` unless the request overrides it (0 once the main thread rolled the canary back).
+ */
+export interface CanaryPlan {
+  readonly of: string;
+  readonly candidate: string;
+  readonly percent: number;
+  /** Dotted path of the decoded field that keys allocation; absent: the record key. */
+  readonly keyField?: string;
+  readonly bounds: CanaryBounds;
+}
+
 export interface FlowPlan {
   readonly name: string;
   /** Runs on the batch's decoded events before routing; may adjust an event or skip it with a reason. */
@@ -78,4 +110,8 @@ export interface FlowPlan {
   /** Absent: a record whose model fails goes to the dead-letter topic (INFERENCE_FAILED). */
   readonly fallback?: FallbackPlan;
   readonly experiments: readonly ExperimentPlan[];
+  /** Absent: no shadow candidates. */
+  readonly shadow?: readonly ShadowPlan[];
+  /** Absent: no canary. */
+  readonly canary?: CanaryPlan;
 }

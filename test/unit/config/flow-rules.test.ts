@@ -223,3 +223,52 @@ test('a fallback answers with a constant score, a served model, or both; its dea
     circuit: { errorRate: 0.5, minBatches: 20, windowMs: 60000, openMs: 10000 },
   });
 });
+
+test('shadow: of and candidate are served model refs, pairs unique; canary refs and bounds are checked the same way', () => {
+  const shadow = (s: Record<string, unknown>) => withFlow({ shadow: [{ of: 'fraud@1', candidate: 'fraud@2', topic: 'predictions.shadow', ...s }] });
+  assert.deepEqual(loadConfig({ overrides: shadow({}) }).flows[0]?.shadow, [{ of: 'fraud@1', candidate: 'fraud@2', topic: 'predictions.shadow' }]);
+  assert.equal(
+    only(reject(shadow({ candidate: 'churn' })), 'flows[0].shadow[0].candidate'),
+    'must name a model in models.serve (fraud@1, fraud@2, heavy) (got "churn")',
+  );
+  assert.equal(
+    only(reject(shadow({ of: 'fraud' })), 'flows[0].shadow[0].of'),
+    'is ambiguous: models.serve lists fraud@1, fraud@2; write "fraud@<version>" (got "fraud")',
+  );
+  const twice = { of: 'fraud@1', candidate: 'heavy', topic: 'side' };
+  assert.equal(
+    only(reject(withFlow({ shadow: [twice, twice] })), 'flows[0].shadow[1]'),
+    'duplicates flows[0].shadow[0] (got {"of":"fraud@1","candidate":"heavy"})',
+  );
+  assert.equal(only(reject(withFlow({ shadow: [] })), 'flows[0].shadow'), 'must have at least 1 entry');
+});
+
+test('a shadow topic is a topic of its own: not an input, an output of the primary path or the dead-letter topic', () => {
+  const on = (topic: string, extra: Flow = {}) => reject(withFlow({ shadow: [{ of: 'fraud@1', candidate: 'fraud@2', topic }], ...extra }));
+  const message = (topic: string, same: string) => `must be a topic of its own, not an input, output or dead-letter topic (got "${topic}"; same as ${same})`;
+  assert.equal(only(on('predictions'), 'flows[0].shadow[0].topic'), message('predictions', 'output.topic'));
+  assert.equal(only(on('fraud-out', { output: 'fraud-out' }), 'flows[0].shadow[0].topic'), message('fraud-out', 'flows[0].output'));
+  assert.equal(only(on('payments'), 'flows[0].shadow[0].topic'), message('payments', 'flows[0].inputs[0].topic'));
+  assert.equal(only(on('predictions.dlq'), 'flows[0].shadow[0].topic'), message('predictions.dlq', 'deadLetter.topic'));
+});
+
+test('canary: percent strictly between 0 and 100; bounds default to 5% errors over 200 records in a minute; refs served', () => {
+  const canary = (c: Record<string, unknown>) => withFlow({ canary: { of: 'fraud@1', candidate: 'fraud@2', percent: 10, ...c } });
+  assert.deepEqual(loadConfig({ overrides: canary({}) }).flows[0]?.canary, {
+    of: 'fraud@1',
+    candidate: 'fraud@2',
+    percent: 10,
+    maxErrorRate: 0.05,
+    minRequests: 200,
+    windowMs: 60_000,
+  });
+  for (const percent of [0, 100]) assert.equal(only(reject(canary({ percent })), 'flows[0].canary.percent'), `must be a number > 0 and < 100 (got ${percent})`);
+  assert.equal(only(reject(canary({ maxErrorRate: 1.5 })), 'flows[0].canary.maxErrorRate'), 'must be a number between 0 and 1 (got 1.5)');
+  assert.equal(only(reject(canary({ maxP99Ms: 0 })), 'flows[0].canary.maxP99Ms'), 'must be a number > 0 (got 0)');
+  assert.equal(only(reject(canary({ minRequests: 0 })), 'flows[0].canary.minRequests'), 'must be an integer >= 1 (got 0)');
+  assert.equal(only(reject(canary({ key: 'a..b' })), 'flows[0].canary.key'), 'must be a dotted field path, e.g. "user.id" (got "a..b")');
+  assert.equal(
+    only(reject(canary({ candidate: 'fraud@3' })), 'flows[0].canary.candidate'),
+    'must name a served version: models.serve lists fraud@1, fraud@2 (got "fraud@3")',
+  );
+});

@@ -119,3 +119,47 @@ test('a version that the configuration could not check (served at the highest on
   ]);
   assert.match(err.message, /^invalid configuration \(flows against the loaded models\), 2 problems:/);
 });
+
+/** The violations buildFlowPlans reports for `flows`. */
+function planViolations(flows: unknown[], experiments: unknown[] = []): unknown {
+  try {
+    buildFlowPlans(config(flows, experiments), LOADED);
+  } catch (e) {
+    assert.ok(isScorerError(e, 'SCORER_ERR_CONFIG'), String(e));
+    return e.details['violations'];
+  }
+  return assert.fail('expected a failure');
+}
+
+test('shadow and canary become plans by modelId; a canary keeps its bounds and key field', () => {
+  const route = { by: 'field', name: 'country', cases: [{ value: 'US', models: ['experiment:fraud-v2-ab'] }], default: ['heavy'] };
+  const flow = {
+    name: 'x',
+    inputs: [{ topic: 'a', format: 'json' }],
+    route,
+    shadow: [{ of: 'fraud@2', candidate: 'heavy', topic: 'side' }],
+    canary: { of: 'heavy', candidate: 'fraud@1', percent: 5, key: 'account_id', maxP99Ms: 20 },
+  };
+  const [plan] = buildFlowPlans(config([flow], [AB]), LOADED);
+  assert.deepEqual(plan?.shadow, [{ of: 'fraud:2', candidate: 'heavy:3', topic: 'side' }], "a variant's model may be shadowed");
+  assert.deepEqual(plan?.canary, {
+    of: 'heavy:3',
+    candidate: 'fraud:1',
+    percent: 5,
+    keyField: 'account_id',
+    bounds: { maxErrorRate: 0.05, maxP99Ms: 20, minRequests: 200, windowMs: 60_000 },
+  });
+});
+
+test('shadow.of names a model the flow routes to; canary.of one it routes to directly; a candidate differs from its of', () => {
+  const base = { name: 'x', inputs: [{ topic: 'a', format: 'json' }], models: ['experiment:fraud-v2-ab'] };
+  assert.deepEqual(planViolations([{ ...base, models: ['heavy'], shadow: [{ of: 'fraud@1', candidate: 'fraud@2', topic: 'side' }] }]), [
+    { path: 'flows[0].shadow[0].of', message: 'must name a model the flow routes to (heavy:3) (got "fraud@1")' },
+  ]);
+  assert.deepEqual(planViolations([{ ...base, canary: { of: 'fraud@1', candidate: 'heavy', percent: 10 } }], [AB]), [
+    { path: 'flows[0].canary.of', message: 'must name a model the flow routes to directly, not through an experiment (none) (got "fraud@1")' },
+  ]);
+  assert.deepEqual(planViolations([{ ...base, models: ['heavy'], canary: { of: 'heavy', candidate: 'heavy@3', percent: 10 } }]), [
+    { path: 'flows[0].canary.candidate', message: 'must differ from flows[0].canary.of: both name heavy:3 (got "heavy@3")' },
+  ]);
+});
