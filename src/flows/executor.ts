@@ -12,12 +12,17 @@
  *
  * A model preprocess that changes an event in place changes it for every model the row is routed to;
  * one that returns a new object keeps its change to its own model.
+ *
+ * Experiments beyond A/B (shadow-scoring.ts, canary-split.ts): a canary replaces some of its model's
+ * scorings at routing, at the share the request says; shadow candidates score after the primary
+ * predictions are encoded, unless the request sheds them, and never fail a primary row.
  */
-import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import type { OutputSpec, PredictionWriter } from '../codecs/prediction-encoder.ts';
 import type { Clock } from '../core/clock.ts';
 import { modelId } from '../core/model-id.ts';
 import { RecordError } from '../errors.ts';
 import type { FlowScoredReply, ModelRun, ScoreFlowRequest } from '../inference/protocol.ts';
+import { type CanarySplit, compileCanarySplit } from './canary-split.ts';
 import { runChains } from './chaining.ts';
 import type { EventDecoder } from './event-decoder.ts';
 import { FlowBatch, type Job } from './flow-batch.ts';
@@ -28,6 +33,7 @@ import { postprocessJobs, predictionProblem, preprocessJobs, type ScoredJob } fr
 import { type ModelAnswer, modelAnswers } from './model-answers.ts';
 import type { FlowPlan } from './plan.ts';
 import { compileRouter, type Router, type Scoring } from './routing.ts';
+import { scoreShadows } from './shadow-scoring.ts';
 
 export interface CompiledFlow {
   readonly plan: FlowPlan;
@@ -35,12 +41,13 @@ export interface CompiledFlow {
   readonly hooks: FlowHooks;
   /** Every model the worker serves, by modelId: the routed ones, and any a prediction may chain. */
   readonly models: ReadonlyMap<string, FlowModel>;
+  readonly canary?: CanarySplit;
 }
 
 export interface FlowCodecs {
   readonly events: EventDecoder;
-  /** The writer of the request's output spec. */
-  readonly writer: PredictionWriter;
+  /** The writer of an output spec: the request's, and its shadow candidates'. */
+  readonly writer: (output: OutputSpec) => PredictionWriter;
 }
 
 /** Throws, naming the flow, when its route names an experiment it lacks or a model `models` lacks. */
@@ -51,9 +58,10 @@ export function compileFlow(plan: FlowPlan, hooks: FlowHooks, models: ReadonlyMa
   } catch (error) {
     throw new Error(`flow ${plan.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const missing = [...router.models].filter((id) => !models.has(id));
+  const candidates = [...(plan.shadow ?? []).map((s) => s.candidate), ...(plan.canary === undefined ? [] : [plan.canary.candidate])];
+  const missing = [...new Set([...router.models, ...candidates])].filter((id) => !models.has(id));
   if (missing.length > 0) throw new Error(`flow ${plan.name} routes to ${missing.join(', ')}, which this worker does not serve`);
-  return { plan, router, hooks, models };
+  return { plan, router, hooks, models, ...(plan.canary === undefined ? {} : { canary: compileCanarySplit(plan.name, plan.canary) }) };
 }
 
 interface ModelJob extends Job {
@@ -81,9 +89,12 @@ function decodeAll(batch: FlowBatch, decoder: EventDecoder): Job[] {
 /** Each model's jobs, in the order models are first routed to; `slots[i]`: row i's outputs, one per scoring. */
 function route(batch: FlowBatch, flow: CompiledFlow, jobs: readonly Job[], slots: (Output | undefined)[][]): Map<string, ModelJob[]> {
   const groups = new Map<string, ModelJob[]>();
-  const { router } = flow;
+  const { router, canary } = flow;
+  const percent = batch.request.canaryPercent ?? flow.plan.canary?.percent ?? 0;
   for (const { row, event } of jobs) {
-    const scorings = router.route({ event, topic: batch.topicOf(row), header: batch.request.routeHeaders?.[row] ?? null, key: batch.contexts[row]!.key });
+    const routeRow = { event, topic: batch.topicOf(row), header: batch.request.routeHeaders?.[row] ?? null, key: batch.contexts[row]!.key };
+    const routed = router.route(routeRow);
+    const scorings = canary === undefined ? routed : canary(routed, routeRow, percent);
     if (scorings.length === 0) batch.fail(row, 'NO_MODEL', `flow ${flow.plan.name} routes no model for this record (by ${flow.plan.route.by})`);
     // Filled, not sparse: `complete` must see a slot no answer filled.
     slots[row] = new Array<Output | undefined>(scorings.length).fill(undefined);
@@ -151,7 +162,9 @@ async function scoreModel(
   const id = modelId(config.name, config.version);
   const { fallback } = flow.plan;
   const open = batch.request.openCircuits?.includes(id) === true && fallback !== undefined;
+  const start = batch.now();
   const answers = open ? circuitOpen(jobs, id) : await modelAnswers(batch, model, jobs, fallback?.deadlineMs);
+  const ms = batch.now() - start;
   const scored: ScoredJob<ModelJob>[] = [];
   const failed: [ModelJob, ModelAnswer & { kind: 'model-error' }][] = [];
   jobs.forEach((job, k) => {
@@ -176,6 +189,7 @@ async function scoreModel(
     rows: jobs.length,
     failedRows: modelFailed.length,
     deadlineMissed: modelFailed.some((a) => a?.kind === 'model-error' && a.why === 'deadline'),
+    ms,
   };
 }
 
@@ -196,16 +210,20 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
   const events = new Array<HookEvent>(request.rows);
   for (const job of jobs) events[job.row] = job.event;
   const slots = Array.from({ length: request.rows }, () => [] as (Output | undefined)[]);
+  const groups = route(batch, flow, jobs, slots);
   const modelRuns: ModelRun[] = [];
-  for (const [id, modelJobs] of route(batch, flow, jobs, slots)) {
+  for (const [id, modelJobs] of groups) {
     const run = await scoreModel(batch, flow, flow.models.get(id) as FlowModel, modelJobs, slots);
     if (run !== undefined) modelRuns.push(run);
   }
   const outputs = complete(batch, slots);
   await runChains(batch, flow.models, outputs, events);
   const t1 = clock.now();
-  const encoded = encodeOutputs(batch, flow.plan.name, codecs.writer, outputs);
+  const encoded = encodeOutputs(batch, flow.plan.name, codecs.writer(request.output), outputs);
   const encodeMs = clock.now() - t1;
+  const { shadow } = flow.plan;
+  const shadowFlow = { name: flow.plan.name, shadow: shadow ?? [], models: flow.models, hooks: flow.hooks };
+  const shadowReply = shadow === undefined ? undefined : await scoreShadows(batch, shadowFlow, groups, outputs, events, codecs.writer);
   return {
     kind: 'flow-scored',
     ...encoded,
@@ -215,5 +233,6 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
     decodeMs: batch.decodeMs,
     inferMs: batch.inferMs,
     encodeMs,
+    ...(shadowReply === undefined ? {} : { shadow: shadowReply }),
   };
 }

@@ -33,16 +33,24 @@ export class FlowBatch {
   readonly #clock: Clock;
   readonly #failures: (RowFailure | undefined)[];
 
-  constructor(request: ScoreFlowRequest, clock: Clock) {
+  /** `contexts`: a sibling batch's (sibling()), else built from the request. */
+  constructor(request: ScoreFlowRequest, clock: Clock, contexts?: readonly EventContext[]) {
     this.request = request;
     this.#clock = clock;
     this.#failures = new Array<RowFailure | undefined>(request.rows);
-    this.contexts = Array.from({ length: request.rows }, (_, i) => ({
-      topic: this.topicOf(i),
-      partition: request.partitions[i] as number,
-      offset: request.offsets[i] as number,
-      key: keyOf(request, i),
-    }));
+    this.contexts =
+      contexts ??
+      Array.from({ length: request.rows }, (_, i) => ({
+        topic: this.topicOf(i),
+        partition: request.partitions[i] as number,
+        offset: request.offsets[i] as number,
+        key: keyOf(request, i),
+      }));
+  }
+
+  /** The same rows with failures and times of their own: a shadow candidate's, which must not fail a primary row. */
+  sibling(): FlowBatch {
+    return new FlowBatch(this.request, this.#clock, this.contexts);
   }
 
   topicOf(row: number): string {

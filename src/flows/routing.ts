@@ -52,10 +52,13 @@ function compileExperiment(plan: ExperimentPlan): Experiment {
   return { allocator: compileAllocator(plan), keyPath: plan.keyField?.split('.'), scorings };
 }
 
+/** A record's allocation key: the key field when one is named and the event has it, else the record key. */
+export function allocationKey(row: RouteRow, keyPath: readonly string[] | undefined): string | null {
+  return (keyPath === undefined ? null : fieldText(row.event, keyPath)) ?? row.key;
+}
+
 function variantScoring(experiment: Experiment, row: RouteRow): Scoring {
-  // The key field when the experiment names one and the event has it, else the record key.
-  const key = (experiment.keyPath === undefined ? null : fieldText(row.event, experiment.keyPath)) ?? row.key;
-  return experiment.scorings.get(experiment.allocator.variantOf(key).name) as Scoring;
+  return experiment.scorings.get(experiment.allocator.variantOf(allocationKey(row, experiment.keyPath)).name) as Scoring;
 }
 
 type Resolve = (row: RouteRow) => readonly Scoring[];

@@ -63,9 +63,15 @@ export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'mo
    * workers started with (0). A batch keeps its generation when the plans change under it (hot reload).
    */
   readonly plans?: number;
+  /** Skip the flow's shadow candidates for this batch: the main thread saw pressure (flows/shadow-shedding.ts). */
+  readonly shedShadow?: boolean;
+  /** How each shadow candidate's predictions are encoded, in the plan's shadow order; absent: as `output`. */
+  readonly shadowOutputs?: readonly OutputSpec[];
+  /** The canary's share in percent, in place of the plan's: 0 once the main thread rolled it back. */
+  readonly canaryPercent?: number;
 }
 
-/** How one routed model did on a flow batch: what the main thread's circuit breakers learn from. */
+/** How one routed model did on a flow batch: what the main thread's circuit breakers and a canary's guard learn from. */
 export interface ModelRun {
   /** modelId. */
   readonly model: string;
@@ -73,6 +79,32 @@ export interface ModelRun {
   /** Rows it could not score (it failed on them alone, or missed the deadline for all of them). */
   readonly failedRows: number;
   readonly deadlineMissed: boolean;
+  /** Its run time in the batch, its own hooks included: a canary's latency. */
+  readonly ms: number;
+}
+
+/** One shadow candidate's predictions in a flow batch, laid out as the primary ones are. */
+export interface ShadowScored {
+  readonly encoded: Uint8Array<ArrayBuffer>;
+  readonly recordEnds: Int32Array<ArrayBuffer>;
+  /** rowRecords[i]: shadow records of rows 0..i (0 or 1 per row). */
+  readonly rowRecords: Int32Array<ArrayBuffer>;
+  /** Record r's |primary score - shadow score|; NaN when not compared (the primary was the fallback's). */
+  readonly scoreDiff: Float64Array<ArrayBuffer>;
+  /** Record r's labels: 1 agree, 0 differ, -1 not compared (both null, or the primary was the fallback's). */
+  readonly labelAgreement: Int8Array<ArrayBuffer>;
+  /** Rows the candidate gave no prediction for: counted, never dead-lettered. */
+  readonly errors: number;
+}
+
+/** A flow batch's shadow work; shadow failures never fail a primary row. */
+export interface ShadowReply {
+  /** Rows whose shadow scoring the request shed. */
+  readonly shed: number;
+  /** Time spent on the shadow candidates, outside inferMs (the batch cap is sized for the primary alone). */
+  readonly ms: number;
+  /** One per plan.shadow entry, in order; empty when shed. */
+  readonly candidates: readonly ShadowScored[];
 }
 
 /** How long each hook of a flow batch took, by hook ("preprocess", "postprocess", "predict:<model>"). */
@@ -100,6 +132,16 @@ export interface FlowScoredReply {
   readonly decodeMs: number;
   readonly inferMs: number;
   readonly encodeMs: number;
+  /** Absent when the flow has no shadow candidates. */
+  readonly shadow?: ShadowReply;
+}
+
+/** Every buffer of a flow reply, for the worker to move rather than copy. */
+export function flowReplyBuffers(reply: FlowScoredReply): ArrayBuffer[] {
+  const buffers = [reply.encoded.buffer, reply.recordEnds.buffer, reply.rowRecords.buffer, reply.recordModel.buffer];
+  for (const c of reply.shadow?.candidates ?? [])
+    buffers.push(c.encoded.buffer, c.recordEnds.buffer, c.rowRecords.buffer, c.scoreDiff.buffer, c.labelAgreement.buffer);
+  return buffers;
 }
 
 /** A row that goes to the dead-letter topic, and why. */

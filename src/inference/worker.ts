@@ -33,7 +33,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './protocol.ts';
-import { failedReply } from './protocol.ts';
+import { failedReply, flowReplyBuffers } from './protocol.ts';
 import { scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import { ThreadCodecs } from './thread-codecs.ts';
@@ -171,8 +171,8 @@ async function scoreModel(request: ScoreRecordsRequest): Promise<WorkerReply> {
 
 async function scoreFlow(request: ScoreFlowRequest): Promise<WorkerReply> {
   const flow = table.flow(request.flow, request.plans ?? 0);
-  const reply = await executeFlow(request, flow, { events, writer: codecs.writer(request.output) }, performance);
-  return moved(reply, [reply.encoded.buffer, reply.recordEnds.buffer, reply.rowRecords.buffer, reply.recordModel.buffer]);
+  const reply = await executeFlow(request, flow, { events, writer: (output) => codecs.writer(output) }, performance);
+  return moved(reply, flowReplyBuffers(reply));
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {

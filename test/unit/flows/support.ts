@@ -121,15 +121,15 @@ let tick = 0;
 export const CLOCK = { now: () => (tick += 1) };
 
 export async function run(flow: CompiledFlow, request: ScoreFlowRequest): Promise<FlowScoredReply> {
-  return executeFlow(request, flow, { events: new EventDecoder(), writer: new PredictionWriter(request.output) }, CLOCK);
+  return executeFlow(request, flow, { events: new EventDecoder(), writer: (output) => new PredictionWriter(output) }, CLOCK);
 }
 
 export function flow(p: FlowPlan, models: Map<string, FlowModel>, hooks: FlowHooks = {}): CompiledFlow {
   return compileFlow(p, hooks, models);
 }
 
-/** Record r's prediction, decoded as its output format says. */
-export function records(reply: FlowScoredReply, output: OutputSpec = { format: 'json' }): PredictionValue[] {
+/** Record r's prediction, decoded as its output format says (a reply's, or a shadow candidate's). */
+export function records(reply: Pick<FlowScoredReply, 'encoded' | 'recordEnds'>, output: OutputSpec = { format: 'json' }): PredictionValue[] {
   const bytes = Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset, reply.encoded.length);
   let start = 0;
   return Array.from(reply.recordEnds, (end) => {
