@@ -118,6 +118,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
           plan: plans[i] as FlowPlan,
           target: { topic, deadLetterTopic: config.deadLetter.topic },
           output: codecs.outputFor(topic),
+          shadowOutputs: (flow.shadow ?? []).map((shadow) => codecs.outputFor(shadow.topic)),
           inputs: flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
         };
       }),

@@ -9,6 +9,7 @@ import { JSON_RECORD } from '../codecs/input-format.ts';
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { BatchInput } from '../inference/pool.ts';
 import type { ScoreFlowRequest, ScoreRecordsRequest } from '../inference/protocol.ts';
+import type { ExperimentRequest } from './flow-experiments.ts';
 import type { Work } from './work.ts';
 
 export interface RequestContext {
@@ -99,7 +100,13 @@ export function packKeys(keys: readonly (Uint8Array | null)[]): Pick<ScoreFlowRe
   return { keyBytes, keyEnds, keyPresent };
 }
 
-export function flowRequest(context: FlowRequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput<ScoreFlowRequest> {
+/** `experiments`: the batch's shadow and canary settings (flow-experiments.ts). */
+export function flowRequest(
+  context: FlowRequestContext,
+  items: readonly RequestRow[],
+  scoredAt: number,
+  experiments: ExperimentRequest = {},
+): BatchInput<ScoreFlowRequest> {
   const { packed, transfer } = pack(context, items, scoredAt);
   const keys = packKeys(items.map((w) => w.record.key));
   transfer.push(keys.keyBytes.buffer, keys.keyEnds.buffer, keys.keyPresent.buffer);
@@ -112,6 +119,7 @@ export function flowRequest(context: FlowRequestContext, items: readonly Request
     ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
     ...(context.openCircuits === undefined ? {} : { openCircuits: context.openCircuits }),
     ...(context.plans === undefined || context.plans === 0 ? {} : { plans: context.plans }),
+    ...experiments,
   };
   return { request, transfer };
 }

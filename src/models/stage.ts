@@ -16,10 +16,12 @@ import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type ModelIdentity, type OutputTarget, predictionOutgoing } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { FlowPlan } from '../flows/plan.ts';
+import type { LaneLoad } from '../flows/shadow-shedding.ts';
 import type { FlowScoredReply, RecordsScoredReply } from '../inference/protocol.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } from './bisect.ts';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker.ts';
+import { type ExperimentMetrics, FlowExperiments } from './flow-experiments.ts';
 import { flowOutcomes } from './flow-outcomes.ts';
 import { InFlightUses } from './in-flight-uses.ts';
 import { flowRequest, recordsRequest } from './records-request.ts';
@@ -38,7 +40,7 @@ export interface WorkerTimings {
   encodeMs: number;
 }
 
-export interface ModelMetrics {
+export interface ModelMetrics extends ExperimentMetrics {
   /** `cap`: the rows the model's next batch may have (MicroBatcher#batchCap). */
   recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void;
   /** A flow batch's hook times and the fallbacks it answered with, by reason. */
@@ -53,6 +55,8 @@ export interface FlowLaneSpec {
   readonly target: OutputTarget;
   /** How its predictions are encoded; absent: as the stage's. */
   readonly output?: OutputSpec;
+  /** How its shadow candidates' predictions are encoded, in plan.shadow order; absent: as its predictions. */
+  readonly shadowOutputs?: readonly OutputSpec[];
 }
 
 export interface ModelStageOptions {
@@ -89,8 +93,8 @@ interface Runtime extends ModelLane {
   /** A plain lane's served version: read once per batch, when the batch is dispatched (hot reload). */
   serving?: ModelIdentity;
   readonly batcher: MicroBatcher<Work>;
-  /** Scores the live rows of one batch; rejects only on a bug (every row then goes to the DLQ). */
-  score(live: readonly Work[]): Promise<Scored>;
+  /** Scores the live rows of one batch formed under `load`; rejects only on a bug (every row then goes to the DLQ). */
+  score(live: readonly Work[], load: LaneLoad): Promise<Scored>;
   readonly target: OutputTarget;
 }
 
@@ -194,13 +198,16 @@ export class ModelStage {
     return runtime;
   }
 
-  #flowRuntime({ plan, target, output }: FlowLaneSpec): Runtime {
+  #flowRuntime({ plan, target, output, shadowOutputs }: FlowLaneSpec): Runtime {
     const id = flowLaneId(plan.name);
     const circuit = plan.fallback?.circuit;
     const breakers = circuit === undefined ? undefined : new CircuitBreakers(circuit, this.#o.clock);
+    const { metrics, log, clock } = this.#o;
+    const encoding = output ?? this.#o.output;
+    const experiments = new FlowExperiments({ plan, shadowOutputs: shadowOutputs ?? (plan.shadow ?? []).map(() => encoding), metrics, log, clock });
     const context = {
       flow: plan.name,
-      output: output ?? this.#o.output,
+      output: encoding,
       writerSchema: this.#o.writerSchema,
       ...(plan.route.by === 'header' ? { routeHeader: plan.route.name } : {}),
     };
@@ -214,25 +221,27 @@ export class ModelStage {
           transition.to === 'closed' ? "a model's circuit closed: it answers again" : "a model's circuit is half-open: it is tried again",
         );
     };
-    return this.#lane(id, undefined, target, async (live) => {
+    return this.#lane(id, undefined, target, async (live, load) => {
       const open = breakers?.open();
       for (const transition of open?.transitions ?? []) circuitChanged(transition);
       const openCircuits = open === undefined || open.skip.length === 0 ? {} : { openCircuits: open.skip };
       const plans = this.#plans;
+      const extra = experiments.request(load);
       const results = await this.#uses.during(`plans:${plans}`, () =>
-        scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits, plans }, rows, this.#o.wallClock())),
+        scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits, plans }, rows, this.#o.wallClock(), extra)),
       );
       const timings = sumTimings(results);
       const now = this.#o.wallClock();
       for (const { reply } of results.parts) {
-        this.#o.metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
+        metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
         for (const run of reply.modelRuns) {
           // Most of a batch failing, or a missed deadline, is the model's fault; a lone bad row is its input's.
           const transition = breakers?.record(run.model, run.deadlineMissed || run.failedRows * 2 > run.rows);
           if (transition !== undefined) circuitChanged(transition);
         }
+        experiments.observe(reply);
       }
-      const outcomes = flowOutcomes(target, results.parts, now);
+      const outcomes = flowOutcomes(target, results.parts, now, experiments.shadowTargets);
       for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
       return { outcomes, timings };
     });
@@ -272,7 +281,9 @@ export class ModelStage {
     let timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
     try {
       if (live.length > 0) {
-        const scored = await runtime.score(live);
+        // Read before the first await: the load the batch was formed under.
+        const load = { queuedRows: runtime.batcher.queued, batchesInFlight: this.#inFlight, threads: this.#o.inference.threads };
+        const scored = await runtime.score(live, load);
         serviceMs = this.#o.clock.now() - started;
         outcomes = scored.outcomes;
         timings = scored.timings;

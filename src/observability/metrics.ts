@@ -16,6 +16,8 @@ export const BUCKETS = {
   batchWait: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   endToEnd: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   produce: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  // |primary score - shadow score|: scores are mostly probabilities, so the range is [0, 1].
+  scoreDiff: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
 } as const;
 
 export interface ScorerMetricsOptions {
@@ -72,6 +74,17 @@ export class ScorerMetrics {
   readonly modelReloads: Counter<'model' | 'result'>;
   /** The version each model serves now (bare refs and its plain lane). */
   readonly modelServedVersion: Gauge<'model'>;
+  /** Rows of flow batches whose shadow scoring was shed under pressure (flows/shadow-shedding.ts). */
+  readonly shadowShed: Counter<'flow'>;
+  /** Rows a shadow candidate gave no prediction for: counted, never dead-lettered. */
+  readonly shadowErrors: Counter<'flow' | 'primary' | 'candidate'>;
+  readonly shadowScoreDiff: Histogram<'flow' | 'primary' | 'candidate'>;
+  /** Shadow records whose label was compared with the primary's, and those that agreed: the agreement ratio. */
+  readonly shadowLabelComparisons: Counter<'flow' | 'primary' | 'candidate'>;
+  readonly shadowLabelAgreements: Counter<'flow' | 'primary' | 'candidate'>;
+  /** 1 while a flow's canary takes its share, 0 once rolled back. */
+  readonly canaryState: Gauge<'flow' | 'candidate'>;
+  readonly canaryRollbacks: Counter<'flow' | 'candidate'>;
   readonly buildInfo: Gauge<'version'>;
 
   constructor(options: ScorerMetricsOptions) {
@@ -130,6 +143,14 @@ export class ScorerMetrics {
       'result',
     ]);
     this.modelServedVersion = gauge('model_served_version', 'The version each model serves now', ['model']);
+    const shadow = ['flow', 'primary', 'candidate'] as const;
+    this.shadowShed = counter('shadow_shed_total', 'Records whose shadow scoring was shed because their flow lane was under pressure', ['flow']);
+    this.shadowErrors = counter('shadow_errors_total', 'Records a shadow candidate gave no prediction for (counted, never dead-lettered)', shadow);
+    this.shadowScoreDiff = histogram('shadow_score_diff', '|primary score - shadow score| per shadow prediction', BUCKETS.scoreDiff, shadow);
+    this.shadowLabelComparisons = counter('shadow_label_comparisons_total', "Shadow predictions whose label was compared with the primary's", shadow);
+    this.shadowLabelAgreements = counter('shadow_label_agreements_total', "Shadow predictions whose label equals the primary's", shadow);
+    this.canaryState = gauge('canary_state', "1 while a flow's canary takes its share of records, 0 once rolled back", ['flow', 'candidate']);
+    this.canaryRollbacks = counter('canary_rollbacks_total', 'Canaries rolled back for breaching a bound', ['flow', 'candidate']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 

@@ -6,6 +6,7 @@
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
+import type { ShadowScored } from '../inference/protocol.ts';
 import type { CircuitTransition } from '../models/circuit-breaker.ts';
 import type { WorkerTimings } from '../models/stage.ts';
 import type { StageMetrics } from '../stages.ts';
@@ -58,6 +59,31 @@ export class PromPipelineMetrics implements StageMetrics {
     const value = transition.to === 'open' ? 1 : transition.to === 'half-open' ? 0.5 : 0;
     this.#m.circuitState.set({ flow, model: transition.model }, value);
     this.#m.circuitTransitions.inc({ flow, model: transition.model, to: transition.to });
+  }
+
+  recordShadowShed(flow: string, rows: number): void {
+    this.#m.shadowShed.inc({ flow }, rows);
+  }
+
+  recordShadow(flow: string, primary: string, candidate: string, scored: ShadowScored): void {
+    const labels = { flow, primary, candidate };
+    if (scored.errors > 0) this.#m.shadowErrors.inc(labels, scored.errors);
+    const diff = this.#m.shadowScoreDiff.labels(labels);
+    for (const d of scored.scoreDiff) if (!Number.isNaN(d)) diff.observe(d);
+    let compared = 0;
+    let agreed = 0;
+    for (const a of scored.labelAgreement) {
+      if (a < 0) continue;
+      compared++;
+      agreed += a;
+    }
+    if (compared > 0) this.#m.shadowLabelComparisons.inc(labels, compared);
+    if (agreed > 0) this.#m.shadowLabelAgreements.inc(labels, agreed);
+  }
+
+  recordCanary(flow: string, candidate: string, active: boolean): void {
+    this.#m.canaryState.set({ flow, candidate }, active ? 1 : 0);
+    if (!active) this.#m.canaryRollbacks.inc({ flow, candidate });
   }
 
   recordAcked(outgoing: readonly Outgoing[], sendMs: number, nowWallMs: number): void {

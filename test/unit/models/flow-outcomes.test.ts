@@ -60,3 +60,32 @@ test('a row that wrote nothing and has no failure is a dead letter that says it 
   assert.equal(out[1]?.kind, 'dead-letter');
   assert.equal(out[1]?.tag, 'INTERNAL_ERROR');
 });
+
+test("a row's shadow records join its fan-out, each to its shadow topic with the input key; a failed row has none", () => {
+  const scored = (text: string, rowRecords: number[], ends: number[]) => ({
+    encoded: new Uint8Array(Buffer.from(text)),
+    recordEnds: Int32Array.from(ends),
+    rowRecords: Int32Array.from(rowRecords),
+    scoreDiff: new Float64Array(ends.length),
+    labelAgreement: new Int8Array(ends.length),
+    errors: 0,
+  });
+  // Candidate 0 shadows rows 0 and 2 ("x", "yy"); candidate 1 only row 2 ("z").
+  const shadow = { shed: 0, ms: 1, candidates: [scored('xyy', [1, 1, 2], [1, 3]), scored('z', [0, 0, 1], [1])] };
+  const targets = [
+    { topic: 'side-a', tag: 'shadow/fraud:2' },
+    { topic: 'side-b', tag: 'shadow/heavy:1' },
+  ];
+  const [first, failed, third] = flowOutcomes(target, [{ items: [work(10), work(11), work(12)], reply: { ...reply(), shadow } }], 99, targets);
+  const fan = (o: typeof first) => o?.fanOut?.map((f) => [f.record.topic, f.record.value?.toString(), f.tag, f.record.key?.toString()]);
+  assert.deepEqual(fan(first), [
+    ['out', 'bb', 'rules:1', 'k10'],
+    ['side-a', 'x', 'shadow/fraud:2', 'k10'],
+  ]);
+  assert.equal(failed?.fanOut, undefined);
+  assert.deepEqual(fan(third), [
+    ['out', 'dddd', 'fraud:1', 'k12'],
+    ['side-a', 'yy', 'shadow/fraud:2', 'k12'],
+    ['side-b', 'z', 'shadow/heavy:1', 'k12'],
+  ]);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScorerMetrics } from '../../../src/observability/metrics.ts';
+import { PromPipelineMetrics } from '../../../src/observability/pipeline-metrics.ts';
 
 const NAMES = [
   'scorer_events_consumed_total',
@@ -69,4 +70,30 @@ test('instances have separate registries', async () => {
   a.commits.inc();
   assert.match(await a.metrics(), /^scorer_commits_total 1$/m);
   assert.match(await b.metrics(), /^scorer_commits_total 0$/m);
+});
+
+test('shadow divergence, shedding and the canary state, as PromPipelineMetrics records them from a reply', async () => {
+  const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
+  const pipeline = new PromPipelineMetrics(metrics, { threads: 1, busy: 0, workerRestarts: 0, batchRetries: 0 });
+  const scored = {
+    encoded: new Uint8Array(0),
+    recordEnds: new Int32Array(3),
+    rowRecords: new Int32Array(3),
+    scoreDiff: Float64Array.from([0.002, Number.NaN, 0.3]),
+    labelAgreement: Int8Array.from([1, -1, 0]),
+    errors: 1,
+  };
+  pipeline.recordShadow('fraud', 'fraud:1', 'fraud:2', scored);
+  pipeline.recordShadowShed('fraud', 40);
+  pipeline.recordCanary('fraud', 'fraud:3', true);
+  pipeline.recordCanary('fraud', 'fraud:3', false);
+  const text = await metrics.metrics();
+  const labels = 'flow="fraud",primary="fraud:1",candidate="fraud:2"';
+  assert.match(text, new RegExp(`^scorer_shadow_score_diff_count\\{${labels}\\} 2$`, 'm'), 'a record not compared is not observed');
+  assert.match(text, new RegExp(`^scorer_shadow_label_comparisons_total\\{${labels}\\} 2$`, 'm'));
+  assert.match(text, new RegExp(`^scorer_shadow_label_agreements_total\\{${labels}\\} 1$`, 'm'));
+  assert.match(text, new RegExp(`^scorer_shadow_errors_total\\{${labels}\\} 1$`, 'm'));
+  assert.match(text, /^scorer_shadow_shed_total\{flow="fraud"\} 40$/m);
+  assert.match(text, /^scorer_canary_state\{flow="fraud",candidate="fraud:3"\} 0$/m);
+  assert.match(text, /^scorer_canary_rollbacks_total\{flow="fraud",candidate="fraud:3"\} 1$/m);
 });
