@@ -282,7 +282,7 @@ export class ModelStage {
     try {
       if (live.length > 0) {
         // Read before the first await: the load the batch was formed under.
-        const load = { queuedRows: runtime.batcher.queued, batchesInFlight: this.#inFlight, threads: this.#o.inference.threads };
+        const load = { queuedRows: runtime.batcher.queued, batchesInFlight: this.#dispatched(), threads: this.#o.inference.threads };
         const scored = await runtime.score(live, load);
         serviceMs = this.#o.clock.now() - started;
         outcomes = scored.outcomes;
@@ -304,6 +304,16 @@ export class ModelStage {
     this.#o.delivery.complete(outcomes);
     this.#inFlight--;
     if (this.#inFlight === 0) this.#wakeIdle();
+  }
+
+  /**
+   * Batches dispatched and not yet completed, over every lane: the batchers free a slot before the next
+   * batch forms, where #inFlight would still count the batch whose completion formed it.
+   */
+  #dispatched(): number {
+    let batches = 0;
+    for (const runtime of this.#runtimes.values()) batches += runtime.batcher.inFlight;
+    return batches;
   }
 
   /** Rows of partitions revoked while they waited are not worth a model run: nobody will send them. */

@@ -1,6 +1,6 @@
 /**
  * A model repository for flow tests: the real fraud and heavy models, linked, beside the test-only
- * heuristic models `flaky` and `slow` (test/fixtures/models). Removed when the test ends.
+ * heuristic models `flaky`, `slow` and `broken` (test/fixtures/models). Removed when the test ends.
  */
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,6 @@ export async function flowRepository(t: { after(fn: () => unknown): void }): Pro
   t.after(() => rm(dir, { recursive: true, force: true }));
   await symlink(join(REPO_ROOT, 'models', 'fraud'), join(dir, 'fraud'));
   await symlink(join(REPO_ROOT, 'models', 'heavy'), join(dir, 'heavy'));
-  for (const name of ['flaky', 'slow']) await symlink(join(REPO_ROOT, 'test', 'fixtures', 'models', name), join(dir, name));
+  for (const name of ['flaky', 'slow', 'broken']) await symlink(join(REPO_ROOT, 'test', 'fixtures', 'models', name), join(dir, name));
   return dir;
 }

@@ -119,7 +119,7 @@ test('a canary takes its share of the records routed to its model by key, stampe
     assert.equal(p.model_version, p.variant === 'canary' ? 2 : 1);
     const user = String(batch[i]?.value.user);
     assert.equal(side.get(user) ?? p.variant, p.variant, `user ${user} stays on one side`);
-    side.set(user, p.variant);
+    side.set(user, p.variant ?? null);
   }
   const canaried = out.filter((p) => p.variant === 'canary').length;
   assert.ok(canaried > 30 && canaried < 80, `about 30% of 180: ${canaried}`);
