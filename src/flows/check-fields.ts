@@ -1,6 +1,6 @@
 /**
  * Start-up check of the fields a flow reads by name, before any hook changes the event: its routing
- * field (route.by field) and its experiments' key fields, against the latest Avro schema of each Avro
+ * field (route.by field), its experiments' key fields and its canary's, against the latest Avro schema of each Avro
  * input topic (`<topic>-value`). A field the schema lacks is a configuration error naming the setting,
  * unless the flow has a preprocess hook, which may add it: then it is a warning. A topic whose subject
  * the registry does not know yet, and JSON inputs, cannot be checked; that is said once, at info.
@@ -51,6 +51,7 @@ function experimentsOf(flow: Flow): Set<string> {
 function fieldSettings(config: ScorerConfig, flow: Flow, f: number): { path: string; field: string }[] {
   const out: { path: string; field: string }[] = [];
   if (flow.route?.by === 'field' && flow.route.name !== undefined) out.push({ path: `flows[${f}].route.name`, field: flow.route.name });
+  if (flow.canary?.key !== undefined) out.push({ path: `flows[${f}].canary.key`, field: flow.canary.key });
   const named = experimentsOf(flow);
   config.experiments.forEach((experiment, e) => {
     if (experiment.key !== undefined && named.has(experiment.id)) out.push({ path: `experiments[${e}].key`, field: experiment.key });

@@ -22,7 +22,7 @@ test('a dotted path follows record fields through nullable unions', () => {
   assert.equal(hasFieldPath(PAYMENT, 'country.code'), false, 'a string has no fields');
 });
 
-function config(route: string, key: string, preprocess?: string) {
+function config(route: string, key: string, preprocess?: string, canaryKey?: string) {
   return loadConfig({
     overrides: {
       schemaRegistry: { url: 'http://registry:8081' },
@@ -39,6 +39,7 @@ function config(route: string, key: string, preprocess?: string) {
           inputs: [{ topic: 'payments', format: 'avro' }],
           ...(preprocess === undefined ? {} : { preprocess }),
           route: { by: 'field', name: route, cases: [{ value: 'DE', models: ['experiment:ab'] }], default: ['fraud@1'] },
+          ...(canaryKey === undefined ? {} : { canary: { of: 'fraud@1', candidate: 'fraud@2', percent: 10, key: canaryKey } }),
         },
       ],
       experiments: [
@@ -78,4 +79,12 @@ test('with a preprocess hook (which may add the field) it is a warning; with no 
   await checkFlowFields(config('countri', 'account_id'), async () => undefined, log);
   assert.equal(logs.length, 1);
   assert.match(logs[0] ?? '', /^info the registry has no schema for this topic yet/);
+});
+
+test("a canary's key field is checked like an experiment's", async () => {
+  await checkFlowFields(config('country', 'account_id', undefined, 'device.os'), async () => PAYMENT, log);
+  await assert.rejects(
+    checkFlowFields(config('country', 'account_id', undefined, 'user'), async () => PAYMENT, log),
+    /flows\[0\]\.canary\.key: field "user" is not/,
+  );
 });
