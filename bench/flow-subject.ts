@@ -1,9 +1,10 @@
 /**
- * The flow subject's configuration (issue 10's benchmark): W1 routed through a flow with hooks and an
- * A/B test, laid over the scorer's generated W1 config. Its input is the run's fresh input topic, so
+ * The flow subject's configuration (issue 10's benchmark): W1 routed through a flow with hooks, an
+ * A/B test and a shadow candidate, laid over the scorer's generated W1 config. Its input is the run's fresh input topic, so
  * the overlay is made from the run's topics. The plain input is replaced by the flow (lists replace in
  * the deep merge), the flow writes to the run's output topic, and nothing fans out to it: one
- * prediction per input event, which the load generator counts.
+ * prediction per input event, which the load generator counts. Shadow predictions (fraud@2 beside the
+ * control variant's fraud@1) go to `<output>.shadow`, unless shed under pressure.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,7 @@ export function flowOverlay(topics: SubjectTopics): Record<string, unknown> {
         preprocess: `${FLOW_HOOKS}#preprocess`,
         models: [`experiment:${FLOW_EXPERIMENT}`],
         postprocess: `${FLOW_HOOKS}#postprocess`,
+        shadow: [{ of: 'fraud@1', candidate: 'fraud@2', topic: `${topics.outputTopic}.shadow` }],
       },
     ],
     experiments: [

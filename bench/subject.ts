@@ -169,11 +169,16 @@ export function scorerConfig(options: SubjectOptions): Record<string, unknown> {
 async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandle> {
   // The scorer refuses to start without its dead-letter topic; the suite creates only input and output
   // (unless asked for it: bench/runner.ts withFreshTopics), so it is created here when missing.
-  const deadLetter = deadLetterOf(options.outputTopic);
-  const createdDeadLetter = await ensureTopic(options.brokers, deadLetter);
-  const scorer = await startScorer(scorerConfig(options));
+  // So are a flow's shadow topics, which only its configuration names.
+  const config = scorerConfig(options);
+  const sideTopics = [deadLetterOf(options.outputTopic), ...shadowTopics(config)];
+  const created: string[] = [];
+  for (const topic of sideTopics) if (await ensureTopic(options.brokers, topic)) created.push(topic);
+  const scorer = await startScorer(config);
   const pid = scorer.child.pid;
-  const cleanUp = () => (createdDeadLetter ? deleteTopic(options.brokers, deadLetter) : Promise.resolve());
+  const cleanUp = async () => {
+    for (const topic of created) await deleteTopic(options.brokers, topic);
+  };
   if (pid === undefined) {
     await cleanUp();
     throw new Error('the scorer process could not be spawned');
@@ -200,6 +205,12 @@ async function startScorerSubject(options: SubjectOptions): Promise<SubjectHandl
     logs: scorer.logs,
     metrics: scorer.metrics,
   };
+}
+
+/** The shadow topics the configuration's flows write to. */
+function shadowTopics(config: Record<string, unknown>): string[] {
+  const flows = Array.isArray(config['flows']) ? (config['flows'] as { shadow?: { topic?: unknown }[] }[]) : [];
+  return flows.flatMap((flow) => (flow.shadow ?? []).flatMap((shadow) => (typeof shadow.topic === 'string' ? [shadow.topic] : [])));
 }
 
 function admin(brokers: readonly string[]) {

@@ -47,7 +47,7 @@ test('the flow subject replaces the plain input with one flow on the run’s inp
   );
 });
 
-test('its models load, its plan is an A/B test of fraud 1 and 2 keyed by the record key, and its hooks pass the start-up check', async () => {
+test('its models load, its plan is an A/B test of fraud 1 and 2 keyed by the record key with a shadow, and its hooks pass the start-up check', async () => {
   const config = flowConfig();
   const models = await loadModelRepository(config.models.repository, config.models.serve);
   const plans = buildFlowPlans(config, models);
@@ -64,6 +64,11 @@ test('its models load, its plan is an A/B test of fraud 1 and 2 keyed by the rec
     ],
   );
   assert.ok(plan?.preprocess !== undefined && plan.postprocess !== undefined);
+  assert.deepEqual(
+    plan?.shadow?.map((s) => [s.of, s.candidate, s.topic]),
+    [['fraud:1', 'fraud:2', `${TOPICS.outputTopic}.shadow`]],
+    "the control variant's model has fraud 2 in shadow, on the run's side topic",
+  );
   await checkFlowHooks(plans);
 });
 
