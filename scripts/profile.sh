@@ -70,7 +70,7 @@ else
   cat >"$out/scorer.yaml" <<YAML
 kafka: { client: $client, brokers: [$(echo "$brokers" | sed 's/[^,]*/"&"/g')], groupId: $topic }
 schemaRegistry: { url: "http://127.0.0.1:$registry_port" }
-models: { repository: $PWD/models, serve: [{ name: $model }] }
+models: { repository: $PWD/models, serve: [{ name: $model, version: 1 }] }
 inputs: [{ topic: $topic, format: avro, model: $model }]
 output: { topic: $topic-out, format: avro, schemaFile: $PWD/schemas/prediction.avsc }
 http: { port: $http, host: 127.0.0.1 }
