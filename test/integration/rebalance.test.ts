@@ -65,7 +65,16 @@ for (const client of CLIENTS) {
     const errors = `${first.logs()}\n${second.logs()}`.split('\n').filter((line) => /"level":"(error|fatal)"/.test(line));
     assert.deepEqual(errors, [], 'a routine rebalance logs no errors (alerts on errors must not fire on every scale event)');
     assert.match(second.logs(), /"partitions":\["[^"]+\[\d+\]".*"msg":"partitions assigned"/, 'the joiner took partitions');
-    assert.deepEqual(await committedOffsets(groupId, input), await endOffsets(input), 'committed to the end');
+    const membership = (logs: string) =>
+      logs
+        .split('\n')
+        .filter((line) => /joined|assigned|revoked|rebalanc|commit/.test(line))
+        .join('\n');
+    assert.deepEqual(
+      await committedOffsets(groupId, input),
+      await endOffsets(input),
+      `committed to the end; the group's moves, first member:\n${membership(first.logs())}\nsecond member:\n${membership(second.logs())}`,
+    );
   });
 
   test(`[${client}] a replica given no partition (more replicas than partitions) is ready`, async (t) => {

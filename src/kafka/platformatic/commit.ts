@@ -10,7 +10,7 @@
  */
 import type { Connection, Consumer, offsetCommitV9 } from '@platformatic/kafka';
 import { ScorerError } from '../../errors.ts';
-import type { CommitOffset, CommitResult } from '../client.ts';
+import { type CommitOffset, type CommitResult, partitionKey } from '../client.ts';
 import type { GroupCoordinator } from './coordinator.ts';
 import { libraryApi } from './coordinator.ts';
 import { GENERATION_OVER, hasProtocolError, protocolIds } from './errors.ts';
@@ -20,20 +20,36 @@ type OffsetCommitRequestTopic = offsetCommitV9.OffsetCommitRequestTopic;
 type OffsetCommitResponse = offsetCommitV9.OffsetCommitResponse;
 type OffsetCommitArgs = [groupId: string, generation: number, memberId: string, groupInstanceId: string | null, topics: OffsetCommitRequestTopic[]];
 
-/** Splits offsets into those this member may commit now and those it must refuse. */
+/**
+ * Splits offsets into those this member may commit now and those it must refuse. An offset goes when
+ * its epoch still owns the partition and that ownership is held in the request's generation: it began
+ * in it, or the library's current assignment (the last SyncGroup's, of that generation) still holds the
+ * partition. The second case is a partition kept across a cooperative rebalance whose move to the new
+ * generation this member has not recorded yet; refusing it would stall its commits until the next join
+ * event (seen in CI: the kept partitions of the last member stayed uncommitted to the end, while the
+ * partitions it gained in the same rebalance committed).
+ */
 export function checkOwnership(
   ownership: Ownership,
   generationId: number,
   offsets: readonly CommitOffset[],
+  assigned: ReadonlySet<string> = new Set(),
 ): { send: CommitOffset[]; refused: CommitOffset[] } {
   const send: CommitOffset[] = [];
   const refused: CommitOffset[] = [];
   for (const o of offsets) {
     const owned = ownership.get(o.topic, o.partition);
-    if (owned !== undefined && owned.epoch === o.epoch && owned.generationId === generationId) send.push(o);
+    if (owned !== undefined && owned.epoch === o.epoch && (owned.generationId === generationId || assigned.has(owned.key))) send.push(o);
     else refused.push(o);
   }
   return { send, refused };
+}
+
+/** The partitions the library's current assignment gives this member, by partition key. */
+export function assignedKeys(consumer: Pick<Consumer, 'assignments'>): Set<string> {
+  const keys = new Set<string>();
+  for (const { topic, partitions } of consumer.assignments ?? []) for (const partition of partitions) keys.add(partitionKey(topic, partition));
+  return keys;
 }
 
 export function offsetTopics(offsets: readonly CommitOffset[]): OffsetCommitRequestTopic[] {
@@ -67,7 +83,7 @@ export class Committer {
       const api = await libraryApi<OffsetCommitArgs, OffsetCommitResponse>(this.#consumer, 'OffsetCommit');
       await this.#coordinator.request(async (connection: Connection) => {
         const generationId = this.#consumer.generationId;
-        const checked = checkOwnership(this.#ownership, generationId, offsets);
+        const checked = checkOwnership(this.#ownership, generationId, offsets, assignedKeys(this.#consumer));
         refused = checked.refused;
         if (checked.send.length === 0) return;
         const { groupId, memberId, groupInstanceId } = this.#consumer;

@@ -38,7 +38,7 @@ import { ScorerError } from '../../errors.ts';
 import type { CommitOffset, CommitResult, ConsumerHandlers, FetchedBatch, GroupConsumer, GroupMetadata, KafkaLog, TopicPartition } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
-import { Committer, checkOwnership, offsetTopics } from './commit.ts';
+import { assignedKeys, Committer, checkOwnership, offsetTopics } from './commit.ts';
 import { GroupCoordinator } from './coordinator.ts';
 import { FetchFleet } from './fleet.ts';
 import { logClientEvents, logHeartbeatEvents, logPoolEvents } from './log.ts';
@@ -208,7 +208,7 @@ export class PlatformaticConsumer implements GroupConsumer {
    */
   transactionalOffsets(offsets: readonly CommitOffset[]): TransactionalOffsets {
     const { groupId, generationId, memberId, groupInstanceId } = this.#consumer;
-    const { send, refused } = checkOwnership(this.#ownership, generationId, offsets);
+    const { send, refused } = checkOwnership(this.#ownership, generationId, offsets, assignedKeys(this.#consumer));
     if (refused.length > 0 || memberId === null) {
       const names = refused.map((o) => `${o.topic}[${o.partition}] epoch ${o.epoch}`).join(', ');
       throw new ScorerError('SCORER_ERR_KAFKA', `transactional offsets for partitions this member no longer owns: ${names}`, { details: { refused } });

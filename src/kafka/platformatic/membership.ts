@@ -38,6 +38,7 @@ import { type Consumer, type ConsumerGroupJoinPayload, consumerHeartbeatChannel,
 import type { KafkaConfig } from '../../config/types.ts';
 import { ScorerError } from '../../errors.ts';
 import { type ConsumerHandlers, type KafkaLog, partitionKey, type TopicPartition } from '../client.ts';
+import { assignedKeys } from './commit.ts';
 import { hasProtocolError } from './errors.ts';
 import type { OwnedPartition, Ownership } from './ownership.ts';
 import { backoffMs, sleep } from './signal.ts';
@@ -129,8 +130,7 @@ export class Membership {
   /** Cooperative: gives up what the last SyncGroup no longer assigns; the rest moves to its generation. */
   async #revokeMoved(owned: OwnedPartition[]): Promise<void> {
     const { consumer } = this.#ctx;
-    const assigned = new Set<string>();
-    for (const { topic, partitions } of consumer.assignments ?? []) for (const partition of partitions) assigned.add(partitionKey(topic, partition));
+    const assigned = assignedKeys(consumer);
     for (const o of owned) o.generationId = consumer.generationId;
     const moved = owned.filter((o) => !assigned.has(o.key));
     if (moved.length > 0) await this.#revoke(moved);
