@@ -128,6 +128,7 @@ export class ScoringStages {
         source: this.table,
         consumer: o.consumer,
         intervalMs: commit.intervalMs,
+        timeoutMs: commit.timeoutMs,
         scheduler: o.scheduler,
         log: o.log,
         recordCommit: (ok) => o.metrics.recordCommit(ok),

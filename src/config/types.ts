@@ -299,6 +299,11 @@ export interface ScorerConfig {
   commit: {
     /** How often acknowledged watermarks are committed. @defaultValue 1000 */
     intervalMs: number;
+    /**
+     * A commit that has not settled after this is given up on, and the next one is sent: a client call
+     * that never settles must not stop the commits for good. @defaultValue 30000
+     */
+    timeoutMs: number;
   };
   delivery: {
     /**

@@ -12,6 +12,8 @@ export interface AtLeastOnceOptions {
   readonly source: WatermarkSource;
   readonly consumer: Pick<GroupConsumer, 'commit'>;
   readonly intervalMs: number;
+  /** How long one commit may take before it is given up on (commit.timeoutMs). */
+  readonly timeoutMs: number;
   readonly scheduler: Scheduler;
   readonly log: Log;
   readonly recordCommit: (ok: boolean) => void;
@@ -70,11 +72,13 @@ export class AtLeastOnceCommitter implements Committer {
   /**
    * A failed commit is only logged: the next one carries the same or higher watermarks. While commits
    * keep failing (the coordinator is down), the first failure is a warning and the rest debug lines,
-   * until one succeeds again.
+   * until one succeeds again. One that does not settle within timeoutMs counts as failed: the timer
+   * re-arms only after a commit settles, so a client call that never did would stop every later commit.
+   * Should it settle after all, nothing is marked: the next commit sends the same or higher watermarks.
    */
   async #send(offsets: readonly CommitOffset[]): Promise<void> {
     try {
-      const { refused } = await this.#o.consumer.commit(offsets);
+      const { refused } = await this.#bounded(this.#o.consumer.commit(offsets));
       this.#o.source.committed(refused.length === 0 ? offsets : offsets.filter((o) => !refused.includes(o)));
       this.#o.recordCommit(true);
       if (this.#failures > 0) this.#o.log.info({ failedBefore: this.#failures }, 'commits succeed again');
@@ -85,6 +89,23 @@ export class AtLeastOnceCommitter implements Committer {
       if (this.#failures === 1) this.#o.log.warn(fields, 'commit failed; the next one retries');
       else this.#o.log.debug(fields, 'commit failed again; the next one retries');
     }
+  }
+
+  #bounded<T>(call: Promise<T>): Promise<T> {
+    const { scheduler, timeoutMs } = this.#o;
+    return new Promise<T>((resolve, reject) => {
+      const cancel = scheduler.setTimeout(() => reject(new Error(`the commit did not settle within ${timeoutMs} ms (commit.timeoutMs)`)), timeoutMs);
+      call.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   #arm(): void {

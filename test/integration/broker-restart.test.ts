@@ -102,7 +102,10 @@ async function restartUnderLoad(t: TestContext, client: ClientName, { staticIds 
   // Waited for past the bound, so that a failure says how late the commits came, or that they never did.
   const committedMs = await committedPast(s, ends, ready, GIVE_UP_MS);
   await pause(2000);
-  const result = await s.finish(t);
+  const result = await s.finish(t).catch((error: unknown) => {
+    // finish waits for the group to commit to the end: say why a replica's partitions went quiet.
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; ${membership(s)}`, { cause: error });
+  });
   const perPartition = scoredAgain(result, ready);
   const scoredMs = Math.max(...perPartition);
   t.diagnostic(

@@ -27,6 +27,8 @@
  *   crashes it restarts from.
  * - Either restart joins as a new member, and the old member id, whose LeaveGroup failed while the
  *   broker was away, would hold up the group for a session: it leaves first (stale-member.ts).
+ * - commitOffsets resolves without sending while the runner is stopped, as it is from a crash until
+ *   CRASH is heard: a commit kafkajs does not confirm fails instead (commit-confirmations.ts).
  */
 import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
@@ -35,6 +37,7 @@ import type { Assignment, CommitOffset, CommitResult, ConsumerHandlers, GroupCon
 import { partitionKey } from '../client.ts';
 import { connectFailure } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
+import { CommitConfirmations } from './commit-confirmations.ts';
 import { consumedRecord } from './records.ts';
 import { leaveStaleMember } from './stale-member.ts';
 
@@ -67,6 +70,7 @@ export class KafkajsConsumer implements GroupConsumer {
   readonly #config: KafkaConfig;
   readonly #security: KafkaSecurity;
   readonly #owned = new Map<string, Assignment>();
+  readonly #confirmations = new CommitConfirmations();
   #handlers: ConsumerHandlers | undefined;
   #nextEpoch = 1;
   #memberId = '';
@@ -152,7 +156,8 @@ export class KafkajsConsumer implements GroupConsumer {
   }
 
   #wireEvents(handlers: ConsumerHandlers): void {
-    const { REBALANCING, GROUP_JOIN, CRASH } = this.#consumer.events;
+    const { REBALANCING, GROUP_JOIN, CRASH, COMMIT_OFFSETS } = this.#consumer.events;
+    this.#consumer.on(COMMIT_OFFSETS, (event) => this.#confirmations.record(event.payload));
     this.#consumer.on(REBALANCING, () => {
       this.#rejoining = true;
       this.#giveUp((parts) => handlers.revoked(parts));
@@ -221,7 +226,15 @@ export class KafkajsConsumer implements GroupConsumer {
   async commit(offsets: readonly CommitOffset[]): Promise<CommitResult> {
     const refused = this.notOwned(offsets);
     const sent = offsets.filter((o) => !refused.includes(o)).map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }));
-    if (sent.length > 0) await this.#consumer.commitOffsets(sent);
+    if (sent.length > 0) {
+      await this.#consumer.commitOffsets(sent);
+      const dropped = this.#confirmations.unconfirmed(sent);
+      if (dropped.length > 0) {
+        throw new Error(
+          `kafkajs did not send the commit of ${dropped.length} of ${sent.length} partitions: its consumer is not running (crashed or restarting)`,
+        );
+      }
+    }
     return { refused };
   }
 

@@ -147,7 +147,7 @@ test('unknown keys suggest the closest known key', () => {
   assert.match(violationAt(violations, 'http.toString'), /^unknown setting/);
   assert.equal(violationAt(violations, 'kafka.broker'), 'unknown setting; did you mean "brokers"?');
   assert.equal(violationAt(violations, 'batching.max_batch_size'), 'unknown setting; did you mean "maxBatchSize"?');
-  assert.equal(violationAt(violations, 'commit.zzzzzz'), 'unknown setting; settings here: intervalMs');
+  assert.equal(violationAt(violations, 'commit.zzzzzz'), 'unknown setting; settings here: intervalMs, timeoutMs');
 });
 
 test('the result is deeply frozen', () => {
