@@ -261,7 +261,7 @@ export const configSchema: ShapeOf<ScorerConfig> = {
       kind: 'object',
       fields: {
         intervalMs: ms('How often acknowledged watermarks are committed (at-least-once)', 1000),
-        timeoutMs: ms('A commit that has not settled after this is given up on, and the next one is sent (at-least-once)', 30000),
+        timeoutMs: ms('A commit that has not settled after this is given up on, and the next one is sent (at-least-once)', 5000),
       },
     },
     delivery: {

@@ -301,7 +301,9 @@ export interface ScorerConfig {
     intervalMs: number;
     /**
      * A commit that has not settled after this is given up on, and the next one is sent: a client call
-     * that never settles must not stop the commits for good. @defaultValue 30000
+     * that never settles must not stop the commits for good, and one sent while the coordinator was
+     * away (kafkajs then retries it with a backoff of up to 30 s) must not hold back the commits that
+     * could land once it is back. @defaultValue 5000
      */
     timeoutMs: number;
   };

@@ -179,7 +179,7 @@ export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 
       batching: { maxBatchSize: 4, maxDelayMs: 1, targetBatchMs: 10 },
       backpressure: { ...budgets, resumeRatio: 0.5, minPauseMs: 0, isolateLanes: true },
       limits: { maxRecordBytes: 1000, maxStringFeatureLength: 100 },
-      commit: { intervalMs: 1000, timeoutMs: 30000 },
+      commit: { intervalMs: 1000, timeoutMs: 5000 },
     },
     models: [ENTRY],
     inputs: [{ topic: 'in', model: 'm', format: jsonFormat() }],
