@@ -2,7 +2,7 @@
 # The profiling recipe: where the scorer's CPU goes per event, on a drain of a W1 backlog.
 #
 #   bash scripts/profile.sh [--events 200000] [--client platformatic|kafkajs] [--model fraud] [--out DIR]
-#                           [--subject scorer|passthrough]
+#                           [--subject scorer|flow|passthrough]
 #
 # It starts the schema registry double on a free port, writes a backlog of Avro payment events with the
 # load generator's producer, runs the scorer under `node --cpu-prof` (every thread writes a .cpuprofile),
@@ -11,7 +11,9 @@
 # (devtools/profile-breakdown.ts): microseconds of CPU per event by stage, per kind of thread, over the
 # steady part only. `--subject passthrough` profiles the pass-through baseline (bench/subjects/) the same
 # way instead; it has no /metrics, so its predictions are counted on the output topic
-# (devtools/topic-count.ts) and there is no metrics.txt. The .cpuprofile files open as flame charts in Chrome DevTools (Performance > Load
+# (devtools/topic-count.ts) and there is no metrics.txt. `--subject flow` profiles the benchmark's flow
+# subject instead of plain W1: the same events through bench/flow-subject.ts's flow (hooks, an A/B test of
+# fraud@1 and fraud@2, a shadow candidate on <output>.shadow). The .cpuprofile files open as flame charts in Chrome DevTools (Performance > Load
 # profile) or https://speedscope.app, and flame.svg beside them is the main thread's flame graph. Needs a
 # broker on 127.0.0.1:9092 (npm run broker:start).
 set -euo pipefail
@@ -28,10 +30,10 @@ while [ $# -gt 0 ]; do
     --model) model="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --subject) subject="$2"; shift 2 ;;
-    *) echo "profile.sh: unknown flag $1 (flags: --events N --client platformatic|kafkajs --model fraud|heavy --out DIR --subject scorer|passthrough)" >&2; exit 2 ;;
+    *) echo "profile.sh: unknown flag $1 (flags: --events N --client platformatic|kafkajs --model fraud|heavy --out DIR --subject scorer|flow|passthrough)" >&2; exit 2 ;;
   esac
 done
-case "$subject" in scorer | passthrough) ;; *) echo "profile.sh: --subject is scorer or passthrough, not $subject" >&2; exit 2 ;; esac
+case "$subject" in scorer | flow | passthrough) ;; *) echo "profile.sh: --subject is scorer, flow or passthrough, not $subject" >&2; exit 2 ;; esac
 out="${out:-$(mktemp -d)}"
 mkdir -p "$out"
 brokers="${KAFKA_BROKERS:-127.0.0.1:9092}"
@@ -56,7 +58,7 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$registry_port/subjects" >/dev
 topic="profile-$(date +%s)-$RANDOM"
 echo "profile: writing $events events to $topic ($subject, $client, $model) ..." >&2
 node loadgen/produce.ts --count "$events" --topic "$topic" --format avro --registry "http://127.0.0.1:$registry_port" \
-  --brokers "$brokers" --create-topics "$topic-out,$topic-out.dlq" --partitions 6 >"$out/produce.log" 2>&1
+  --brokers "$brokers" --create-topics "$topic-out,$topic-out.dlq,$topic-out.shadow" --partitions 6 >"$out/produce.log" 2>&1
 
 # The launcher's V8 flags, as production runs them, plus the profiler.
 flags="$(head -1 bin/stream-scorer.js | tr ' ' '\n' | grep '^--' | tr '\n' ' ')"
@@ -66,17 +68,29 @@ if [ "$subject" = passthrough ]; then
   # shellcheck disable=SC2086 # the flags are words
   node $flags ${PROFILE_NODE_FLAGS:-} --cpu-prof --cpu-prof-dir="$out" bench/subjects/passthrough.ts --client "$client" --brokers "$brokers" \
     --registry "http://127.0.0.1:$registry_port" --input "$topic" --output "$topic-out" --group "$topic" --model "$model" >"$out/passthrough.log" 2>&1 &
+  log="$out/passthrough.log"
 else
+  if [ "$subject" = flow ]; then
+    # The bench's own overlay, as JSON lines (YAML reads JSON): the profile scores what the bench measures.
+    scoring="$(node -e "import('./bench/flow-subject.ts').then(({ flowOverlay }) => {
+      const o = flowOverlay({ inputTopic: '$topic', outputTopic: '$topic-out' });
+      console.log('models: ' + JSON.stringify({ repository: '$PWD/models', ...o.models }));
+      for (const key of ['inputs', 'flows', 'experiments']) console.log(key + ': ' + JSON.stringify(o[key]));
+    })")"
+  else
+    scoring="models: { repository: $PWD/models, serve: [{ name: $model, version: 1 }] }
+inputs: [{ topic: $topic, format: avro, model: $model }]"
+  fi
   cat >"$out/scorer.yaml" <<YAML
 kafka: { client: $client, brokers: [$(echo "$brokers" | sed 's/[^,]*/"&"/g')], groupId: $topic }
 schemaRegistry: { url: "http://127.0.0.1:$registry_port" }
-models: { repository: $PWD/models, serve: [{ name: $model, version: 1 }] }
-inputs: [{ topic: $topic, format: avro, model: $model }]
+$scoring
 output: { topic: $topic-out, format: avro, schemaFile: $PWD/schemas/prediction.avsc }
 http: { port: $http, host: 127.0.0.1 }
 YAML
   # shellcheck disable=SC2086 # the flags are words
   node $flags ${PROFILE_NODE_FLAGS:-} --cpu-prof --cpu-prof-dir="$out" bin/stream-scorer.js run --config "$out/scorer.yaml" >"$out/scorer.log" 2>&1 &
+  log="$out/scorer.log"
 fi
 subject_pid=$!
 pids+=("$subject_pid")
@@ -88,7 +102,7 @@ while :; do
   if [ -z "$start" ] && [ "$n" -ge "$lo" ]; then start="$(stamp "$n")"; fi
   if [ -n "$start" ] && [ -z "$end" ] && [ "$n" -ge "$hi" ]; then end="$(stamp "$n")"; fi
   [ "$n" -ge "$events" ] && break
-  kill -0 "$subject_pid" 2>/dev/null || { echo "profile: the $subject exited; see $out/$subject.log" >&2; exit 1; }
+  kill -0 "$subject_pid" 2>/dev/null || { echo "profile: the $subject exited; see $log" >&2; exit 1; }
   sleep 0.05
 done
 printf '{"events":%s,"start":%s,"end":%s}\n' "$events" "$start" "$end" >"$out/window.json"
