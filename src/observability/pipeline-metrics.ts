@@ -7,6 +7,7 @@ import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
 import type { ShadowScored } from '../inference/protocol.ts';
+import type { PauseReason } from '../intake/backpressure.ts';
 import type { CircuitTransition } from '../models/circuit-breaker.ts';
 import type { WorkerTimings } from '../models/stage.ts';
 import type { StageMetrics } from '../stages.ts';
@@ -104,10 +105,10 @@ export class PromPipelineMetrics implements StageMetrics {
     this.#m.sendFailures.inc();
   }
 
-  recordLoad(inSystem: number, used: number, pausedPartitions: number): void {
+  recordLoad(inSystem: number, used: number, pausedByReason: ReadonlyMap<PauseReason, number>): void {
     this.#m.eventsInSystem.set(inSystem);
     this.#uncommitted.set(used);
-    this.#m.pausedPartitions.set(pausedPartitions);
+    for (const [reason, partitions] of pausedByReason) this.#m.pausedPartitions.set({ reason }, partitions);
   }
 
   recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void {

@@ -53,6 +53,23 @@ test('recorded values appear with their labels and histogram buckets', async () 
   assert.doesNotMatch(text, /^process_/m);
 });
 
+test('paused partitions are exported by reason, zeros included, as recordLoad gets them', async () => {
+  const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
+  const pipeline = new PromPipelineMetrics(metrics, { threads: 1, busy: 0, workerRestarts: 0, batchRetries: 0 });
+  pipeline.recordLoad(
+    10,
+    8,
+    new Map([
+      ['lane-budget', 3],
+      ['global-budget', 0],
+    ]),
+  );
+  const text = await metrics.metrics();
+  assert.match(text, /^scorer_paused_partitions\{reason="lane-budget"\} 3$/m);
+  assert.match(text, /^scorer_paused_partitions\{reason="global-budget"\} 0$/m);
+  assert.match(text, /^scorer_events_uncommitted 8$/m);
+});
+
 test('removePartition drops only that partition’s series', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   for (const partition of [0, 1]) {
