@@ -129,7 +129,9 @@ export class PromPipelineMetrics implements StageMetrics {
   }
 
   #publishPool(): void {
-    this.#m.poolBusyRatio.set(this.#pool.busy / this.#pool.threads);
+    // A thread holds up to two batches (one running, one waiting at its port: InferencePool.depth), so
+    // batches in flight over threads would read 2 on a saturated pool; a thread with any batch is running one.
+    this.#m.poolBusyRatio.set(Math.min(this.#pool.busy, this.#pool.threads) / this.#pool.threads);
     const restarts = this.#pool.workerRestarts;
     const retries = this.#pool.batchRetries;
     if (restarts > this.#restartsSeen) this.#m.workerRestarts.inc(restarts - this.#restartsSeen);

@@ -70,6 +70,18 @@ test('paused partitions are exported by reason, zeros included, as recordLoad ge
   assert.match(text, /^scorer_events_uncommitted 8$/m);
 });
 
+test('the pool busy ratio is the share of threads running a batch, 1 at most though each thread holds two', async () => {
+  const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
+  const pool = { threads: 4, busy: 1, workerRestarts: 0, batchRetries: 0 };
+  const pipeline = new PromPipelineMetrics(metrics, pool);
+  const timings = { inferMs: 1, decodeMs: 0, encodeMs: 0 };
+  pipeline.recordBatch('fraud:1', 10, timings, 0, 100);
+  assert.match(await metrics.metrics(), /^scorer_pool_busy_ratio 0\.25$/m);
+  pool.busy = 8;
+  pipeline.recordBatch('fraud:1', 10, timings, 0, 100);
+  assert.match(await metrics.metrics(), /^scorer_pool_busy_ratio 1$/m);
+});
+
 test('removePartition drops only that partition’s series', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   for (const partition of [0, 1]) {
