@@ -24,6 +24,7 @@ export class PromPipelineMetrics implements StageMetrics {
   readonly #m: ScorerMetrics;
   readonly #pool: PoolCounters;
   readonly #uncommitted: Gauge;
+  readonly #pausedPublished = new Map<PauseReason, number>();
   #restartsSeen = 0;
   #retriesSeen = 0;
 
@@ -108,7 +109,12 @@ export class PromPipelineMetrics implements StageMetrics {
   recordLoad(inSystem: number, used: number, pausedByReason: ReadonlyMap<PauseReason, number>): void {
     this.#m.eventsInSystem.set(inSystem);
     this.#uncommitted.set(used);
-    for (const [reason, partitions] of pausedByReason) this.#m.pausedPartitions.set({ reason }, partitions);
+    // Called on every fetch and acknowledgement; the counts move only on a pause or a resume.
+    for (const [reason, partitions] of pausedByReason) {
+      if (this.#pausedPublished.get(reason) === partitions) continue;
+      this.#m.pausedPartitions.set({ reason }, partitions);
+      this.#pausedPublished.set(reason, partitions);
+    }
   }
 
   recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void {

@@ -56,18 +56,18 @@ test('recorded values appear with their labels and histogram buckets', async () 
 test('paused partitions are exported by reason, zeros included, as recordLoad gets them', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   const pipeline = new PromPipelineMetrics(metrics, { threads: 1, busy: 0, workerRestarts: 0, batchRetries: 0 });
-  pipeline.recordLoad(
-    10,
-    8,
-    new Map([
-      ['lane-budget', 3],
-      ['global-budget', 0],
-    ]),
-  );
-  const text = await metrics.metrics();
+  const byReason = new Map([
+    ['lane-budget', 3],
+    ['global-budget', 0],
+  ] as const);
+  pipeline.recordLoad(10, 8, byReason);
+  let text = await metrics.metrics();
   assert.match(text, /^scorer_paused_partitions\{reason="lane-budget"\} 3$/m);
   assert.match(text, /^scorer_paused_partitions\{reason="global-budget"\} 0$/m);
   assert.match(text, /^scorer_events_uncommitted 8$/m);
+  pipeline.recordLoad(10, 8, new Map([...byReason, ['lane-budget', 0]]));
+  text = await metrics.metrics();
+  assert.match(text, /^scorer_paused_partitions\{reason="lane-budget"\} 0$/m, 'a change after the first call is published');
 });
 
 test('the pool busy ratio is the share of threads running a batch, 1 at most though each thread holds two', async () => {
