@@ -20,7 +20,8 @@ const FLOW: RowSpec = {
     },
     {
       title: 'End-to-end latency',
-      description: 'Event timestamp to prediction acknowledged by the brokers, over every replica: producer clocks and backlog included.',
+      description:
+        'Event timestamp to prediction acknowledged by the brokers, over every replica: producer clocks and backlog included. The buckets end at 60 s, so a percentile beyond reads 60 s.',
       unit: 's',
       queries: percentiles('scorer_end_to_end_latency_seconds', [50, 90, 99]),
     },
