@@ -32,7 +32,8 @@ export interface LoadSnapshot {
   producerSaturated: boolean;
 }
 
-export type PauseReason = 'partition-budget' | 'lane-budget' | 'global-budget' | 'producer-saturated';
+export const PAUSE_REASONS = ['partition-budget', 'lane-budget', 'global-budget', 'producer-saturated'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export interface BackpressureChanges {
   pause: string[];
@@ -48,6 +49,8 @@ export class BackpressureController {
   readonly #options: BackpressureOptions;
   readonly #clock: Clock;
   readonly #keys = new Map<string, KeyState>();
+  /** Paused partitions by the reason each was paused for; exported per reason, so the operator sees which budget binds. */
+  readonly #pausedByReason = new Map<PauseReason, number>(PAUSE_REASONS.map((r) => [r, 0]));
   #pausedCount = 0;
   #accruedAt: number;
   #pausedTime = 0;
@@ -82,13 +85,13 @@ export class BackpressureController {
         if (reason !== undefined) {
           state.pausedAt = now;
           state.reason = reason;
-          this.#pausedCount++;
+          this.#countPaused(reason, 1);
           changes.pause.push(load.key);
         }
       } else if (now - state.pausedAt >= this.#options.minPauseMs && this.#canResume(load, snapshot)) {
+        this.#countPaused(state.reason, -1);
         state.pausedAt = undefined;
         state.reason = undefined;
-        this.#pausedCount--;
         changes.resume.push(load.key);
       }
     }
@@ -108,12 +111,17 @@ export class BackpressureController {
     return this.#pausedCount;
   }
 
+  /** Paused partitions by the first cause each was paused for; every reason present, 0 when none. */
+  get pausedByReason(): ReadonlyMap<PauseReason, number> {
+    return this.#pausedByReason;
+  }
+
   /** Partition revoked: forget it; the paused time it had so far still counts. */
   forget(key: string): void {
     const state = this.#keys.get(key);
     if (state === undefined) return;
     this.#accrue(this.#clock.now());
-    if (state.pausedAt !== undefined) this.#pausedCount--;
+    if (state.pausedAt !== undefined) this.#countPaused(state.reason, -1);
     this.#keys.delete(key);
   }
 
@@ -141,6 +149,11 @@ export class BackpressureController {
     const { partitionBudget, globalBudget, resumeRatio } = this.#options;
     const laneDrained = load.lane === undefined || load.lane.used <= resumeRatio * load.lane.budget;
     return !snapshot.producerSaturated && load.used <= resumeRatio * partitionBudget && snapshot.globalUsed <= resumeRatio * globalBudget && laneDrained;
+  }
+
+  #countPaused(reason: PauseReason | undefined, delta: 1 | -1): void {
+    this.#pausedCount += delta;
+    if (reason !== undefined) this.#pausedByReason.set(reason, (this.#pausedByReason.get(reason) ?? 0) + delta);
   }
 
   /** Known partitions and the paused ones among them held steady since the last accrual. */

@@ -17,7 +17,7 @@ import { isScorerError, RecordError } from '../errors.ts';
 import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer } from '../kafka/client.ts';
 import type { ModelLane } from '../models/stage.ts';
 import type { Work } from '../models/work.ts';
-import type { BackpressureController } from './backpressure.ts';
+import type { BackpressureController, PauseReason } from './backpressure.ts';
 import { LagSeconds } from './lag-seconds.ts';
 import type { PartitionLedger } from './ledger.ts';
 import type { PartitionTable } from './partition-table.ts';
@@ -31,7 +31,7 @@ export interface InputRoute {
 export interface IntakeMetrics {
   recordConsumed(topic: string, records: number): void;
   /** inSystem: events held in memory; used: the uncommitted window checked against the budget. */
-  recordLoad(inSystem: number, used: number, pausedPartitions: number): void;
+  recordLoad(inSystem: number, used: number, pausedByReason: ReadonlyMap<PauseReason, number>): void;
   /** `lagSeconds` undefined: not known yet (no rate measured). */
   recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void;
   recordRebalance(): void;
@@ -302,7 +302,7 @@ export class Intake {
     });
     if (pause.length > 0) control.pause(this.#ledgers(pause));
     if (resume.length > 0) control.resume(this.#ledgers(resume));
-    this.#o.metrics.recordLoad(table.inSystem, table.used, backpressure.pausedCount);
+    this.#o.metrics.recordLoad(table.inSystem, table.used, backpressure.pausedByReason);
   }
 
   #ledgers(keys: readonly string[]): PartitionLedger[] {

@@ -48,7 +48,8 @@ export class ScorerMetrics {
   readonly endToEndLatencySeconds: Histogram;
   readonly eventsInSystem: Gauge;
   readonly eventsBudget: Gauge;
-  readonly pausedPartitions: Gauge;
+  /** By the budget that paused them: partition-budget, lane-budget, global-budget, producer-saturated. */
+  readonly pausedPartitions: Gauge<'reason'>;
   /** Share of recent partition-time spent paused (0..1). */
   readonly pausedTimeRatio: Gauge;
   readonly consumerLag: Gauge<PartitionLabels>;
@@ -115,7 +116,7 @@ export class ScorerMetrics {
     this.endToEndLatencySeconds = histogram('end_to_end_latency_seconds', 'Event timestamp to prediction acknowledged', BUCKETS.endToEnd);
     this.eventsInSystem = gauge('events_in_system', 'Events buffered, scoring or awaiting acknowledgement');
     this.eventsBudget = gauge('events_budget', 'Global budget of events in the system');
-    this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure');
+    this.pausedPartitions = gauge('paused_partitions', 'Partitions paused by backpressure, by the reason each was paused for', ['reason']);
     this.pausedTimeRatio = gauge('paused_time_ratio', 'Share of partition-time spent paused over the last 5 s');
     this.consumerLag = gauge('consumer_lag', 'Records between the log end offset and the acknowledged watermark', partition);
     this.consumerLagSeconds = gauge(

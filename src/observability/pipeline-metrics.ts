@@ -7,6 +7,7 @@ import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
 import type { ShadowScored } from '../inference/protocol.ts';
+import type { PauseReason } from '../intake/backpressure.ts';
 import type { CircuitTransition } from '../models/circuit-breaker.ts';
 import type { WorkerTimings } from '../models/stage.ts';
 import type { StageMetrics } from '../stages.ts';
@@ -23,6 +24,7 @@ export class PromPipelineMetrics implements StageMetrics {
   readonly #m: ScorerMetrics;
   readonly #pool: PoolCounters;
   readonly #uncommitted: Gauge;
+  readonly #pausedPublished = new Map<PauseReason, number>();
   #restartsSeen = 0;
   #retriesSeen = 0;
 
@@ -104,10 +106,15 @@ export class PromPipelineMetrics implements StageMetrics {
     this.#m.sendFailures.inc();
   }
 
-  recordLoad(inSystem: number, used: number, pausedPartitions: number): void {
+  recordLoad(inSystem: number, used: number, pausedByReason: ReadonlyMap<PauseReason, number>): void {
     this.#m.eventsInSystem.set(inSystem);
     this.#uncommitted.set(used);
-    this.#m.pausedPartitions.set(pausedPartitions);
+    // Called on every fetch and acknowledgement; the counts move only on a pause or a resume.
+    for (const [reason, partitions] of pausedByReason) {
+      if (this.#pausedPublished.get(reason) === partitions) continue;
+      this.#m.pausedPartitions.set({ reason }, partitions);
+      this.#pausedPublished.set(reason, partitions);
+    }
   }
 
   recordLag(topic: string, partition: number, lagRecords: number, lagSeconds: number | undefined): void {
@@ -128,7 +135,9 @@ export class PromPipelineMetrics implements StageMetrics {
   }
 
   #publishPool(): void {
-    this.#m.poolBusyRatio.set(this.#pool.busy / this.#pool.threads);
+    // A thread holds up to two batches (one running, one waiting at its port: InferencePool.depth), so
+    // batches in flight over threads would read 2 on a saturated pool; a thread with any batch is running one.
+    this.#m.poolBusyRatio.set(Math.min(this.#pool.busy, this.#pool.threads) / this.#pool.threads);
     const restarts = this.#pool.workerRestarts;
     const retries = this.#pool.batchRetries;
     if (restarts > this.#restartsSeen) this.#m.workerRestarts.inc(restarts - this.#restartsSeen);

@@ -16,9 +16,10 @@ const EVENTS = 10 * GLOBAL_BUDGET + 4000;
  * events, and would catch the 24k waiting events being pulled into memory. */
 const RSS_BOUND_MIB = 350;
 
+/** A gauge's value, its series added up when it has labels (the paused partitions are by reason). */
 function gauge(metrics: string, name: string): number {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
+  const series = metrics.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return series.length === 0 ? Number.NaN : series.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 for (const client of CLIENTS) {

@@ -84,7 +84,8 @@ test('a flood for one model leaves the other flow’s latency and throughput as 
   t.diagnostic(
     `steady flow before the flood: ${p(before)}; during it: ${p(during)}; flood scored by the window's end: ${floodScoredBy(floodTo)} of ${FLOOD_EVENTS}`,
   );
-  t.diagnostic(`paused partitions at the end: ${/scorer_paused_partitions (\d+)/.exec(metrics)?.[1]}`);
+  const paused = [...metrics.matchAll(/^scorer_paused_partitions\{reason="([^"]+)"\} (\d+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+  t.diagnostic(`paused partitions at the end, by reason: ${paused.join(', ')}`);
 
   assert.ok(floodScoredBy(floodTo) < FLOOD_EVENTS, 'the flood outlasted the window: the steady flow was measured under it');
   // Throughput: every steady event of the flood window was scored (poison records, one in 50, go to the DLQ).

@@ -149,6 +149,22 @@ describe('BackpressureController bookkeeping', () => {
     assert.equal(controller.pausedTimeRatio(), 100 / 300);
   });
 
+  it('counts paused partitions by the reason each was paused for, until it resumes or is forgotten', () => {
+    const { clock, controller, evaluate } = setup();
+    const byReason = () => Object.fromEntries(controller.pausedByReason);
+    const none = { 'partition-budget': 0, 'lane-budget': 0, 'global-budget': 0, 'producer-saturated': 0 };
+    assert.deepEqual(byReason(), none);
+    evaluate({ a: 100, b: 100, c: 0 });
+    assert.deepEqual(byReason(), { ...none, 'partition-budget': 2 });
+    evaluate({ a: 100, b: 100, c: 0 }, 1000); // c pauses for the global budget; a and b keep their first reason
+    assert.deepEqual(byReason(), { ...none, 'partition-budget': 2, 'global-budget': 1 });
+    controller.forget('a');
+    clock.advance(1000);
+    evaluate({ b: 100, c: 0 }, 100);
+    assert.deepEqual(byReason(), { ...none, 'partition-budget': 1 });
+    assert.equal(controller.pausedCount, 1);
+  });
+
   it('rejects invalid options', () => {
     const bads = [{ globalBudget: 0 }, { partitionBudget: -1 }, { resumeRatio: 0 }, { resumeRatio: 1.5 }, { minPauseMs: -1 }];
     for (const bad of bads) {

@@ -53,6 +53,35 @@ test('recorded values appear with their labels and histogram buckets', async () 
   assert.doesNotMatch(text, /^process_/m);
 });
 
+test('paused partitions are exported by reason, zeros included, as recordLoad gets them', async () => {
+  const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
+  const pipeline = new PromPipelineMetrics(metrics, { threads: 1, busy: 0, workerRestarts: 0, batchRetries: 0 });
+  const byReason = new Map([
+    ['lane-budget', 3],
+    ['global-budget', 0],
+  ] as const);
+  pipeline.recordLoad(10, 8, byReason);
+  let text = await metrics.metrics();
+  assert.match(text, /^scorer_paused_partitions\{reason="lane-budget"\} 3$/m);
+  assert.match(text, /^scorer_paused_partitions\{reason="global-budget"\} 0$/m);
+  assert.match(text, /^scorer_events_uncommitted 8$/m);
+  pipeline.recordLoad(10, 8, new Map([...byReason, ['lane-budget', 0]]));
+  text = await metrics.metrics();
+  assert.match(text, /^scorer_paused_partitions\{reason="lane-budget"\} 0$/m, 'a change after the first call is published');
+});
+
+test('the pool busy ratio is the share of threads running a batch, 1 at most though each thread holds two', async () => {
+  const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
+  const pool = { threads: 4, busy: 1, workerRestarts: 0, batchRetries: 0 };
+  const pipeline = new PromPipelineMetrics(metrics, pool);
+  const timings = { inferMs: 1, decodeMs: 0, encodeMs: 0 };
+  pipeline.recordBatch('fraud:1', 10, timings, 0, 100);
+  assert.match(await metrics.metrics(), /^scorer_pool_busy_ratio 0\.25$/m);
+  pool.busy = 8;
+  pipeline.recordBatch('fraud:1', 10, timings, 0, 100);
+  assert.match(await metrics.metrics(), /^scorer_pool_busy_ratio 1$/m);
+});
+
 test('removePartition drops only that partition’s series', async () => {
   const metrics = new ScorerMetrics({ version: 'x', processMetrics: false });
   for (const partition of [0, 1]) {
