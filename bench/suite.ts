@@ -153,6 +153,7 @@ try {
   }
 } finally {
   await registry.close();
+  if (otlp.count > 0) say(`OTLP receiver: ${otlp.count.toLocaleString('en-US')} spans received from the traced subjects`);
   await otlp.close();
 }
 const final = save();
