@@ -6,17 +6,20 @@
  * scorer's record span as parent in the input's trace, keep the sampled flag and the tracestate; the
  * unsampled context must come out byte for byte, with no span made for it; the exported spans must show
  * each record span as the child of the input's span, each batch span linked to its records' spans, and
- * the worker's steps under the batch spans. The spans are exported at shutdown, within its deadline.
+ * the worker's steps under the batch spans (a flow's hooks too). The spans are exported at shutdown,
+ * within its deadline. Once for a plain input, once through a flow (their outputs are built apart).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Message } from 'kafkajs';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../devtools/otlp-receiver.ts';
 import { CLIENTS } from '../support/clients.ts';
+import { FLOW_HOOKS } from '../support/flow-repository.ts';
 import { type Collected, collect, produce } from '../support/kafka.ts';
 import { goldenEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
-import { startScorer, stopScorer } from '../support/scorer-process.ts';
+import { REPO_ROOT, startScorer, stopScorer } from '../support/scorer-process.ts';
 
 const SAMPLED = 60;
 const UNSAMPLED = 60;
@@ -81,8 +84,29 @@ function inputOf(record: Collected, byId: ReadonlyMap<string, Input>): Input {
   return input;
 }
 
-for (const client of CLIENTS) {
-  test(`[${client}] trace context crosses from input headers to output headers, and the spans reach an OTLP receiver`, async (t) => {
+/** A plain input scored by fraud@1, or the same through a flow with both hooks (their spans under the batch spans too). */
+type Path = 'model' | 'flow';
+
+function pathConfig(path: Path, input: string, output: string): Record<string, unknown> {
+  if (path === 'model') return {};
+  return {
+    models: { repository: join(REPO_ROOT, 'models'), serve: [{ name: 'fraud', version: 1 }, { name: 'heavy' }] },
+    inputs: [],
+    flows: [
+      {
+        name: 'traced',
+        inputs: [{ topic: input, format: 'json' }],
+        preprocess: `${FLOW_HOOKS}#preprocess`,
+        models: ['fraud@1'],
+        postprocess: `${FLOW_HOOKS}#postprocess`,
+        output,
+      },
+    ],
+  };
+}
+
+for (const [client, path] of CLIENTS.flatMap((c) => (['model', 'flow'] as const).map((p) => [c, p] as const))) {
+  test(`[${client}] ${path}: trace context crosses from input headers to output headers, and the spans reach an OTLP receiver`, async (t) => {
     const receiver: OtlpReceiver = await startOtlpReceiver();
     t.after(() => receiver.close());
     const { input, output, dlq } = await scenarioTopics(t, 'tracing', 2);
@@ -96,7 +120,10 @@ for (const client of CLIENTS) {
         output,
         outputFormat: 'json',
         deadLetter: dlq,
-        extra: { tracing: { enabled: true, otlpEndpoint: receiver.url, samplingRatio: 1, serviceName: 'scorer-under-test' } },
+        extra: {
+          tracing: { enabled: true, otlpEndpoint: receiver.url, samplingRatio: 1, serviceName: 'scorer-under-test' },
+          ...pathConfig(path, input, output),
+        },
       }),
     );
     t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
@@ -169,7 +196,7 @@ for (const client of CLIENTS) {
       assert.equal(batch.parentSpanId, '', 'a batch span starts a trace of its own');
       assert.ok(batch.links.length > 0 && batch.links.every((l) => recordSpans.has(l.spanId)));
     }
-    for (const name of ['decode', 'inference', 'encode']) {
+    for (const name of ['decode', 'inference', 'encode', ...(path === 'flow' ? ['hook preprocess', 'hook postprocess'] : [])]) {
       const phases = byName(name);
       assert.ok(phases.length >= batches.size, `${name}: a span per batch part`);
       assert.ok(
