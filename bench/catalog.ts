@@ -7,6 +7,7 @@ import { flowOverlay, type SubjectTopics } from './flow-subject.ts';
 import type { Stage } from './options.ts';
 import type { DrainSubjectId, SubjectId } from './results.ts';
 import type { SubjectKind } from './subject.ts';
+import { TRACING_SAMPLING_RATIO, tracingOverlay } from './tracing-subject.ts';
 
 export interface SubjectSpec {
   readonly kind: SubjectKind;
@@ -15,7 +16,7 @@ export interface SubjectSpec {
   readonly client: ClientName | undefined;
   readonly title: string;
   /** Laid over the scorer's generated config for a run on `topics` (scorer subjects only). */
-  readonly scorer?: (topics: SubjectTopics) => Record<string, unknown>;
+  readonly scorer?: (topics: SubjectTopics, run: { readonly otlpUrl: string }) => Record<string, unknown>;
 }
 
 export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
@@ -34,6 +35,13 @@ export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
     client: 'platformatic',
     title: 'W1 through a flow: hooks, A/B (platformatic)',
     scorer: flowOverlay,
+  },
+  'w1-traced-platformatic': {
+    kind: 'scorer',
+    model: 'fraud',
+    client: 'platformatic',
+    title: `W1 with tracing at ${TRACING_SAMPLING_RATIO * 100}% sampling (platformatic)`,
+    scorer: (_topics, run) => tracingOverlay(run.otlpUrl),
   },
   w2: { kind: 'scorer', model: 'heavy', client: undefined, title: 'W2 scorer (heavy MLP, default client)' },
   'passthrough-kafkajs': { kind: 'passthrough', model: 'fraud', client: 'kafkajs', title: 'pass-through (kafkajs)' },
@@ -60,12 +68,15 @@ export const EXACTLY_ONCE_W1 = 'w1-eos-platformatic';
 /** W1 through a flow (bench/flow-subject.ts): its cost is taken against plain W1 on the same client. */
 export const FLOW_W1 = 'w1-flow-platformatic';
 
+/** W1 with tracing on (bench/tracing-subject.ts): its cost is taken against plain W1 on the same client. */
+export const TRACED_W1 = 'w1-traced-platformatic';
+
 /**
- * One drain rotation, in order: each client's W1 next to its pass-through; on platformatic, W1 through
- * a flow and exactly-once W1 right after W1, the subjects their ratios are taken against.
+ * One drain rotation, in order: each client's W1 next to its pass-through; on platformatic, traced W1,
+ * W1 through a flow and exactly-once W1 right after W1, the subject their ratios are taken against.
  */
 export const DRAIN_ROTATION: readonly DrainSubjectId[] = CLIENTS.flatMap((client) =>
-  client === 'platformatic' ? [w1Of(client), FLOW_W1, EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
+  client === 'platformatic' ? [w1Of(client), TRACED_W1, FLOW_W1, EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
 );
 
 /**

@@ -1,14 +1,15 @@
 /**
  * The drain's report: per client, the pass-through's and W1's steady events/s and CPU per event, W1 as
  * a share of its client's pass-through against the issue's target, and platformatic against kafkajs;
- * the cost of a flow and of exactly-once against W1. Every ratio is taken within one rotation (its
+ * the cost of a flow, of tracing and of exactly-once against W1. Every ratio is taken within one rotation (its
  * drains run back to back), then the median over rotations. Pure.
  */
-import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, FLOW_W1, passthroughOf, SUBJECTS, w1Of } from './catalog.ts';
+import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, FLOW_W1, passthroughOf, SUBJECTS, TRACED_W1, w1Of } from './catalog.ts';
 import { FLOW_BASELINE, flowTargets } from './flow-report.ts';
-import { atLeast, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
+import { atLeast, atMost, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from './results.ts';
 import { defined, formatSpread, ratiosWithin, repetitions, type Spread, spread } from './spread.ts';
+import { TRACING_CPU_TARGET, TRACING_SHARE_TARGET } from './tracing-subject.ts';
 
 /** The issue's target: W1 on the default client drains at least this share of that client's pass-through. */
 export const W1_SHARE_TARGET = 0.85;
@@ -135,6 +136,7 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
       ),
     );
   }
+  if (drains.some((d) => d.subject === TRACED_W1)) targets.push(...tracingTargets(drains));
   if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) {
     for (const [metric, what] of [
       ['eventsPerSec', 'drain events/s'],
@@ -158,9 +160,21 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
     shareRow('W1 / pass-through, CPU per event', drains, 'cpuUsPerEvent'),
   ];
   const ids: DrainSubjectId[] = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]);
-  for (const extra of [FLOW_W1, EXACTLY_ONCE_W1] as const) if (drains.some((d) => d.subject === extra)) ids.push(extra);
+  for (const extra of [TRACED_W1, FLOW_W1, EXACTLY_ONCE_W1] as const) if (drains.some((d) => d.subject === extra)) ids.push(extra);
   const subjects = ids.map((s) => subjectRow(drains, s));
   return { rotations: rotationsOf(drains).length, targets, clients, subjects };
+}
+
+/** Issue 11: tracing at 1% sampling costs under 10%: traced W1 against plain W1 on its client, rate and CPU per event. */
+function tracingTargets(drains: readonly DrainRun[]): Target[] {
+  const baseline = w1Of(SUBJECTS[TRACED_W1].client ?? DEFAULT_CLIENT);
+  const name = (what: string) => `Cost of tracing at 1%: traced W1 / ${SUBJECTS[baseline].title}, ${what}`;
+  const rate = rotationRatio(drains, TRACED_W1, baseline, 'eventsPerSec');
+  const cpu = rotationRatio(drains, TRACED_W1, baseline, 'cpuUsPerEvent');
+  return [
+    { name: name('drain events/s'), goal: `≥ ${TRACING_SHARE_TARGET}`, measured: rate, unit: '×', met: atLeast(rate, TRACING_SHARE_TARGET) },
+    { name: name('CPU per event'), goal: `≤ ${TRACING_CPU_TARGET}`, measured: cpu, unit: '×', met: atMost(cpu, TRACING_CPU_TARGET) },
+  ];
 }
 
 /** The drain's Markdown, or null when the run made no drain. */
@@ -171,6 +185,7 @@ export function renderDrainMarkdown(results: SuiteResults): string | null {
   const events = results.settings.backlogEvents.toLocaleString('en-US');
   const cell = (v: Spread | null, unit: string) => (v === null ? '–' : formatSpread(v, unit));
   const after = [
+    [TRACED_W1, 'W1 traced at 1%'],
     [FLOW_W1, 'W1 through a flow (hooks, A/B)'],
     [EXACTLY_ONCE_W1, 'W1 exactly-once'],
   ].flatMap(([id, what]) => (results.drains.some((d) => d.subject === id) ? [what] : []));

@@ -15,17 +15,19 @@ export type SubjectId =
   | 'w1-platformatic'
   | 'w1-eos-platformatic'
   | 'w1-flow-platformatic'
+  | 'w1-traced-platformatic'
   | 'w2'
   | 'passthrough-kafkajs'
   | 'passthrough-platformatic'
   | 'naive';
 
-/** The subjects of a drain rotation: W1 and the pass-through on each client, W1 in exactly-once mode and W1 through a flow. */
+/** The subjects of a drain rotation: W1 and the pass-through on each client, W1 in exactly-once mode, through a flow and traced. */
 export type DrainSubjectId =
   | 'w1-kafkajs'
   | 'passthrough-kafkajs'
   | 'w1-platformatic'
   | 'w1-flow-platformatic'
+  | 'w1-traced-platformatic'
   | 'w1-eos-platformatic'
   | 'passthrough-platformatic';
 

@@ -19,6 +19,8 @@ import { deadLetterOf, type SubjectHandle, startSubject } from './subject.ts';
 export interface RunContext {
   readonly brokers: readonly string[];
   readonly registryUrl: string;
+  /** Where a traced subject exports its spans (the suite's OTLP receiver). */
+  readonly otlpUrl: string;
   readonly partitions: number;
   readonly threads: number;
 }
@@ -77,7 +79,7 @@ export function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics:
     ...topics,
     model,
     ...(client === undefined ? {} : { client }),
-    ...(scorer === undefined ? {} : { scorerOverrides: scorer(topics) }),
+    ...(scorer === undefined ? {} : { scorerOverrides: scorer(topics, ctx) }),
     threads: ctx.threads,
   });
 }

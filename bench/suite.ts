@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOtlpReceiver } from '../devtools/otlp-receiver.ts';
 import { startRegistryDouble } from '../devtools/schema-registry-double.ts';
 import { renderChart } from '../loadgen/chart.ts';
 import { UsageError } from '../loadgen/profile.ts';
@@ -51,7 +52,15 @@ const t0 = performance.now();
 const say: Say = (line) => process.stderr.write(`[${((performance.now() - t0) / 60_000).toFixed(1).padStart(5)} min] ${line}\n`);
 
 const registry = await startRegistryDouble({ port: 0 });
-const ctx: RunContext = { brokers: options.brokers, registryUrl: registry.url, partitions: options.partitions, threads: options.threads };
+// Counts and discards: a long run keeps no spans.
+const otlp = await startOtlpReceiver({ keep: false });
+const ctx: RunContext = {
+  brokers: options.brokers,
+  registryUrl: registry.url,
+  otlpUrl: otlp.url,
+  partitions: options.partitions,
+  threads: options.threads,
+};
 const ceilings: CeilingRun[] = [];
 const drains: DrainRun[] = [];
 const sustainable: SustainRun[] = [];
@@ -144,6 +153,8 @@ try {
   }
 } finally {
   await registry.close();
+  if (otlp.count > 0) say(`OTLP receiver: ${otlp.count.toLocaleString('en-US')} spans received from the traced subjects`);
+  await otlp.close();
 }
 const final = save();
 process.stdout.write(`\n${renderMarkdown(final)}\n`);

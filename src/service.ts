@@ -30,6 +30,7 @@ import type { Logger } from './observability/logger.ts';
 import { ScorerMetrics } from './observability/metrics.ts';
 import type { ModelsApi } from './observability/models-routes.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
+import { startTracing } from './observability/tracing/start.ts';
 import { startCodecs } from './registry.ts';
 import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
@@ -43,6 +44,8 @@ export interface RunningService {
 
 /** Deadline share kept for the final commit, leaving the group and closing the pool. */
 const CLOSE_RESERVE_MS = 3000;
+/** Of CLOSE_RESERVE_MS, what exporting the last spans may take at shutdown. */
+const TRACING_FLUSH_MS = 2000;
 /** Records admitted between hand-backs to the event loop (see IntakeOptions.yieldToLoop). */
 const ADMISSION_SLICE = 256;
 
@@ -66,7 +69,9 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
           models: modelsApi(() => lifecycle, watched),
           ...(adminToken === undefined ? {} : { adminToken }),
         });
-  const closers: (() => Promise<unknown>)[] = [async () => http?.close()];
+  const tracing = config.tracing.enabled ? startTracing(config.tracing, VERSION) : undefined;
+  // Closed second to last: the spans of the last acknowledgements are exported after the drain.
+  const closers: (() => Promise<unknown>)[] = [async () => http?.close(), async () => tracing?.shutdown(TRACING_FLUSH_MS)];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
@@ -132,6 +137,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
       revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
       ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
       metrics: new PromPipelineMetrics(metrics, pool),
+      tracing: tracing?.tracer,
       log,
       clock: systemClock,
       scheduler: systemScheduler,
@@ -195,6 +201,7 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
         threads: config.inference.threads,
         client: kafka.name,
         guarantee: config.delivery.guarantee,
+        ...(tracing === undefined ? {} : { tracing: { samplingRatio: config.tracing.samplingRatio, otlpEndpoint: config.tracing.otlpEndpoint ?? null } }),
         ...(exactlyOnce === undefined ? {} : { transactionalId: exactlyOnce.transactionalId }),
       },
       'stream-scorer started',

@@ -9,6 +9,7 @@ import type { OutputSpec } from './codecs/prediction-encoder.ts';
 import type { ScorerConfig } from './config/types.ts';
 import type { Clock, Scheduler } from './core/clock.ts';
 import type { Log } from './core/log.ts';
+import type { PipelineTracing } from './core/trace.ts';
 import { AtLeastOnceCommitter } from './delivery/at-least-once.ts';
 import type { Committer } from './delivery/committer.ts';
 import { Delivery } from './delivery/delivery.ts';
@@ -55,6 +56,8 @@ export interface StagesOptions {
    */
   readonly exactlyOnce?: ExactlyOnceOptions;
   readonly metrics: StageMetrics;
+  /** tracing.enabled: spans and trace context (observability/tracing/); absent: off. */
+  readonly tracing?: PipelineTracing | undefined;
   readonly log: Log;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
@@ -143,6 +146,7 @@ export class ScoringStages {
       retry,
       onAcknowledged: (outgoing, sendMs) => {
         o.metrics.recordAcked(outgoing, sendMs, o.wallClock());
+        o.tracing?.acknowledged(outgoing);
         this.intake.acknowledged(outgoing);
         this.committer.acknowledged();
       },
@@ -160,6 +164,7 @@ export class ScoringStages {
       delivery: this.delivery,
       target: o.target,
       metrics: o.metrics,
+      tracing: o.tracing,
       log: o.log,
       clock: o.clock,
       scheduler: o.scheduler,
@@ -182,6 +187,7 @@ export class ScoringStages {
       ...(o.revocation === undefined ? {} : { revocation: o.revocation }),
       onFatal: o.onFatal,
       metrics: o.metrics,
+      tracing: o.tracing,
       log: o.log,
       scheduler: o.scheduler,
       wallClock: o.wallClock,

@@ -307,6 +307,20 @@ export const configSchema: ShapeOf<ScorerConfig> = {
       kind: 'object',
       fields: { deadlineMs: ms('SIGTERM/SIGINT: finish, produce, commit and leave within this', 30000) },
     },
+    tracing: {
+      kind: 'object',
+      fields: {
+        enabled: bool({ doc: 'OpenTelemetry spans and W3C trace context (traceparent) on the outputs; off: headers are not read', default: false }),
+        otlpEndpoint: str({
+          doc: 'OTLP/HTTP traces URL spans are exported to (e.g. http://collector:4318/v1/traces); absent: spans are made, not exported',
+          optional: true,
+          pattern: /^https?:\/\/\S+$/,
+          hint: 'must be an http(s) URL',
+        }),
+        samplingRatio: num({ doc: 'Share of records without an incoming trace context that start a sampled trace', default: 0.01, min: 0, max: 1 }),
+        serviceName: name('service.name of the exported spans', { default: 'stream-scorer' }),
+      },
+    },
     http: {
       kind: 'object',
       fields: {

@@ -343,6 +343,16 @@ export interface ScorerConfig {
     /** SIGTERM/SIGINT: finish, produce, commit and leave within this. @defaultValue 30000 */
     deadlineMs: number;
   };
+  tracing: {
+    /** Spans and W3C trace context on the outputs. @defaultValue false */
+    enabled: boolean;
+    /** OTLP/HTTP traces URL; absent: spans are made (for the headers) but not exported. */
+    otlpEndpoint?: string;
+    /** Share of records without an incoming context that start a sampled trace. @defaultValue 0.01 */
+    samplingRatio: number;
+    /** @defaultValue 'stream-scorer' */
+    serviceName: string;
+  };
   http: {
     /** /metrics, /healthz, /readyz. 0 disables the server. @defaultValue 9464 */
     port: number;

@@ -1,7 +1,8 @@
 /**
  * The dead-letter contract: a DLQ record keeps the original key, value and headers byte for byte, and adds
  * `scorer.*` headers saying why and where from. Downstream tooling routes on `scorer.error.reason`
- * (a stable code from DLQ_REASONS), never on the message text.
+ * (a stable code from DLQ_REASONS), never on the message text. One exception to byte for byte: a record
+ * the scorer traced (sampled) carries its span's trace context in place of the input's.
  */
 import { DLQ_REASONS, type DlqReason } from '../errors.ts';
 import type { ConsumedRecord, Header, OutgoingRecord } from '../kafka/client.ts';
@@ -25,7 +26,11 @@ export interface DeadLetterSource {
   readonly record: ConsumedRecord;
   /** The id ("name:version") of the model that would have scored it, when one was routed. */
   readonly model?: string;
+  /** The record's own span's traceparent (and tracestate), replacing the input's; absent: not sampled. */
+  readonly traceHeaders?: readonly Header[];
 }
+
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
 
 export function deadLetterRecord(dlqTopic: string, source: DeadLetterSource, reason: DlqReason, message: string, now: number): OutgoingRecord {
   const text = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
@@ -38,7 +43,9 @@ export function deadLetterRecord(dlqTopic: string, source: DeadLetterSource, rea
   ];
   if (source.model !== undefined) added.push([DLQ_HEADERS.model, source.model]);
   added.push([DLQ_HEADERS.failedAt, new Date(now).toISOString()]);
-  const headers: Header[] = [...source.record.headers];
+  const traced = source.traceHeaders;
+  const headers: Header[] = traced === undefined ? [...source.record.headers] : source.record.headers.filter(([key]) => !TRACE_HEADERS.has(key));
+  if (traced !== undefined) headers.push(...traced);
   for (const [key, value] of added) headers.push([key, Buffer.from(value)]);
   return { topic: dlqTopic, key: source.record.key, value: source.record.value, headers };
 }

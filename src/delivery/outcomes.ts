@@ -28,7 +28,12 @@ export interface ModelIdentity {
 
 /** `value` is the prediction as the inference worker encoded it (schemas/prediction.avsc, or JSON). */
 export function predictionOutgoing(target: OutputTarget, model: ModelIdentity, origin: InputOrigin, value: Buffer): Outgoing {
-  return { source: origin, kind: 'prediction', tag: model.id, record: { topic: target.topic, key: origin.record.key, value, headers: NO_HEADERS } };
+  return {
+    source: origin,
+    kind: 'prediction',
+    tag: model.id,
+    record: { topic: target.topic, key: origin.record.key, value, headers: origin.trace?.headers ?? NO_HEADERS },
+  };
 }
 
 export function deadLetterOutgoing(
@@ -39,6 +44,12 @@ export function deadLetterOutgoing(
   model: string | undefined,
   now: number,
 ): Outgoing {
-  const source = { topic: origin.topic, partition: origin.partition, record: origin.record, ...(model === undefined ? {} : { model }) };
+  const source = {
+    topic: origin.topic,
+    partition: origin.partition,
+    record: origin.record,
+    ...(model === undefined ? {} : { model }),
+    ...(origin.trace?.sampled ? { traceHeaders: origin.trace.headers } : {}),
+  };
   return { source: origin, kind: 'dead-letter', tag: reason, record: deadLetterRecord(target.deadLetterTopic, source, reason, message, now) };
 }

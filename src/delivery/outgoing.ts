@@ -1,4 +1,5 @@
 /** What delivery carries: one finished record, a prediction or a dead letter, bound to its input offset. */
+import type { Traced } from '../core/trace.ts';
 import type { Assignment, OutgoingRecord } from '../kafka/client.ts';
 
 /**
@@ -19,8 +20,8 @@ export interface Sequenced<T> extends Assignment {
   acknowledge(offset: number): void;
 }
 
-/** The input record an outcome answers. */
-export interface OutcomeSource {
+/** The input record an outcome answers; `trace` with tracing on (core/trace.ts). */
+export interface OutcomeSource extends Traced {
   readonly ledger: Sequenced<Outgoing>;
   /** The partition's key (partitionKey): the batcher's lane. */
   readonly key: string;

@@ -129,6 +129,8 @@ export interface FlowScoredReply {
   /** One entry per routed model the batch ran (not those whose circuit was open). */
   readonly modelRuns: readonly ModelRun[];
   readonly hookMs: HookTimings;
+  /** Epoch ms (fractional) when the worker began the batch: where tracing lays its phases out. Set by worker.ts. */
+  readonly startedAt?: number;
   readonly decodeMs: number;
   readonly inferMs: number;
   readonly encodeMs: number;
@@ -157,6 +159,8 @@ export interface RecordsScoredReply {
   readonly encoded: Uint8Array<ArrayBuffer>;
   readonly ends: Int32Array<ArrayBuffer>;
   readonly failures: readonly RowFailure[];
+  /** Epoch ms (fractional) when the worker began the batch: where tracing lays its phases out. Set by worker.ts. */
+  readonly startedAt?: number;
   /** Milliseconds in the worker's steps, for metrics and the cost breakdown. */
   readonly decodeMs: number;
   readonly inferMs: number;

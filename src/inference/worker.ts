@@ -156,6 +156,9 @@ function describe(model: Served): DescribedReply {
   return { kind: 'described', inputs: describeValues(model.session.inputMetadata), outputs: outputInfo.map((o) => o.name), outputInfo };
 }
 
+/** Sub-millisecond wall-clock time, comparable with the main thread's (both count from the epoch). */
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
 /** The reply, with its buffers moved without a copy: on the main thread they become the produced records' values. */
 function moved(reply: WorkerReply, buffers: readonly ArrayBuffer[]): WorkerReply {
   const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: reply };
@@ -165,14 +168,16 @@ function moved(reply: WorkerReply, buffers: readonly ArrayBuffer[]): WorkerReply
 async function scoreModel(request: ScoreRecordsRequest): Promise<WorkerReply> {
   const model = table.model(request.model, request.version);
   if (model.kind === 'heuristic') throw new Error(`model ${modelId(request.model, request.version)} is heuristic: only a flow scores it`);
+  const startedAt = epochNow();
   const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
-  return moved(reply, [reply.encoded.buffer, reply.ends.buffer]);
+  return moved({ ...reply, startedAt }, [reply.encoded.buffer, reply.ends.buffer]);
 }
 
 async function scoreFlow(request: ScoreFlowRequest): Promise<WorkerReply> {
   const flow = table.flow(request.flow, request.plans ?? 0);
+  const startedAt = epochNow();
   const reply = await executeFlow(request, flow, { events, writer: (output) => codecs.writer(output) }, performance);
-  return moved(reply, flowReplyBuffers(reply));
+  return moved({ ...reply, startedAt }, flowReplyBuffers(reply));
 }
 
 export default async function handle(request: WorkerRequest): Promise<WorkerReply> {

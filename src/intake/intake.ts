@@ -9,6 +9,7 @@ import type { InputFormat, Readiness } from '../codecs/input-format.ts';
 import { type BackoffPolicy, retrying } from '../core/backoff.ts';
 import type { Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
+import type { PipelineTracing, RecordTrace } from '../core/trace.ts';
 import type { Committer } from '../delivery/committer.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type InputOrigin, type OutputTarget } from '../delivery/outcomes.ts';
@@ -68,14 +69,26 @@ export interface IntakeOptions {
   /** A bug surfaced while admitting (never bad input): the service stops rather than guess. */
   readonly onFatal: (error: unknown) => void;
   readonly metrics: IntakeMetrics;
+  /** tracing.enabled: each admitted record's trace context (core/trace.ts); absent: none is read. */
+  readonly tracing?: PipelineTracing | undefined;
   readonly log: Log;
   readonly scheduler: Scheduler;
   /** Wall-clock milliseconds, for DLQ timestamps. */
   readonly wallClock: () => number;
 }
 
-function admitted(ledger: PartitionLedger, record: ConsumedRecord, schemaId: number): Work {
-  return { ledger, key: ledger.key, topic: ledger.topic, partition: ledger.partition, offset: record.offset, timestamp: record.timestamp, record, schemaId };
+function admitted(ledger: PartitionLedger, record: ConsumedRecord, schemaId: number, trace: RecordTrace | undefined): Work {
+  return {
+    ledger,
+    key: ledger.key,
+    topic: ledger.topic,
+    partition: ledger.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    record,
+    schemaId,
+    trace,
+  };
 }
 
 /** Nothing of this ledger awaits acknowledgement, or it ended: a revocation need not wait for it. */
@@ -243,9 +256,11 @@ export class Intake {
 
   /** One object per admitted record: the model stage's Work, or the origin of its dead letter. */
   #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, readiness: Readiness): void {
-    if (readiness.kind === 'ready') route.model.push(admitted(ledger, record, readiness.schemaId));
+    // The one sampling decision for the record, made here and carried with it.
+    const trace = this.#o.tracing?.admit(record, ledger.topic, ledger.partition);
+    if (readiness.kind === 'ready') route.model.push(admitted(ledger, record, readiness.schemaId, trace));
     // A dead letter's schema id is never read: -1, as for JSON.
-    else if (readiness.kind === 'rejected') this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, -1), readiness.error, route.model.id)]);
+    else if (readiness.kind === 'rejected') this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, -1, trace), readiness.error, route.model.id)]);
     else throw new Error(`record ${record.offset} still needs ${readiness.what}`);
   }
 

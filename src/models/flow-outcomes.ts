@@ -17,7 +17,7 @@ function recordAt(target: OutputTarget, work: Work, reply: FlowScoredReply, r: n
   const start = r === 0 ? 0 : (reply.recordEnds[r - 1] as number);
   const end = reply.recordEnds[r] as number;
   const value = Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start);
-  return { topic: target.topic, key: work.record.key, value, headers: NO_HEADERS };
+  return { topic: target.topic, key: work.record.key, value, headers: work.trace?.headers ?? NO_HEADERS };
 }
 
 function tagAt(reply: FlowScoredReply, r: number): string {
@@ -34,7 +34,7 @@ function shadowRecords(work: Work, reply: FlowScoredReply, i: number, shadow: re
     if (to === undefined || (scored.rowRecords[i] as number) === first) return;
     const start = first === 0 ? 0 : (scored.recordEnds[first - 1] as number);
     const value = Buffer.from(scored.encoded.buffer, scored.encoded.byteOffset + start, (scored.recordEnds[first] as number) - start);
-    into.push({ record: { topic: to.topic, key: work.record.key, value, headers: NO_HEADERS }, tag: to.tag });
+    into.push({ record: { topic: to.topic, key: work.record.key, value, headers: work.trace?.headers ?? NO_HEADERS }, tag: to.tag });
   });
 }
 

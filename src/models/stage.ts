@@ -12,6 +12,7 @@ import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
 import { modelId } from '../core/model-id.ts';
+import type { PipelineTracing, WorkerPhases } from '../core/trace.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type ModelIdentity, type OutputTarget, predictionOutgoing } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
@@ -76,6 +77,8 @@ export interface ModelStageOptions {
   /** The text of a writer schema intake found loaded (the workers decode with it). */
   readonly writerSchema: (schemaId: number) => string;
   readonly metrics: ModelMetrics;
+  /** tracing.enabled: a span per batch holding a sampled record (core/trace.ts). */
+  readonly tracing?: PipelineTracing | undefined;
   readonly log: Log;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
@@ -87,6 +90,8 @@ export interface ModelStageOptions {
 interface Scored {
   readonly outcomes: Outgoing[];
   readonly timings: WorkerTimings;
+  /** The replies it came back in, for the batch's spans. */
+  readonly parts: readonly { readonly reply: WorkerPhases }[];
 }
 
 interface Runtime extends ModelLane {
@@ -243,7 +248,7 @@ export class ModelStage {
       }
       const outcomes = flowOutcomes(target, results.parts, now, experiments.shadowTargets);
       for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
-      return { outcomes, timings };
+      return { outcomes, timings, parts: results.parts };
     });
   }
 
@@ -279,6 +284,7 @@ export class ModelStage {
     let outcomes: Outgoing[] = [];
     let serviceMs: number | undefined;
     let timings: WorkerTimings = { decodeMs: 0, inferMs: 0, encodeMs: 0 };
+    const trace = live.length > 0 ? this.#o.tracing?.batch(runtime.id, live) : undefined;
     try {
       if (live.length > 0) {
         // Read before the first await: the load the batch was formed under.
@@ -287,8 +293,10 @@ export class ModelStage {
         serviceMs = this.#o.clock.now() - started;
         outcomes = scored.outcomes;
         timings = scored.timings;
+        trace?.scored(scored.parts);
       }
     } catch (error) {
+      trace?.failed(error);
       // A bug, not bad input: the rows are kept, in the DLQ, for a redrive.
       this.#o.log.error({ err: error, model: runtime.id, rows: live.length }, 'scoring a batch failed; its records go to the dead-letter topic');
       const now = this.#o.wallClock();
@@ -346,7 +354,7 @@ export class ModelStage {
       }
     }
     for (const lone of results.failed) out.push(loneFailure(target, lone, model.id, now));
-    return { outcomes: out, timings: sumTimings(results) };
+    return { outcomes: out, timings: sumTimings(results), parts: results.parts };
   }
 
   #wakeIdle(): void {

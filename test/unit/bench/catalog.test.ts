@@ -5,6 +5,7 @@ import { STAGES } from '../../../bench/options.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 
 const TOPICS = { inputTopic: 'bench-in', outputTopic: 'bench-out' };
+const RUN = { otlpUrl: 'http://127.0.0.1:4318/v1/traces' };
 
 test('the suite’s default client is the scorer’s', () => {
   const config = loadConfig({
@@ -19,16 +20,20 @@ test('the suite’s default client is the scorer’s', () => {
   assert.equal(config.kafka.client, DEFAULT_CLIENT);
 });
 
-test('a drain rotation is W1 next to its pass-through, per client, and W1 through a flow then exactly-once W1 right after platformatic’s W1', () => {
+test('a drain rotation is W1 next to its pass-through, per client, and traced W1, W1 through a flow, then exactly-once W1 right after platformatic’s W1', () => {
   assert.deepEqual(DRAIN_ROTATION, [
     'w1-kafkajs',
     'passthrough-kafkajs',
     'w1-platformatic',
+    'w1-traced-platformatic',
     'w1-flow-platformatic',
     'w1-eos-platformatic',
     'passthrough-platformatic',
   ]);
-  assert.deepEqual(SUBJECTS['w1-eos-platformatic'].scorer?.(TOPICS), { delivery: { guarantee: 'exactly-once' } });
+  assert.deepEqual(SUBJECTS['w1-eos-platformatic'].scorer?.(TOPICS, RUN), { delivery: { guarantee: 'exactly-once' } });
+  assert.deepEqual(SUBJECTS['w1-traced-platformatic'].scorer?.(TOPICS, RUN), {
+    tracing: { enabled: true, otlpEndpoint: RUN.otlpUrl, samplingRatio: 0.01, serviceName: 'stream-scorer-bench' },
+  });
 });
 
 test('the sustainable-rate searches: each client’s pass-through then its W1, W1 through a flow right after platformatic’s W1', () => {

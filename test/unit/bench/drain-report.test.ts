@@ -127,6 +127,24 @@ test('the cost of a flow: flow / W1 on platformatic within rotations against 0.8
   assert.match(md ?? '', /\| W1 through a flow: hooks, A\/B \(platformatic\) \| 30,000 events\/s/);
 });
 
+test('the cost of tracing: traced W1 / W1 on platformatic within rotations, rate against 0.9 and CPU per event against 1.1, only when it ran', () => {
+  assert.equal(
+    summarizeDrains(DRAINS).targets.some((t) => t.name.startsWith('Cost of tracing')),
+    false,
+  );
+  // Rotation 1: 43,200 / 45,000 = 0.96, CPU 30.8 / 28 = 1.1; rotation 2: 22,950 / 27,000 = 0.85, CPU 31.9 / 29 = 1.1.
+  const traced = [...DRAINS, drain(1, 'w1-traced-platformatic', 43_200, 30.8), drain(2, 'w1-traced-platformatic', 22_950, 31.9)];
+  const [rate, cpu] = summarizeDrains(traced).targets.filter((t) => t.name.startsWith('Cost of tracing'));
+  assert.equal(rate?.name, 'Cost of tracing at 1%: traced W1 / W1 scorer (platformatic), drain events/s');
+  near(rate?.measured?.median, 0.905);
+  assert.equal(rate?.met, true);
+  near(cpu?.measured?.median, 1.1);
+  assert.equal(cpu?.goal, '≤ 1.1');
+  const md = renderDrainMarkdown(results(traced));
+  assert.match(md ?? '', /then on platformatic with W1 traced at 1% after W1\)/);
+  assert.match(md ?? '', /\| W1 with tracing at 1% sampling \(platformatic\) \| 33,075 events\/s/);
+});
+
 test('the subject table counts incomplete drains', () => {
   const w1 = summarizeDrains(DRAINS).subjects.find((s) => s.subject === 'w1-platformatic');
   assert.equal(w1?.incomplete, 1);

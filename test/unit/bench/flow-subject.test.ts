@@ -23,7 +23,7 @@ function flowConfig() {
     group: 'bench-group',
     model: SPEC.model,
     ...(SPEC.client === undefined ? {} : { client: SPEC.client }),
-    ...(SPEC.scorer === undefined ? {} : { scorerOverrides: SPEC.scorer(TOPICS) }),
+    ...(SPEC.scorer === undefined ? {} : { scorerOverrides: SPEC.scorer(TOPICS, { otlpUrl: 'http://127.0.0.1:4318/v1/traces' }) }),
     threads: 1,
   });
   return loadConfig({ env: {}, overrides: generated });
