@@ -1,8 +1,9 @@
 /**
  * The dead-letter contract: a DLQ record keeps the original key, value and headers byte for byte, and adds
  * `scorer.*` headers saying why and where from. Downstream tooling routes on `scorer.error.reason`
- * (a stable code from DLQ_REASONS), never on the message text. One exception to byte for byte: a record
- * the scorer traced (sampled) carries its span's trace context in place of the input's.
+ * (a stable code from DLQ_REASONS), never on the message text. A record the scorer traced (sampled)
+ * also names its span in `scorer.traceparent`: its own `traceparent` stays the input's, so a redrive
+ * replays the record as it came and a tool can still find the span that failed it.
  */
 import { DLQ_REASONS, type DlqReason } from '../errors.ts';
 import type { ConsumedRecord, Header, OutgoingRecord } from '../kafka/client.ts';
@@ -15,6 +16,7 @@ export const DLQ_HEADERS = {
   offset: 'scorer.source.offset',
   model: 'scorer.model',
   failedAt: 'scorer.failed.at',
+  traceparent: 'scorer.traceparent',
 } as const;
 
 /** Long messages are cut so one bad record cannot make a DLQ record larger than the original. */
@@ -26,11 +28,9 @@ export interface DeadLetterSource {
   readonly record: ConsumedRecord;
   /** The id ("name:version") of the model that would have scored it, when one was routed. */
   readonly model?: string;
-  /** The record's own span's traceparent (and tracestate), replacing the input's; absent: not sampled. */
-  readonly traceHeaders?: readonly Header[];
+  /** The W3C traceparent of the record's own span; absent: not sampled. */
+  readonly traceparent?: Buffer;
 }
-
-const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
 
 export function deadLetterRecord(dlqTopic: string, source: DeadLetterSource, reason: DlqReason, message: string, now: number): OutgoingRecord {
   const text = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
@@ -43,9 +43,8 @@ export function deadLetterRecord(dlqTopic: string, source: DeadLetterSource, rea
   ];
   if (source.model !== undefined) added.push([DLQ_HEADERS.model, source.model]);
   added.push([DLQ_HEADERS.failedAt, new Date(now).toISOString()]);
-  const traced = source.traceHeaders;
-  const headers: Header[] = traced === undefined ? [...source.record.headers] : source.record.headers.filter(([key]) => !TRACE_HEADERS.has(key));
-  if (traced !== undefined) headers.push(...traced);
+  const headers: Header[] = [...source.record.headers];
   for (const [key, value] of added) headers.push([key, Buffer.from(value)]);
+  if (source.traceparent !== undefined) headers.push([DLQ_HEADERS.traceparent, source.traceparent]);
   return { topic: dlqTopic, key: source.record.key, value: source.record.value, headers };
 }

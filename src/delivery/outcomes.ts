@@ -2,6 +2,7 @@
  * Builds what leaves the service for a record: a prediction keyed by the input key (its value, with the
  * full lineage consumers de-duplicate by, encoded by the worker), or a dead-letter record.
  */
+import type { RecordTrace } from '../core/trace.ts';
 import type { DlqReason } from '../errors.ts';
 import { type ConsumedRecord, NO_HEADERS } from '../kafka/client.ts';
 import { deadLetterRecord } from './dead-letter.ts';
@@ -24,6 +25,12 @@ export interface ModelIdentity {
   readonly version: number;
   /** modelId(name, version). */
   readonly id: string;
+}
+
+/** A sampled record's own traceparent, which its dead letter names beside the input's headers. */
+function spanOf(trace: RecordTrace | undefined): { traceparent?: Buffer } {
+  const own = trace?.sampled ? trace.headers.find(([key]) => key === 'traceparent') : undefined;
+  return own === undefined ? {} : { traceparent: own[1] };
 }
 
 /** `value` is the prediction as the inference worker encoded it (schemas/prediction.avsc, or JSON). */
@@ -49,7 +56,7 @@ export function deadLetterOutgoing(
     partition: origin.partition,
     record: origin.record,
     ...(model === undefined ? {} : { model }),
-    ...(origin.trace?.sampled ? { traceHeaders: origin.trace.headers } : {}),
+    ...spanOf(origin.trace),
   };
   return { source: origin, kind: 'dead-letter', tag: reason, record: deadLetterRecord(target.deadLetterTopic, source, reason, message, now) };
 }

@@ -61,9 +61,11 @@ function inputs(): { messages: Message[]; byId: Map<string, Input> } {
     messages.push({ key: e.key, value: JSON.stringify(e.event), headers });
   });
   for (let i = 0; i < BAD; i++) {
-    const input: Input = { id: `bad-${i}`, kind: 'bad', traceId: hex(16), spanId: hex(8) };
+    const traceId = hex(16);
+    const spanId = hex(8);
+    const input: Input = { id: `bad-${i}`, kind: 'bad', traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
     byId.set(input.id, input);
-    messages.push({ key: input.id, value: `{"event_id": "${input.id}", not json`, headers: { traceparent: `00-${input.traceId}-${input.spanId}-01` } });
+    messages.push({ key: input.id, value: `{"event_id": "${input.id}", not json`, headers: { traceparent: input.traceparent as string } });
   }
   return { messages, byId };
 }
@@ -156,7 +158,10 @@ for (const [client, path] of CLIENTS.flatMap((c) => (['model', 'flow'] as const)
     };
     for (const record of [...predictions, ...dead]) {
       const source = inputWithPredictionOrDlq(record);
-      const traceparent = header(record, 'traceparent');
+      // A dead letter keeps the input's headers as they came and names the scorer's span beside them.
+      const isDeadLetter = record.topic === dlq;
+      if (isDeadLetter) assert.equal(header(record, 'traceparent'), source.traceparent, "a dead letter keeps the input's traceparent");
+      const traceparent = header(record, isDeadLetter && source.kind !== 'unsampled' ? 'scorer.traceparent' : 'traceparent');
       if (source.kind === 'unsampled') {
         assert.equal(traceparent, source.traceparent, 'an unsampled context goes on unchanged');
         assert.equal(header(record, 'tracestate'), source.tracestate);
