@@ -5,7 +5,6 @@
  * for a registry that is not up yet.
  */
 import { hostname } from 'node:os';
-import { compileFeatureMapper } from './codecs/features.ts';
 import { consumedTopics, predictionTopics } from './config/topics.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { systemClock, systemScheduler } from './core/clock.ts';
@@ -14,16 +13,12 @@ import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { buildFlowPlans } from './flows/build-plans.ts';
 import { checkFlowFields } from './flows/check-fields.ts';
-import { checkFlowHooks } from './flows/check-hooks.ts';
 import type { FlowPlan } from './flows/plan.ts';
-import { InferencePool } from './inference/pool.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
 import { ModelLifecycle } from './models/lifecycle.ts';
 import { listModels } from './models/lifecycle-listing.ts';
-import { loadModelRepository } from './models/repository.ts';
 import { RepositoryWatch } from './models/repository-watch.ts';
-import { checkFeatureSpec } from './models/spec-check.ts';
 import { resolveAdminToken } from './observability/admin-auth.ts';
 import { type Readiness, startHttpServer } from './observability/http.ts';
 import type { Logger } from './observability/logger.ts';
@@ -31,6 +26,7 @@ import { ScorerMetrics } from './observability/metrics.ts';
 import type { ModelsApi } from './observability/models-routes.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
 import { startCodecs } from './registry.ts';
+import { loadScoring } from './scoring-setup.ts';
 import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
 
@@ -75,23 +71,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
   kafkaLoading.catch(() => undefined);
   try {
     notReady = 'loading models';
-    const models = await loadModelRepository(config.models.repository, config.models.serve);
-    const plans = buildFlowPlans(config, models);
-    await checkFlowHooks(plans);
-    const pool = await InferencePool.start({
-      models,
-      flows: plans,
-      threads: config.inference.threads,
-      maxAttempts: config.inference.maxAttempts,
-      injectDelayMs: config.inference.injectDelayMs,
-      limits: config.limits,
-    });
+    const { models, plans, pool } = await loadScoring(config);
     closers.push(() => pool.close());
-    // A heuristic model is only its hook: no graph to check, no features to extract.
-    const graphs = models.filter((model) => model.config.kind !== 'heuristic');
-    for (const model of graphs) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
-    // The workers extract the features; compiling the specs here too fails start-up early, by name.
-    for (const entry of graphs) compileFeatureMapper(entry.config, config.limits);
 
     notReady = 'connecting to the schema registry';
     const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
