@@ -178,3 +178,63 @@ for (const client of CLIENTS) {
     },
   );
 }
+
+for (const client of CLIENTS) {
+  test(`[${client}] redrive through a flow at a chosen model version; unknown flows and versions refused by flag`, TEST, async (t) => {
+    const source = uniqueName('redrive-flow-src');
+    const output = uniqueName('redrive-flow-out');
+    const dlq = `${output}.dlq`;
+    await createTopics([
+      { topic: output, partitions: 1 },
+      { topic: dlq, partitions: 2 },
+    ]);
+    t.after(() => deleteTopics([output, dlq]));
+    const events = goldenEvents(10);
+    const letters: Letter[] = [
+      ...events.map((e, n) => ({
+        reason: 'INFERENCE_FAILED' as const,
+        sourcePartition: n % 3,
+        value: Buffer.from(JSON.stringify(e.event)),
+        expect: 'scored' as const,
+      })),
+      ...[0, 1, 2].map((n) => ({ reason: 'JSON_DECODE' as const, sourcePartition: 0, value: Buffer.from(`{"broken": ${n}`), expect: 'skip' as const })),
+    ];
+    await produce(dlq, deadLetters(source, dlq, letters));
+    const config = scorerConfig({
+      client,
+      groupId: uniqueName('redrive-group'),
+      inputs: [],
+      output,
+      outputFormat: 'json',
+      deadLetter: dlq,
+      extra: {
+        log: { level: 'warn' },
+        inference: { threads: 1 },
+        flows: [{ name: 'payments', inputs: [{ topic: source, format: 'json' }], models: ['fraud'], output }],
+      },
+    });
+
+    const unknownFlow = await runRedrive(config, ['--flow', 'nope']);
+    assert.equal(unknownFlow.code, 2);
+    assert.match(unknownFlow.stderr, /--flow: no flow "nope" in the configuration \(its flows: payments\)/);
+    const unknownVersion = await runRedrive(config, ['--flow', 'payments', '--model', 'fraud@9']);
+    assert.equal(unknownVersion.code, 2);
+    assert.match(unknownVersion.stderr, /--model: model fraud has no version 9 \(on disk: 1, 2\)/);
+
+    const run = await runRedrive(config, ['--flow', 'payments', '--model', 'fraud@2', '--reason', 'INFERENCE_FAILED']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n').slice(1), [
+      'read         13',
+      'matched      10',
+      'scored       10 (10 predictions)',
+      'failed again 0',
+      'skipped      3 (reason 3)',
+    ]);
+    assert.match(run.stdout, /through flow payments with fraud@2: finished/);
+    const predictions = (await collect(output, (all) => all.length >= 10, 30_000)).map((c) => JSON.parse((c.value as Buffer).toString()));
+    assert.deepEqual(
+      predictions.map((p) => [p.flow, p.model_name, p.model_version, p.source_topic, p.source_partition, Number(p.source_offset)]).sort((a, b) => a[5] - b[5]),
+      letters.slice(0, 10).map((letter, i) => ['payments', 'fraud', 2, source, letter.sourcePartition, 1000 + i]),
+    );
+  });
+}
