@@ -13,7 +13,6 @@ import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { buildFlowPlans } from './flows/build-plans.ts';
 import { checkFlowFields } from './flows/check-fields.ts';
-import type { FlowPlan } from './flows/plan.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
 import { ModelLifecycle } from './models/lifecycle.ts';
@@ -27,6 +26,7 @@ import type { ModelsApi } from './observability/models-routes.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
 import { startCodecs } from './registry.ts';
 import { loadScoring } from './scoring-setup.ts';
+import { commonStageOptions, flowStage } from './stage-options.ts';
 import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
 
@@ -39,8 +39,6 @@ export interface RunningService {
 
 /** Deadline share kept for the final commit, leaving the group and closing the pool. */
 const CLOSE_RESERVE_MS = 3000;
-/** Records admitted between hand-backs to the event loop (see IntakeOptions.yieldToLoop). */
-const ADMISSION_SLICE = 256;
 
 /** Resolves with a running service; rejects naming what is wrong, or when `cancelled` during start-up. */
 export async function startService(config: ScorerConfig, log: Logger, cancelled: () => boolean): Promise<RunningService> {
@@ -90,33 +88,20 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
     const stages = new ScoringStages({
-      config,
+      ...commonStageOptions({ config, codecs, pool, consumer, producer, log }),
       models,
       inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, format: codecs.formatFor(input.format) })),
-      flows: config.flows.map((flow, i) => {
-        const topic = flow.output ?? config.output.topic;
-        return {
-          plan: plans[i] as FlowPlan,
-          target: { topic, deadLetterTopic: config.deadLetter.topic },
-          output: codecs.outputFor(topic),
-          shadowOutputs: (flow.shadow ?? []).map((shadow) => codecs.outputFor(shadow.topic)),
-          inputs: flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
-        };
-      }),
-      output: codecs.output,
-      writerSchema: codecs.writerSchema,
-      pool,
-      consumer,
-      producer,
-      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic },
-      admissionSlice: ADMISSION_SLICE,
-      revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
+      flows: config.flows.map((flow, i) =>
+        flowStage(
+          config,
+          plans,
+          codecs,
+          i,
+          flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
+        ),
+      ),
       ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
       metrics: new PromPipelineMetrics(metrics, pool),
-      log,
-      clock: systemClock,
-      scheduler: systemScheduler,
-      wallClock: Date.now,
       onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);

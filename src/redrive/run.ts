@@ -12,7 +12,6 @@ import type { KafkaConfig, ScorerConfig } from '../config/types.ts';
 import { systemClock, systemScheduler } from '../core/clock.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import { ScorerError } from '../errors.ts';
-import type { FlowPlan } from '../flows/plan.ts';
 import type { KafkaClient } from '../kafka/client.ts';
 import { loadKafkaClient } from '../kafka/load.ts';
 import { modelVersions } from '../models/repository.ts';
@@ -21,7 +20,8 @@ import { ScorerMetrics } from '../observability/metrics.ts';
 import { type PoolCounters, PromPipelineMetrics } from '../observability/pipeline-metrics.ts';
 import { type Codecs, startCodecs } from '../registry.ts';
 import { loadScoring, type Scoring } from '../scoring-setup.ts';
-import { ScoringStages, type StageFlow } from '../stages.ts';
+import { commonStageOptions, flowStage } from '../stage-options.ts';
+import { ScoringStages } from '../stages.ts';
 import { VERSION } from '../version.ts';
 import { EndSnapshot } from './end-snapshot.ts';
 import { type Finish, untilFinished } from './finish.ts';
@@ -43,8 +43,6 @@ export interface RedriveOutcome {
   readonly summary: string;
 }
 
-/** Records admitted between hand-backs to the event loop, as in the service. */
-const ADMISSION_SLICE = 256;
 const PROGRESS_EVERY_MS = 5000;
 
 export async function redrive(config: ScorerConfig, request: RedriveRequest, io: RedriveIo): Promise<RedriveOutcome> {
@@ -97,25 +95,14 @@ async function run(r: Run): Promise<Finish> {
   let fail!: (error: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   const pool = r.scoring.pool;
+  const dlqFormat = r.codecs.formatFor(r.target.format);
   const stages = new ScoringStages({
-    config,
+    ...commonStageOptions({ config, codecs: r.codecs, pool, consumer, producer, log: io.log }),
     models: r.scoring.models,
-    inputs: r.target.kind === 'model' ? [{ topic: r.topic, model: r.target.model.name, format: r.codecs.formatFor(r.target.format) }] : [],
-    flows: r.target.kind === 'flow' ? [flowLane(r, r.target.flow.name, r.target.format)] : [],
-    output: r.codecs.output,
-    writerSchema: r.codecs.writerSchema,
-    pool,
-    consumer,
-    producer,
-    target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic },
-    admissionSlice: ADMISSION_SLICE,
-    revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
+    inputs: r.target.kind === 'model' ? [{ topic: r.topic, model: r.target.model.name, format: dlqFormat }] : [],
+    flows: r.target.kind === 'flow' ? [flowStage(config, r.scoring.plans, r.codecs, flowIndex(config, r.target), [{ topic: r.topic, format: dlqFormat }])] : [],
     presenter: new DeadLetterPresenter({ filter: r.request.filter, snapshot, tally, dryRun: r.request.dryRun }),
     metrics: new TallyingMetrics(new ScorerMetrics({ version: VERSION }), pool, tally),
-    log: io.log,
-    clock: systemClock,
-    scheduler: systemScheduler,
-    wallClock: Date.now,
     onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
   });
   const handlers = stages.handlers((error, fatal) => (fatal ? fail(error) : io.log.warn({ err: error }, 'Kafka client error; the client retries')));
@@ -148,17 +135,8 @@ async function run(r: Run): Promise<Finish> {
   }
 }
 
-function flowLane(r: Run, name: string, format: RedriveTarget['format']): StageFlow {
-  const index = r.config.flows.findIndex((flow) => flow.name === name);
-  const flow = r.config.flows[index] as ScorerConfig['flows'][number];
-  const output = flow.output ?? r.config.output.topic;
-  return {
-    plan: r.scoring.plans[index] as FlowPlan,
-    target: { topic: output, deadLetterTopic: r.config.deadLetter.topic },
-    output: r.codecs.outputFor(output),
-    shadowOutputs: (flow.shadow ?? []).map((shadow) => r.codecs.outputFor(shadow.topic)),
-    inputs: [{ topic: r.topic, format: r.codecs.formatFor(format) }],
-  };
+function flowIndex(config: ScorerConfig, target: RedriveTarget & { kind: 'flow' }): number {
+  return config.flows.indexOf(target.flow);
 }
 
 /** Counts what the brokers acknowledged, besides exporting it as the service does. */

@@ -77,19 +77,21 @@ async function mixedLetters(registry: SchemaRegistry, source: string): Promise<L
 
 const header = (c: Collected, name: string) => c.headers[name]?.toString();
 
+/** An output and a DLQ of two partitions each, deleted after the test; the source topic is only a name in the DLQ headers. */
+async function topics(t: { after(fn: () => unknown): void }, name: string) {
+  const output = uniqueName(`${name}-out`);
+  const dlq = `${output}.dlq`;
+  await createTopics([output, dlq].map((topic) => ({ topic, partitions: 2 })));
+  t.after(() => deleteTopics([output, dlq]));
+  return { source: uniqueName(`${name}-src`), output, dlq };
+}
+
 for (const client of CLIENTS) {
   test(
     `[${client}] redrive: fixed records scored with their lineage, bad ones back in the DLQ with the new reason, the rest skipped by the filter`,
     TEST,
     async (t) => {
-      const source = uniqueName('redrive-src');
-      const output = uniqueName('redrive-out');
-      const dlq = `${output}.dlq`;
-      await createTopics([
-        { topic: output, partitions: 2 },
-        { topic: dlq, partitions: 2 },
-      ]);
-      t.after(() => deleteTopics([output, dlq]));
+      const { source, output, dlq } = await topics(t, 'redrive');
       const reg = await startTestRegistry();
       t.after(() => reg.close());
       const letters = await mixedLetters(reg.registry, source);
@@ -181,14 +183,7 @@ for (const client of CLIENTS) {
 
 for (const client of CLIENTS) {
   test(`[${client}] redrive through a flow at a chosen model version; unknown flows and versions refused by flag`, TEST, async (t) => {
-    const source = uniqueName('redrive-flow-src');
-    const output = uniqueName('redrive-flow-out');
-    const dlq = `${output}.dlq`;
-    await createTopics([
-      { topic: output, partitions: 1 },
-      { topic: dlq, partitions: 2 },
-    ]);
-    t.after(() => deleteTopics([output, dlq]));
+    const { source, output, dlq } = await topics(t, 'redrive-flow');
     const events = goldenEvents(10);
     const letters: Letter[] = [
       ...events.map((e, n) => ({
