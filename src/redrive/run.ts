@@ -65,7 +65,7 @@ export async function redrive(config: ScorerConfig, request: RedriveRequest, io:
   try {
     const codecs = await startCodecs(config, { log: io.log, scheduler: systemScheduler, cancelled: io.cancelled, waiting: () => undefined });
     const finish = await run({ config, request, io, topic, target, kafka, scoring, codecs, snapshot, tally, started, closers });
-    return { finished: finish.finished, summary: summaryText(topic, target, request.dryRun, tally, finish, Date.now() - started) };
+    return { finished: finish.finished, summary: summaryText(topic, target, request.dryRun, tally, finish, started) };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
@@ -191,8 +191,10 @@ function describe(target: RedriveTarget): string {
   return `flow ${target.flow.name}${pinned}`;
 }
 
-function summaryText(topic: string, target: RedriveTarget, dryRun: boolean, tally: RedriveTally, finish: Finish, elapsedMs: number): string {
-  const head = `redrive of ${topic} through ${describe(target)}: ${finish.finished ? 'finished' : 'interrupted'} in ${(elapsedMs / 1000).toFixed(1)} s`;
+/** The start time is in the first line: a rerun after an interruption passes it as --until (README). */
+function summaryText(topic: string, target: RedriveTarget, dryRun: boolean, tally: RedriveTally, finish: Finish, started: number): string {
+  const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+  const head = `redrive of ${topic} through ${describe(target)}, started ${new Date(started).toISOString()}: ${finish.finished ? 'finished' : 'interrupted'} in ${elapsed} s`;
   const idle = finish.idle.map((p) => `partition ${p.partition} ended at offset ${p.next} of ${p.end}: nothing more was delivered (transaction markers)`);
   return [head, tally.summary(dryRun), ...idle].join('\n');
 }

@@ -65,6 +65,9 @@ export class RedriveTally {
     if (!dryRun) {
       lines.push(`scored       ${number(this.scored)} (${number(this.predictions)} predictions)`);
       lines.push(`failed again ${number(this.failedAgainTotal)}${breakdown(this.failedAgain)}`);
+      // Only after an interruption: matched records the drain dropped before a worker took them.
+      const open = this.matched - this.scored - this.failedAgainTotal;
+      if (open > 0) lines.push(`not finished ${number(open)} (matched, dropped when the run stopped: a rerun reads them again)`);
     }
     lines.push(`skipped      ${number(this.skippedTotal)}${breakdown(this.skipped)}`);
     return lines.join('\n');

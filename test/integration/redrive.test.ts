@@ -133,7 +133,7 @@ for (const client of CLIENTS) {
       const run = await runRedrive(config, filter);
       assert.equal(run.code, 0, run.stderr);
       const lines = run.stdout.trim().split('\n');
-      assert.match(lines[0] ?? '', new RegExp(`^redrive of ${dlq} through model fraud@1: finished in [\\d.]+ s$`));
+      assert.match(lines[0] ?? '', new RegExp(`^redrive of ${dlq} through model fraud@1, started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: finished in [\\d.]+ s$`));
       assert.deepEqual(
         lines.slice(1),
         [
@@ -225,7 +225,7 @@ for (const client of CLIENTS) {
       'failed again 0',
       'skipped      3 (reason 3)',
     ]);
-    assert.match(run.stdout, /through flow payments with fraud@2: finished/);
+    assert.match(run.stdout, /through flow payments with fraud@2, started .*: finished/);
     const predictions = (await collect(output, (all) => all.length >= 10, 30_000)).map((c) => JSON.parse((c.value as Buffer).toString()));
     assert.deepEqual(
       predictions.map((p) => [p.flow, p.model_name, p.model_version, p.source_topic, p.source_partition, Number(p.source_offset)]).sort((a, b) => a[5] - b[5]),

@@ -43,3 +43,10 @@ test('the progress line: position against the end offsets, counts and the read r
   );
   assert.match(new RedriveTally().progress({ read: 0, total: 0 }, 0), /offset 0 of 0 \(100%\).*; 0 records\/s$/);
 });
+
+test('after an interruption, the matched records with no outcome are counted as not finished', () => {
+  const tally = new RedriveTally();
+  for (let i = 0; i < 4; i++) tally.match();
+  tally.acknowledged([outgoing('prediction', 'fraud:1'), outgoing('dead-letter', 'AVRO_DECODE')]);
+  assert.match(tally.summary(false), /^not finished 2 \(matched, dropped when the run stopped: a rerun reads them again\)$/m);
+});
