@@ -118,6 +118,7 @@ export class Intake {
   readonly #o: IntakeOptions;
   #stopping = false;
   #admitting: Promise<unknown> = Promise.resolve();
+  #batches = 0;
   readonly #finishing = new Set<Finishing>();
   readonly #lagSeconds = new LagSeconds();
 
@@ -232,12 +233,20 @@ export class Intake {
    * resolved an offset may not be fetched again after a resume).
    */
   batch(batch: FetchedBatch): Promise<number> {
-    const run = this.#admit(batch).catch((error: unknown) => {
-      this.#o.onFatal(error);
-      return 0;
-    });
+    this.#batches++;
+    const run = this.#admit(batch)
+      .catch((error: unknown) => {
+        this.#o.onFatal(error);
+        return 0;
+      })
+      .finally(() => this.#batches--);
     this.#admitting = run;
     return run;
+  }
+
+  /** Batches being admitted: what they took may still wait for a schema, outside the ledgers. */
+  get admitting(): number {
+    return this.#batches;
   }
 
   async #admit(batch: FetchedBatch): Promise<number> {

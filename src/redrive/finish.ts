@@ -19,7 +19,7 @@ export interface FinishWatch {
   readonly snapshot: EndSnapshot;
   /** Records read so far: any change is progress. */
   readonly read: () => number;
-  /** Records admitted and not yet acknowledged. */
+  /** Records admitted and not yet acknowledged, and batches still being admitted. */
   readonly holding: () => number;
   /** The consumer has its partitions (idleness counts from then). */
   readonly assigned: () => boolean;

@@ -88,6 +88,7 @@ interface Run {
 
 async function run(r: Run): Promise<Finish> {
   const { config, io, snapshot, tally } = r;
+  if (io.cancelled()) return { finished: false, idle: [] };
   if (snapshot.done) return { finished: true, idle: [] };
   const producer = r.kafka.producer();
   r.closers.push(() => producer.close());
@@ -120,7 +121,8 @@ async function run(r: Run): Promise<Finish> {
     const finish = await untilFinished({
       snapshot,
       read: () => tally.read,
-      holding: () => stages.intake.inSystem,
+      // A batch still being admitted may hold a record read but not in a ledger yet (a schema being fetched).
+      holding: () => stages.intake.inSystem + stages.intake.admitting,
       assigned: () => assigned,
       cancelled: io.cancelled,
       failed,

@@ -38,7 +38,10 @@ test('redriven records carry their original lineage; a record failing again keep
     { x: 3, reason: 'INFERENCE_FAILED' },
     { x: 4, reason: 'JSON_DECODE' },
   ]);
-  assert.equal(await stages.intake.batch({ topic: 'in', partition: 0, epoch: 1, highWatermark: 4, records }), 4, 'all four consumed');
+  const admission = stages.intake.batch({ topic: 'in', partition: 0, epoch: 1, highWatermark: 4, records });
+  assert.equal(stages.intake.admitting, 1, 'a batch being admitted is counted: the redrive does not finish under it');
+  assert.equal(await admission, 4, 'all four consumed');
+  assert.equal(stages.intake.admitting, 0);
   await settle(clock);
   assert.deepEqual(
     producer.sent.map((r) => r.topic),
