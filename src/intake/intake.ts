@@ -245,7 +245,7 @@ export class Intake {
   }
 
   /** Batches being admitted: what they took may still wait for a schema, outside the ledgers. */
-  get admitting(): number {
+  get batchesAdmitting(): number {
     return this.#batches;
   }
 

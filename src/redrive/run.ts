@@ -122,7 +122,7 @@ async function run(r: Run): Promise<Finish> {
       snapshot,
       read: () => tally.read,
       // A batch still being admitted may hold a record read but not in a ledger yet (a schema being fetched).
-      holding: () => stages.intake.inSystem + stages.intake.admitting,
+      holding: () => stages.intake.inSystem + stages.intake.batchesAdmitting,
       assigned: () => assigned,
       cancelled: io.cancelled,
       failed,

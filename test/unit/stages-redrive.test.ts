@@ -39,9 +39,9 @@ test('redriven records carry their original lineage; a record failing again keep
     { x: 4, reason: 'JSON_DECODE' },
   ]);
   const admission = stages.intake.batch({ topic: 'in', partition: 0, epoch: 1, highWatermark: 4, records });
-  assert.equal(stages.intake.admitting, 1, 'a batch being admitted is counted: the redrive does not finish under it');
+  assert.equal(stages.intake.batchesAdmitting, 1, 'a batch being admitted is counted: the redrive does not finish under it');
   assert.equal(await admission, 4, 'all four consumed');
-  assert.equal(stages.intake.admitting, 0);
+  assert.equal(stages.intake.batchesAdmitting, 0);
   await settle(clock);
   assert.deepEqual(
     producer.sent.map((r) => r.topic),
