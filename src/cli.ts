@@ -2,13 +2,25 @@
  * Command-line parsing. Pure: it returns what to do and the text to show; main.ts prints and exits.
  */
 import { parseArgs } from 'node:util';
+import { FlagError, parseFilter, type RedriveFilter } from './redrive/filter.ts';
+import type { TargetFlags } from './redrive/target.ts';
 
 export type CliCommand =
   | { kind: 'run'; configFile: string }
   | { kind: 'check'; configFile: string }
+  | { kind: 'redrive'; configFile: string; redrive: RedriveRequest }
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'usage-error'; message: string; text: string };
+
+/** What `redrive` was asked for; flow and model are checked against the configuration once it is loaded. */
+export interface RedriveRequest {
+  /** The DLQ topic; absent: deadLetter.topic. */
+  readonly topic?: string;
+  readonly filter: RedriveFilter;
+  readonly target: TargetFlags;
+  readonly dryRun: boolean;
+}
 
 /** Exit codes, shared with main.ts so the help text and the behaviour cannot drift apart. */
 export const EXIT_CODES = { ok: 0, failure: 1, usage: 2 } as const;
@@ -16,6 +28,7 @@ export const EXIT_CODES = { ok: 0, failure: 1, usage: 2 } as const;
 const COMMANDS = {
   run: 'start the service; runs until SIGTERM or SIGINT',
   check: 'validate the configuration and print the effective configuration',
+  redrive: 'replay dead letters through a flow or a model version, then print what became of each',
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
@@ -23,12 +36,40 @@ const OPTIONS = {
   config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  topic: { type: 'string' },
+  reason: { type: 'string', multiple: true },
+  partitions: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  time: { type: 'string' },
+  flow: { type: 'string' },
+  model: { type: 'string' },
+  format: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
+
+const REDRIVE_OPTIONS = ['topic', 'reason', 'partitions', 'since', 'until', 'time', 'flow', 'model', 'format', 'dry-run'] as const;
 
 const OPTIONS_TEXT = `Options:
   -c, --config <file>  configuration file, YAML or JSON (every setting: config/example.yaml)
   -h, --help           show help
   -v, --version        print the version`;
+
+const REDRIVE_TEXT = `Redrive options:
+  --flow <name>            score the dead letters through this flow of the configuration
+  --model <name[@version]> ...or through this model (its highest version on disk when none is given);
+                           with --flow, the version the flow's refs to that model without a version name
+  --topic <topic>          the dead-letter topic to read (default: deadLetter.topic)
+  --reason <CODE[,CODE]>   only dead letters with these reasons (repeatable; default: all)
+  --partitions <n | a-b>   only dead letters from these partitions of their source topic
+  --since <time>           only dead letters at or after this time (ISO-8601 or epoch milliseconds)
+  --until <time>           only dead letters before this time
+  --time <field>           what --since and --until compare: failed-at (scorer.failed.at, the default)
+                           or timestamp (the DLQ record's timestamp)
+  --format <avro | json>   the dead letters' format, when the target's inputs do not say
+  --dry-run                count what would be redriven; score and write nothing
+  The DLQ is read from its start up to its end offsets when the command starts. Progress goes to
+  stderr every 5 s, the summary to stdout.`;
 
 const ENV_TEXT = `Environment overrides:
   SCORER_<PATH> overrides a setting of the file: the setting's path with each segment in
@@ -49,10 +90,14 @@ const GENERAL_HELP = `stream-scorer: score ONNX models on Kafka streams
 Usage:
   stream-scorer run --config <file>     ${COMMANDS.run}
   stream-scorer check --config <file>   ${COMMANDS.check}
+  stream-scorer redrive --config <file> (--flow <name> | --model <name[@version]>) [filters]
+                                        ${COMMANDS.redrive}
   stream-scorer help [command]          show this help, or a command's
   stream-scorer --version               print the version
 
 ${OPTIONS_TEXT}
+
+${REDRIVE_TEXT}
 
 ${ENV_TEXT}
 
@@ -60,7 +105,7 @@ ${EXIT_TEXT}
 `;
 
 const commandHelp = (name: CommandName): string =>
-  `Usage: stream-scorer ${name} --config <file>\n\n${COMMANDS[name]}.\n\n${OPTIONS_TEXT}\n\n${ENV_TEXT}\n\n${EXIT_TEXT}\n`;
+  `Usage: stream-scorer ${name} --config <file>\n\n${COMMANDS[name]}.\n\n${OPTIONS_TEXT}\n\n${name === 'redrive' ? `${REDRIVE_TEXT}\n\n` : ''}${ENV_TEXT}\n\n${EXIT_TEXT}\n`;
 
 const isCommand = (word: string | undefined): word is CommandName => word !== undefined && Object.hasOwn(COMMANDS, word);
 
@@ -91,7 +136,26 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (!isCommand(first)) return usageError(`unknown command "${first}"`);
   if (rest[0] !== undefined) return usageError(`unexpected argument "${rest[0]}"`, first);
   if (values.config === undefined || values.config === '') return usageError(`${first} needs --config <file>`, first);
+  if (first === 'redrive') return redriveCommand(values, values.config);
+  const stray = REDRIVE_OPTIONS.find((name) => values[name] !== undefined);
+  if (stray !== undefined) return usageError(`--${stray} is an option of redrive only`, first);
   return { kind: first, configFile: values.config };
+}
+
+function redriveCommand(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'], configFile: string): CliCommand {
+  try {
+    const filter = parseFilter(values);
+    const target = setOnly({ flow: values.flow, model: values.model, format: values.format });
+    return { kind: 'redrive', configFile, redrive: { ...setOnly({ topic: values.topic }), filter, target, dryRun: values['dry-run'] === true } };
+  } catch (error) {
+    if (error instanceof FlagError) return usageError(error.message, 'redrive');
+    throw error;
+  }
+}
+
+/** The options given (with exactOptionalPropertyTypes an absent option must be no key, not undefined). */
+function setOnly<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: string };
 }
 
 function helpCommand(rest: readonly string[]): CliCommand {

@@ -66,6 +66,8 @@ export const DLQ_REASONS = {
 
 export type DlqReason = keyof typeof DLQ_REASONS;
 
+export const isDlqReason = (code: string): code is DlqReason => Object.hasOwn(DLQ_REASONS, code);
+
 /** A record-level failure: the record goes to the dead-letter topic, the stream goes on. */
 export class RecordError extends Error {
   readonly reason: DlqReason;

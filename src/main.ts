@@ -1,14 +1,16 @@
 /**
- * Entry point: parse the command line, load the configuration, run the service, turn signals into a
- * graceful shutdown. The only file that calls process.exit.
+ * Entry point: parse the command line, load the configuration, run the service (or a redrive), turn
+ * signals into a graceful shutdown. The only file that calls process.exit.
  *
  * Exit codes: 0 clean stop, 1 runtime failure (or shutdown past its deadline), 2 usage or config error.
  */
-import { EXIT_CODES, parseCli } from './cli.ts';
+import { EXIT_CODES, parseCli, type RedriveRequest } from './cli.ts';
 import { loadConfig } from './config/load.ts';
 import { renderConfig } from './config/render.ts';
 import { isScorerError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
+import { FlagError } from './redrive/filter.ts';
+import { redrive } from './redrive/run.ts';
 import { runMain } from './run-main.ts';
 import { type RunningService, startService } from './service.ts';
 import { VERSION } from './version.ts';
@@ -36,6 +38,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const config = loadOrReport(command.configFile);
       return config ? run(config) : EXIT_CODES.usage;
     }
+    case 'redrive': {
+      const config = loadOrReport(command.configFile);
+      return config ? redriveCommand(config, command.redrive) : EXIT_CODES.usage;
+    }
   }
   return assertNever(command);
 }
@@ -56,6 +62,36 @@ function loadOrReport(file: string) {
   }
 }
 
+/** Progress on stderr, the summary on stdout; 0 once every dead letter up to the end offsets was handled. */
+async function redriveCommand(config: ReturnType<typeof loadConfig>, request: RedriveRequest): Promise<number> {
+  // Log lines beside the progress on stderr, so stdout holds the summary alone.
+  const log = createLogger(config.log.level, process.stderr);
+  let signalled = false;
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'redrive: stopping; what was read is finished and committed first');
+    signalled = true;
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    const outcome = await redrive(config, request, { log, progress: (line) => process.stderr.write(`${line}\n`), cancelled: () => signalled });
+    process.stdout.write(`${outcome.summary}\n`);
+    return outcome.finished ? EXIT_CODES.ok : EXIT_CODES.failure;
+  } catch (error) {
+    if (error instanceof FlagError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT_CODES.usage;
+    }
+    log.fatal({ err: error }, 'redrive failed');
+    return isConfigProblem(error) ? EXIT_CODES.usage : EXIT_CODES.failure;
+  }
+}
+
+/** A model that does not fit its spec is a configuration problem: retrying will not help. */
+function isConfigProblem(error: unknown): boolean {
+  return isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') || isScorerError(error, 'SCORER_ERR_CONFIG');
+}
+
 async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = createLogger(config.log.level);
   let signalled: NodeJS.Signals | undefined;
@@ -73,10 +109,7 @@ async function run(config: ReturnType<typeof loadConfig>): Promise<number> {
   } catch (error) {
     if (signalled !== undefined) return EXIT_CODES.ok;
     log.fatal({ err: error }, 'start-up failed');
-    // A model that does not fit its spec is a configuration problem: retrying will not help.
-    const isConfigProblem =
-      isScorerError(error, 'SCORER_ERR_FEATURE_SPEC') || isScorerError(error, 'SCORER_ERR_MODEL_LOAD') || isScorerError(error, 'SCORER_ERR_CONFIG');
-    return isConfigProblem ? EXIT_CODES.usage : EXIT_CODES.failure;
+    return isConfigProblem(error) ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -5,7 +5,6 @@
  * for a registry that is not up yet.
  */
 import { hostname } from 'node:os';
-import { compileFeatureMapper } from './codecs/features.ts';
 import { consumedTopics, predictionTopics } from './config/topics.ts';
 import type { ScorerConfig } from './config/types.ts';
 import { systemClock, systemScheduler } from './core/clock.ts';
@@ -14,16 +13,11 @@ import { defaultTransactionalId } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { buildFlowPlans } from './flows/build-plans.ts';
 import { checkFlowFields } from './flows/check-fields.ts';
-import { checkFlowHooks } from './flows/check-hooks.ts';
-import type { FlowPlan } from './flows/plan.ts';
-import { InferencePool } from './inference/pool.ts';
 import type { GroupConsumer, KafkaClient } from './kafka/client.ts';
 import { loadKafkaClient } from './kafka/load.ts';
 import { ModelLifecycle } from './models/lifecycle.ts';
 import { listModels } from './models/lifecycle-listing.ts';
-import { loadModelRepository } from './models/repository.ts';
 import { RepositoryWatch } from './models/repository-watch.ts';
-import { checkFeatureSpec } from './models/spec-check.ts';
 import { resolveAdminToken } from './observability/admin-auth.ts';
 import { type Readiness, startHttpServer } from './observability/http.ts';
 import type { Logger } from './observability/logger.ts';
@@ -32,6 +26,8 @@ import type { ModelsApi } from './observability/models-routes.ts';
 import { PromPipelineMetrics } from './observability/pipeline-metrics.ts';
 import { startTracing } from './observability/tracing/start.ts';
 import { startCodecs } from './registry.ts';
+import { loadScoring } from './scoring-setup.ts';
+import { commonStageOptions, flowStage } from './stage-options.ts';
 import { type ExactlyOnceOptions, ScoringStages } from './stages.ts';
 import { VERSION } from './version.ts';
 
@@ -46,8 +42,6 @@ export interface RunningService {
 const CLOSE_RESERVE_MS = 3000;
 /** Of CLOSE_RESERVE_MS, what exporting the last spans may take at shutdown. */
 const TRACING_FLUSH_MS = 2000;
-/** Records admitted between hand-backs to the event loop (see IntakeOptions.yieldToLoop). */
-const ADMISSION_SLICE = 256;
 
 /** Resolves with a running service; rejects naming what is wrong, or when `cancelled` during start-up. */
 export async function startService(config: ScorerConfig, log: Logger, cancelled: () => boolean): Promise<RunningService> {
@@ -80,23 +74,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
   kafkaLoading.catch(() => undefined);
   try {
     notReady = 'loading models';
-    const models = await loadModelRepository(config.models.repository, config.models.serve);
-    const plans = buildFlowPlans(config, models);
-    await checkFlowHooks(plans);
-    const pool = await InferencePool.start({
-      models,
-      flows: plans,
-      threads: config.inference.threads,
-      maxAttempts: config.inference.maxAttempts,
-      injectDelayMs: config.inference.injectDelayMs,
-      limits: config.limits,
-    });
+    const { models, plans, pool } = await loadScoring(config);
     closers.push(() => pool.close());
-    // A heuristic model is only its hook: no graph to check, no features to extract.
-    const graphs = models.filter((model) => model.config.kind !== 'heuristic');
-    for (const model of graphs) checkFeatureSpec(model.config, await pool.describe(model.config.name, model.config.version));
-    // The workers extract the features; compiling the specs here too fails start-up early, by name.
-    for (const entry of graphs) compileFeatureMapper(entry.config, config.limits);
 
     notReady = 'connecting to the schema registry';
     const codecs = await startCodecs(config, { log, scheduler: systemScheduler, cancelled, waiting: (reason) => (notReady = reason) });
@@ -114,34 +93,21 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
     const stages = new ScoringStages({
-      config,
+      ...commonStageOptions({ config, codecs, pool, consumer, producer, log }),
       models,
       inputs: config.inputs.map((input) => ({ topic: input.topic, model: input.model, format: codecs.formatFor(input.format) })),
-      flows: config.flows.map((flow, i) => {
-        const topic = flow.output ?? config.output.topic;
-        return {
-          plan: plans[i] as FlowPlan,
-          target: { topic, deadLetterTopic: config.deadLetter.topic },
-          output: codecs.outputFor(topic),
-          shadowOutputs: (flow.shadow ?? []).map((shadow) => codecs.outputFor(shadow.topic)),
-          inputs: flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
-        };
-      }),
-      output: codecs.output,
-      writerSchema: codecs.writerSchema,
-      pool,
-      consumer,
-      producer,
-      target: { topic: config.output.topic, deadLetterTopic: config.deadLetter.topic },
-      admissionSlice: ADMISSION_SLICE,
-      revocation: { awaited: consumer.awaitsRevocation, budgetMs: config.kafka.consumer.revocationBudgetMs },
+      flows: config.flows.map((flow, i) =>
+        flowStage(
+          config,
+          plans,
+          codecs,
+          i,
+          flow.inputs.map((input) => ({ topic: input.topic, format: codecs.formatFor(input.format) })),
+        ),
+      ),
       ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
       metrics: new PromPipelineMetrics(metrics, pool),
       tracing: tracing?.tracer,
-      log,
-      clock: systemClock,
-      scheduler: systemScheduler,
-      wallClock: Date.now,
       onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     metrics.eventsBudget.set(config.backpressure.globalBudget);

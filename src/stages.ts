@@ -18,7 +18,7 @@ import type { Outgoing } from './delivery/outgoing.ts';
 import { TransactionalDelivery, type TransactionalDeliveryOptions } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { BackpressureController } from './intake/backpressure.ts';
-import { type InputRoute, Intake, type IntakeMetrics } from './intake/intake.ts';
+import { type InputRoute, Intake, type IntakeMetrics, type RecordPresenter } from './intake/intake.ts';
 import { type LaneBudgets, PartitionTable } from './intake/partition-table.ts';
 import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
 import type { ScoringPool } from './models/bisect.ts';
@@ -55,6 +55,8 @@ export interface StagesOptions {
    * there is no separate offset commit (delivery/transactional.ts). Absent: at-least-once.
    */
   readonly exactlyOnce?: ExactlyOnceOptions;
+  /** What intake admits each fetched record as (IntakeOptions.presenter); absent: itself. */
+  readonly presenter?: RecordPresenter;
   readonly metrics: StageMetrics;
   /** tracing.enabled: spans and trace context (observability/tracing/); absent: off. */
   readonly tracing?: PipelineTracing | undefined;
@@ -185,6 +187,7 @@ export class ScoringStages {
         ? {}
         : { yieldToLoop: { every: o.admissionSlice, yield: () => new Promise<void>((resolve) => setImmediate(resolve)) } }),
       ...(o.revocation === undefined ? {} : { revocation: o.revocation }),
+      ...(o.presenter === undefined ? {} : { presenter: o.presenter }),
       onFatal: o.onFatal,
       metrics: o.metrics,
       tracing: o.tracing,

@@ -15,7 +15,7 @@ import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type InputOrigin, type OutputTarget } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import { isScorerError, RecordError } from '../errors.ts';
-import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer } from '../kafka/client.ts';
+import type { Assignment, ConsumedRecord, FetchedBatch, GroupConsumer, TopicPartition } from '../kafka/client.ts';
 import type { ModelLane } from '../models/stage.ts';
 import type { Work } from '../models/work.ts';
 import type { BackpressureController, PauseReason } from './backpressure.ts';
@@ -66,6 +66,11 @@ export interface IntakeOptions {
    * `budgetMs`. Absent or not awaited: what was acknowledged is committed at once and the rest dropped.
    */
   readonly revocation?: { readonly awaited: boolean; readonly budgetMs: number };
+  /**
+   * What each fetched record is admitted as; absent: itself, with its own topic and partition as lineage.
+   * The redrive command (src/redrive) admits a dead letter as the record it once was.
+   */
+  readonly presenter?: RecordPresenter;
   /** A bug surfaced while admitting (never bad input): the service stops rather than guess. */
   readonly onFatal: (error: unknown) => void;
   readonly metrics: IntakeMetrics;
@@ -77,18 +82,27 @@ export interface IntakeOptions {
   readonly wallClock: () => number;
 }
 
-function admitted(ledger: PartitionLedger, record: ConsumedRecord, schemaId: number, trace: RecordTrace | undefined): Work {
-  return {
-    ledger,
-    key: ledger.key,
-    topic: ledger.topic,
-    partition: ledger.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    record,
-    schemaId,
-    trace,
-  };
+/**
+ * A record as the model stage and delivery should see it. `record.offset`, `topic` and `partition` are its
+ * lineage (what predictions and dead letters name); the fetched offset stays the ledger's position.
+ */
+export interface Presented {
+  readonly topic: string;
+  readonly partition: number;
+  readonly record: ConsumedRecord;
+}
+
+export interface RecordPresenter {
+  /** Undefined: the record is passed over (consumed, never admitted, so it holds no budget). */
+  present(batch: TopicPartition, record: ConsumedRecord): Presented | undefined;
+}
+
+/** `shown` absent: the fetched record as itself (no object allocated for it on the hot path). */
+function admitted(ledger: PartitionLedger, fetched: ConsumedRecord, shown: Presented | undefined, schemaId: number, trace: RecordTrace | undefined): Work {
+  const record = shown?.record ?? fetched;
+  const topic = shown?.topic ?? ledger.topic;
+  const partition = shown?.partition ?? ledger.partition;
+  return { ledger, key: ledger.key, topic, partition, offset: fetched.offset, timestamp: record.timestamp, record, schemaId, trace };
 }
 
 /** Nothing of this ledger awaits acknowledgement, or it ended: a revocation need not wait for it. */
@@ -107,6 +121,7 @@ export class Intake {
   readonly #o: IntakeOptions;
   #stopping = false;
   #admitting: Promise<unknown> = Promise.resolve();
+  #batches = 0;
   readonly #finishing = new Set<Finishing>();
   readonly #lagSeconds = new LagSeconds();
 
@@ -221,12 +236,20 @@ export class Intake {
    * resolved an offset may not be fetched again after a resume).
    */
   batch(batch: FetchedBatch): Promise<number> {
-    const run = this.#admit(batch).catch((error: unknown) => {
-      this.#o.onFatal(error);
-      return 0;
-    });
+    this.#batches++;
+    const run = this.#admit(batch)
+      .catch((error: unknown) => {
+        this.#o.onFatal(error);
+        return 0;
+      })
+      .finally(() => this.#batches--);
     this.#admitting = run;
     return run;
+  }
+
+  /** Batches being admitted: what they took may still wait for a schema, outside the ledgers. */
+  get batchesAdmitting(): number {
+    return this.#batches;
   }
 
   async #admit(batch: FetchedBatch): Promise<number> {
@@ -235,15 +258,22 @@ export class Intake {
     if (this.#stopping || ledger === undefined || ledger.epoch !== batch.epoch || route === undefined) return 0;
     ledger.highWatermark = batch.highWatermark;
     let taken = 0;
-    for (const record of batch.records) {
+    const presenter = this.#o.presenter;
+    for (const fetched of batch.records) {
       if (taken > 0 && this.#o.table.overBudget(ledger)) break;
+      const shown = presenter?.present(batch, fetched);
+      if (presenter !== undefined && shown === undefined) {
+        taken++;
+        continue;
+      }
+      const record = shown?.record ?? fetched;
       // Synchronous on the hot path: a promise per record costs an allocation and a microtask each.
       let decoded: Readiness | typeof ABANDON = this.#check(route, record);
       if (decoded.kind === 'cold') decoded = await this.#loadAndCheck(route, record, decoded);
       if (decoded === ABANDON || this.#stopping || ledger.revoked) break;
-      this.#o.table.admit(ledger, record.offset);
+      this.#o.table.admit(ledger, fetched.offset);
       taken++;
-      this.#route(ledger, route, record, decoded);
+      this.#route(ledger, route, fetched, shown, decoded);
       if (this.#o.yieldToLoop && taken % this.#o.yieldToLoop.every === 0) {
         await this.#o.yieldToLoop.yield();
         if (this.#stopping || ledger.revoked) break;
@@ -255,13 +285,15 @@ export class Intake {
   }
 
   /** One object per admitted record: the model stage's Work, or the origin of its dead letter. */
-  #route(ledger: PartitionLedger, route: InputRoute, record: ConsumedRecord, readiness: Readiness): void {
-    // The one sampling decision for the record, made here and carried with it.
-    const trace = this.#o.tracing?.admit(record, ledger.topic, ledger.partition);
-    if (readiness.kind === 'ready') route.model.push(admitted(ledger, record, readiness.schemaId, trace));
+  #route(ledger: PartitionLedger, route: InputRoute, fetched: ConsumedRecord, shown: Presented | undefined, readiness: Readiness): void {
+    // The one sampling decision for the record, made here and carried with it: on the record as presented
+    // (a redriven dead letter continues its original's trace).
+    const trace = this.#o.tracing?.admit(shown?.record ?? fetched, shown?.topic ?? ledger.topic, shown?.partition ?? ledger.partition);
+    if (readiness.kind === 'ready') route.model.push(admitted(ledger, fetched, shown, readiness.schemaId, trace));
     // A dead letter's schema id is never read: -1, as for JSON.
-    else if (readiness.kind === 'rejected') this.#o.delivery.complete([this.#deadLetter(admitted(ledger, record, -1, trace), readiness.error, route.model.id)]);
-    else throw new Error(`record ${record.offset} still needs ${readiness.what}`);
+    else if (readiness.kind === 'rejected')
+      this.#o.delivery.complete([this.#deadLetter(admitted(ledger, fetched, shown, -1, trace), readiness.error, route.model.id)]);
+    else throw new Error(`record ${fetched.offset} still needs ${readiness.what}`);
   }
 
   #deadLetter(origin: InputOrigin, error: RecordError, model: string): Outgoing {

@@ -245,9 +245,20 @@ export interface TransactionalProducer {
   close(): Promise<void>;
 }
 
+/** One partition's offsets at the moment they were read. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** The log start offset: the oldest record still kept. */
+  readonly start: number;
+  /** The log end offset (the high watermark): the offset the next record written will get. */
+  readonly end: number;
+}
+
 export interface Admin {
   /** Partition count of each topic that exists; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+  /** Every partition of `topic`, in partition order; rejects with SCORER_ERR_KAFKA for a topic that does not exist. */
+  offsets(topic: string): Promise<PartitionOffsets[]>;
   close(): Promise<void>;
 }
 

@@ -59,3 +59,8 @@ export function connectFailure(action: string, error: unknown, brokers: readonly
     details: { brokers, kind },
   });
 }
+
+/** Both adapters' refusal of an admin call about a topic that does not exist (auto-creation is off). */
+export function missingTopic(topic: string): ScorerError {
+  return new ScorerError('SCORER_ERR_KAFKA', `topic ${topic} does not exist`, { details: { missing: [topic] } });
+}

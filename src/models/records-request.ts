@@ -61,7 +61,8 @@ function pack(context: Omit<RequestContext, 'name' | 'version'>, items: readonly
     if (t < 0) t = topics.push(w.topic) - 1;
     topicIndex[i] = t;
     partitions[i] = w.partition;
-    offsets[i] = w.offset;
+    // The lineage offset: the fetched one (w.offset) differs when a redrive admits a dead letter.
+    offsets[i] = w.record.offset;
     timestamps[i] = w.timestamp;
   }
   return {

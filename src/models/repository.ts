@@ -38,6 +38,11 @@ async function listVersions(modelDir: string): Promise<number[]> {
   return dirs.flat().filter((version) => Number.isSafeInteger(version));
 }
 
+/** The version directories of a model, ascending; none when its directory cannot be read. */
+export async function modelVersions(repository: string, name: string): Promise<number[]> {
+  return (await listVersions(path.join(repository, name)).catch(() => [])).sort((a, b) => a - b);
+}
+
 async function resolveVersion(repository: string, ref: ModelRef): Promise<number> {
   const modelDir = path.join(repository, ref.name);
   const versions = await listVersions(modelDir);

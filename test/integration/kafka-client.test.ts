@@ -792,6 +792,20 @@ for (const client of CLIENTS) {
     assert.deepEqual([...counts], [[name, 5]]);
   });
 
+  test(`[${client}] admin offsets: start and end of every partition; a missing topic refused by name`, TEST, async (t) => {
+    const name = await topic(t, 3);
+    await produce(name, [...numbered(4, 0, 'p0'), ...numbered(2, 2, 'p2')]);
+    const admin = createKafkaClient(kafkaConfig(client, uniqueName('admin')), new CapturedLog()).admin();
+    defer(t, () => admin.close());
+    assert.deepEqual(await admin.offsets(name), [
+      { partition: 0, start: 0, end: 4 },
+      { partition: 1, start: 0, end: 0 },
+      { partition: 2, start: 0, end: 2 },
+    ]);
+    const missing = uniqueName('missing');
+    await assert.rejects(admin.offsets(missing), (error: unknown) => isScorerError(error, 'SCORER_ERR_KAFKA') && error.message.includes(missing));
+  });
+
   test(`[${client}] start fails with SCORER_ERR_KAFKA naming unreachable brokers`, TEST, async (t) => {
     const log = new CapturedLog();
     const config = kafkaConfig(client, uniqueName('group'), {}, ['127.0.0.1:1']);

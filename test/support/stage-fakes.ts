@@ -164,7 +164,7 @@ export interface Budgets {
 }
 
 /** What setup() passes on to the stages; `exactlyOnce` gets the fake consumer filled in. */
-export interface SetupExtra extends Pick<StagesOptions, 'revocation'> {
+export interface SetupExtra extends Pick<StagesOptions, 'revocation' | 'presenter'> {
   readonly exactlyOnce?: Omit<ExactlyOnceOptions, 'consumer'>;
 }
 
@@ -198,6 +198,7 @@ export function setup(budgets: Budgets = { globalBudget: 1000, partitionBudget: 
     wallClock: () => 5000,
     onFatal: (error) => fatal.push(error),
     ...(extra.revocation === undefined ? {} : { revocation: extra.revocation }),
+    ...(extra.presenter === undefined ? {} : { presenter: extra.presenter }),
     // The fake transactions never look at the consumer they are given (sendOffsets).
     ...(extra.exactlyOnce === undefined ? {} : { exactlyOnce: { ...extra.exactlyOnce, consumer: consumer as unknown as GroupConsumer } }),
   });

@@ -71,3 +71,48 @@ test('usage errors carry a message and the help to show', () => {
   assert.match(usageError(['run']).text, /^Usage: stream-scorer run/);
   assert.match(usageError(['serve']).text, /^stream-scorer: score ONNX models/);
 });
+
+test('redrive: the filter parsed, the target and topic passed on, --dry-run', () => {
+  const command = parseCli([
+    'redrive',
+    '-c',
+    'a.yaml',
+    '--flow',
+    'fraud',
+    '--model',
+    'fraud@2',
+    '--reason',
+    'INFERENCE_FAILED',
+    '--partitions',
+    '0-3',
+    '--dry-run',
+  ]);
+  assert.deepEqual(command, {
+    kind: 'redrive',
+    configFile: 'a.yaml',
+    redrive: {
+      filter: { time: 'failed-at', reasons: new Set(['INFERENCE_FAILED']), partitions: { from: 0, to: 3 } },
+      target: { flow: 'fraud', model: 'fraud@2' },
+      dryRun: true,
+    },
+  });
+  const plain = parseCli(['redrive', '-c', 'a.yaml', '--model', 'fraud', '--topic', 'scores.dlq']);
+  assert.deepEqual(plain.kind === 'redrive' ? [plain.redrive.topic, plain.redrive.target, plain.redrive.dryRun] : [], [
+    'scores.dlq',
+    { model: 'fraud' },
+    false,
+  ]);
+});
+
+test('redrive: a bad filter flag is a usage error naming the flag, with the redrive help', () => {
+  const reason = usageError(['redrive', '-c', 'a.yaml', '--model', 'fraud', '--reason', 'NOPE']);
+  assert.match(reason.message, /^--reason: unknown reason code "NOPE"; the codes are TOMBSTONE, /);
+  assert.match(reason.text, /--partitions <n \| a-b>/);
+  assert.match(usageError(['redrive', '-c', 'a.yaml', '--partitions', '4-1']).message, /^--partitions: "4-1" ends before it starts/);
+  assert.match(helpText(['help', 'redrive']), /--dry-run +count what would be redriven/);
+});
+
+test('redrive options belong to redrive only', () => {
+  assert.equal(usageError(['run', '-c', 'a.yaml', '--reason', 'TOMBSTONE']).message, '--reason is an option of redrive only');
+  assert.equal(usageError(['check', '-c', 'a.yaml', '--dry-run']).message, '--dry-run is an option of redrive only');
+});

@@ -1,8 +1,8 @@
-/** The admin calls start-up needs, on kafkajs. */
+/** The admin calls start-up and the redrive command need, on kafkajs. */
 import type { Kafka, Admin as KjsAdmin } from 'kafkajs';
 import type { KafkaConfig } from '../../config/types.ts';
-import type { Admin } from '../client.ts';
-import { connectFailure } from '../connect-errors.ts';
+import type { Admin, PartitionOffsets } from '../client.ts';
+import { connectFailure, missingTopic } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 
 export class KafkajsAdmin implements Admin {
@@ -27,6 +27,16 @@ export class KafkajsAdmin implements Admin {
       return new Map(metadata.map((t) => [t.name, t.partitions.length]));
     } catch (error) {
       throw connectFailure('reading topic metadata', error, this.#config.brokers, this.#security);
+    }
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    if ((await this.partitionCounts([topic])).size === 0) throw missingTopic(topic);
+    try {
+      const offsets = await this.#admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw connectFailure(`reading the offsets of ${topic}`, error, this.#config.brokers, this.#security);
     }
   }
 

@@ -1,8 +1,8 @@
-/** The admin call start-up needs, on @platformatic/kafka. */
-import { Admin as LibraryAdmin } from '@platformatic/kafka';
+/** The admin calls start-up and the redrive command need, on @platformatic/kafka. */
+import { Admin as LibraryAdmin, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../config/types.ts';
-import type { Admin, KafkaLog } from '../client.ts';
-import { connectFailure } from '../connect-errors.ts';
+import type { Admin, KafkaLog, PartitionOffsets } from '../client.ts';
+import { connectFailure, missingTopic } from '../connect-errors.ts';
 import type { KafkaSecurity } from '../security.ts';
 import { logClientEvents } from './log.ts';
 import { baseOptions } from './options.ts';
@@ -37,6 +37,22 @@ export class PlatformaticAdmin implements Admin {
       return counts;
     } catch (error) {
       throw connectFailure('reading topic metadata', this.#tls.explain(error), this.#config.brokers, this.#security);
+    }
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    const count = (await this.partitionCounts([topic])).get(topic);
+    if (count === undefined) throw missingTopic(topic);
+    try {
+      const at = async (timestamp: bigint) => {
+        const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
+        const [listed] = await this.#admin.listOffsets({ topics: [{ name: topic, partitions }] });
+        return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, Number(p.offset)]));
+      };
+      const [starts, ends] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+      return Array.from({ length: count }, (_, partition) => ({ partition, start: starts.get(partition) ?? 0, end: ends.get(partition) ?? 0 }));
+    } catch (error) {
+      throw connectFailure(`reading the offsets of ${topic}`, this.#tls.explain(error), this.#config.brokers, this.#security);
     }
   }
 
