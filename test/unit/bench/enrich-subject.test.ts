@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SUBJECTS } from '../../../bench/catalog.ts';
 import { BENCH_ACCOUNTS, ENRICH_FLOW_NAME } from '../../../bench/enrich-subject.ts';
-import { scorerConfig } from '../../../bench/subject.ts';
-import { loadConfig } from '../../../src/config/load.ts';
+import { subjectConfig } from './subject-config.ts';
 
 const TOPICS = { inputTopic: 'bench-in-x', outputTopic: 'bench-out-x', redisUrl: 'redis://127.0.0.1:6390' };
 const RUN = { otlpUrl: 'http://127.0.0.1:4318/v1/traces' };
@@ -12,17 +11,7 @@ const RUN = { otlpUrl: 'http://127.0.0.1:4318/v1/traces' };
 function configOf(id: 'w1-enrich0-platformatic' | 'w1-enrich90-platformatic') {
   const spec = SUBJECTS[id];
   assert.equal(spec.redis, true, 'the run starts a Redis for it');
-  const generated = scorerConfig({
-    brokers: ['127.0.0.1:9092'],
-    registryUrl: 'http://127.0.0.1:8081',
-    ...TOPICS,
-    group: 'bench-group',
-    model: spec.model,
-    ...(spec.client === undefined ? {} : { client: spec.client }),
-    ...(spec.scorer === undefined ? {} : { scorerOverrides: spec.scorer(TOPICS, RUN) }),
-    threads: 1,
-  });
-  return loadConfig({ env: {}, overrides: generated });
+  return subjectConfig(spec, TOPICS);
 }
 
 test('both subjects are one bare flow on the run’s input, looking up the account’s hash in the run’s Redis', () => {
