@@ -58,10 +58,6 @@ export class Enricher {
     this.#deps = deps;
   }
 
-  close(): Promise<void> {
-    return this.#deps.store.close();
-  }
-
   /** Enriches the live jobs' events in place; failing rows fail on `batch`. Undefined `unavailable`: the batch goes on. */
   async enrich(batch: FlowBatch, jobs: readonly Job[]): Promise<EnrichOutcome & { readonly unavailable?: string }> {
     const keyed = jobs.map((job) => this.#keys(job));
@@ -130,8 +126,13 @@ export class Enricher {
     for (let l = 0; l < this.#lookups.length; l++) {
       const lookup = this.#lookups[l] as CompiledLookup;
       const key = k.keys[l];
-      const stored = key === undefined ? undefined : found.get(cacheId(l, key));
-      if (stored !== undefined && key !== undefined) {
+      if (key === undefined) {
+        // No key to ask for: the record's own gap, not Redis's, so not flagged.
+        if (!fillDefaults(lookup.fields, k.job.event)) batch.fail(k.job.row, 'MISSING_FEATURE', this.#noKey(lookup, k.missing[l] as string));
+        continue;
+      }
+      const stored = found.get(cacheId(l, key));
+      if (stored !== undefined) {
         const problem = mapStored(key, stored, lookup.fields, k.job.event);
         if (problem !== undefined) batch.fail(k.job.row, problem.reason, problem.message);
         continue;

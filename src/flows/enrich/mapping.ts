@@ -25,7 +25,7 @@ export interface FieldProblem {
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 /** The value as the field's type; undefined when it is not one. */
-export function asFieldType(type: EnrichFieldPlan['type'], value: unknown): string | number | undefined {
+function asFieldType(type: EnrichFieldPlan['type'], value: unknown): string | number | undefined {
   if (type === 'string') return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   return typeof value === 'string' && NUMBER.test(value) ? Number(value) : undefined;

@@ -52,12 +52,6 @@ export class RedisStore implements EnrichStore {
     }
   }
 
-  async close(): Promise<void> {
-    const client = this.#client;
-    this.#client = undefined;
-    if (client !== undefined) this.#drop(client);
-  }
-
   async #roundTrip(client: Client, requests: readonly StoreRequest[]): Promise<Stored[]> {
     const jsonAt: number[] = [];
     const hashes: Promise<Stored>[] = [];

@@ -21,5 +21,4 @@ export class StoreUnavailable extends Error {
 export interface EnrichStore {
   /** One Stored per request, in order; rejects with StoreUnavailable. */
   fetch(requests: readonly StoreRequest[]): Promise<Stored[]>;
-  close(): Promise<void>;
 }
