@@ -230,7 +230,8 @@ test('Redis killed and restarted under load: the flow waits, intake pauses, noth
       await redis.kill();
       await delay(2500);
       const during = await scorer.metrics();
-      const paused = Number(/^scorer_paused_partitions (\d+)/m.exec(during)?.[1] ?? 0);
+      // By reason (global, lane, partition budget...): any of them pausing is intake held back.
+      const paused = [...during.matchAll(/^scorer_paused_partitions(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
       await redis.up();
       return { paused, handedBack: /scorer_enrichment_handed_back_total\{flow="waiting"\} [1-9]/.test(during) };
     })();
