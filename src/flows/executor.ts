@@ -252,6 +252,6 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
     inferMs: batch.inferMs,
     encodeMs,
     ...(shadowReply === undefined ? {} : { shadow: shadowReply }),
-    ...(enriched === undefined ? {} : { enrichment: enriched.report }),
+    ...(enriched === undefined ? {} : { enrichment: enriched.report, enrichMs: enriched.enrichMs }),
   };
 }

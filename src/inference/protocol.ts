@@ -155,6 +155,8 @@ export interface FlowScoredReply {
   readonly shadow?: ShadowReply;
   /** Absent when the flow has no enrichment. */
   readonly enrichment?: EnrichmentReport;
+  /** The enrichment step's time in the worker, retries included (a span of its own when traced). */
+  readonly enrichMs?: number;
   /**
    * Redis stayed unavailable through the retries and the flow waits (enrich.onUnavailable: wait): no
    * row was scored or failed, and the main thread sends the batch again. Says why.

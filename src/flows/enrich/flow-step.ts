@@ -13,13 +13,15 @@ import type { Enricher } from './enricher.ts';
 export const DEFAULTED_ATTRIBUTE = { name: 'enrichment', value: 'defaulted' } as const;
 
 export type EnrichStep =
-  | { readonly jobs: Job[]; readonly report: EnrichmentReport; readonly defaulted: ReadonlySet<number> }
+  | { readonly jobs: Job[]; readonly report: EnrichmentReport; readonly enrichMs: number; readonly defaulted: ReadonlySet<number> }
   | { readonly handedBack: FlowScoredReply };
 
 export async function enrichStep(batch: FlowBatch, enricher: Enricher, jobs: readonly Job[]): Promise<EnrichStep> {
+  const start = batch.now();
   const outcome = await enricher.enrich(batch, jobs);
+  const enrichMs = batch.now() - start;
   const report = { ...outcome.report, defaulted: outcome.defaulted.size };
-  if (outcome.unavailable === undefined) return { jobs: batch.live(jobs), report, defaulted: outcome.defaulted };
+  if (outcome.unavailable === undefined) return { jobs: batch.live(jobs), report, enrichMs, defaulted: outcome.defaulted };
   const { rows } = batch.request;
   const handedBack: FlowScoredReply = {
     kind: 'flow-scored',
@@ -36,6 +38,7 @@ export async function enrichStep(batch: FlowBatch, enricher: Enricher, jobs: rea
     inferMs: 0,
     encodeMs: 0,
     enrichment: report,
+    enrichMs,
     handedBack: outcome.unavailable,
   };
   return { handedBack };
