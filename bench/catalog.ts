@@ -3,6 +3,7 @@
  * reports show. Titles name the client, since every figure of the issue is per client.
  */
 import type { ClientName } from '../src/kafka/client.ts';
+import { enrichOverlay } from './enrich-subject.ts';
 import { flowOverlay, type SubjectTopics } from './flow-subject.ts';
 import type { Stage } from './options.ts';
 import type { DrainSubjectId, SubjectId } from './results.ts';
@@ -17,6 +18,8 @@ export interface SubjectSpec {
   readonly title: string;
   /** Laid over the scorer's generated config for a run on `topics` (scorer subjects only). */
   readonly scorer?: (topics: SubjectTopics, run: { readonly otlpUrl: string }) => Record<string, unknown>;
+  /** The run starts a Redis of its own for the subject (bench/enrich-subject.ts), stopped with it. */
+  readonly redis?: true;
 }
 
 export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
@@ -42,6 +45,22 @@ export const SUBJECTS: Record<SubjectId, SubjectSpec> = {
     client: 'platformatic',
     title: `W1 with tracing at ${TRACING_SAMPLING_RATIO * 100}% sampling (platformatic)`,
     scorer: (_topics, run) => tracingOverlay(run.otlpUrl),
+  },
+  'w1-enrich0-platformatic': {
+    kind: 'scorer',
+    model: 'fraud',
+    client: 'platformatic',
+    title: 'W1 with enrichment from Redis, 0% cache hits (platformatic)',
+    scorer: enrichOverlay(0),
+    redis: true,
+  },
+  'w1-enrich90-platformatic': {
+    kind: 'scorer',
+    model: 'fraud',
+    client: 'platformatic',
+    title: 'W1 with enrichment from Redis, 90% cache hits (platformatic)',
+    scorer: enrichOverlay(90),
+    redis: true,
   },
   w2: { kind: 'scorer', model: 'heavy', client: undefined, title: 'W2 scorer (heavy MLP, default client)' },
   'passthrough-kafkajs': { kind: 'passthrough', model: 'fraud', client: 'kafkajs', title: 'pass-through (kafkajs)' },
@@ -71,12 +90,16 @@ export const FLOW_W1 = 'w1-flow-platformatic';
 /** W1 with tracing on (bench/tracing-subject.ts): its cost is taken against plain W1 on the same client. */
 export const TRACED_W1 = 'w1-traced-platformatic';
 
+/** W1 with enrichment from Redis at 0% and 90% cache hits (bench/enrich-subject.ts), taken against plain W1 on platformatic. */
+export const ENRICH_W1 = ['w1-enrich0-platformatic', 'w1-enrich90-platformatic'] as const;
+
 /**
  * One drain rotation, in order: each client's W1 next to its pass-through; on platformatic, traced W1,
- * W1 through a flow and exactly-once W1 right after W1, the subject their ratios are taken against.
+ * W1 through a flow, W1 with enrichment and exactly-once W1 right after W1, the subject their ratios are
+ * taken against.
  */
 export const DRAIN_ROTATION: readonly DrainSubjectId[] = CLIENTS.flatMap((client) =>
-  client === 'platformatic' ? [w1Of(client), TRACED_W1, FLOW_W1, EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
+  client === 'platformatic' ? [w1Of(client), TRACED_W1, FLOW_W1, ...ENRICH_W1, EXACTLY_ONCE_W1, passthroughOf(client)] : [w1Of(client), passthroughOf(client)],
 );
 
 /**

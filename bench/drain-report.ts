@@ -4,7 +4,7 @@
  * the cost of a flow, of tracing and of exactly-once against W1. Every ratio is taken within one rotation (its
  * drains run back to back), then the median over rotations. Pure.
  */
-import { CLIENTS, DEFAULT_CLIENT, EXACTLY_ONCE_W1, FLOW_W1, passthroughOf, SUBJECTS, TRACED_W1, w1Of } from './catalog.ts';
+import { CLIENTS, DEFAULT_CLIENT, ENRICH_W1, EXACTLY_ONCE_W1, FLOW_W1, passthroughOf, SUBJECTS, TRACED_W1, w1Of } from './catalog.ts';
 import { FLOW_BASELINE, flowTargets } from './flow-report.ts';
 import { atLeast, atMost, machineLine, runsLabel, type Target, targetTable } from './markdown.ts';
 import type { DrainRun, DrainSubjectId, SuiteResults } from './results.ts';
@@ -137,6 +137,21 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
     );
   }
   if (drains.some((d) => d.subject === TRACED_W1)) targets.push(...tracingTargets(drains));
+  for (const enriched of ENRICH_W1) {
+    if (!drains.some((d) => d.subject === enriched)) continue;
+    for (const [metric, what] of [
+      ['eventsPerSec', 'drain events/s'],
+      ['cpuUsPerEvent', 'CPU per event'],
+    ] as const) {
+      targets.push({
+        name: `Cost of enrichment: ${SUBJECTS[enriched].title} / W1 on platformatic, ${what}`,
+        goal: 'none (what a bare flow with one Redis lookup per event costs)',
+        measured: rotationRatio(drains, enriched, FLOW_BASELINE, metric),
+        unit: '×',
+        met: null,
+      });
+    }
+  }
   if (drains.some((d) => d.subject === EXACTLY_ONCE_W1)) {
     for (const [metric, what] of [
       ['eventsPerSec', 'drain events/s'],
@@ -160,7 +175,7 @@ export function summarizeDrains(drains: readonly DrainRun[]): DrainSummary {
     shareRow('W1 / pass-through, CPU per event', drains, 'cpuUsPerEvent'),
   ];
   const ids: DrainSubjectId[] = CLIENTS.flatMap((client) => [passthroughOf(client), w1Of(client)]);
-  for (const extra of [TRACED_W1, FLOW_W1, EXACTLY_ONCE_W1] as const) if (drains.some((d) => d.subject === extra)) ids.push(extra);
+  for (const extra of [TRACED_W1, FLOW_W1, ...ENRICH_W1, EXACTLY_ONCE_W1] as const) if (drains.some((d) => d.subject === extra)) ids.push(extra);
   const subjects = ids.map((s) => subjectRow(drains, s));
   return { rotations: rotationsOf(drains).length, targets, clients, subjects };
 }
@@ -187,6 +202,7 @@ export function renderDrainMarkdown(results: SuiteResults): string | null {
   const after = [
     [TRACED_W1, 'W1 traced at 1%'],
     [FLOW_W1, 'W1 through a flow (hooks, A/B)'],
+    [ENRICH_W1[0], 'W1 with enrichment at 0% and 90% cache hits'],
     [EXACTLY_ONCE_W1, 'W1 exactly-once'],
   ].flatMap(([id, what]) => (results.drains.some((d) => d.subject === id) ? [what] : []));
   return [

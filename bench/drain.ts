@@ -124,7 +124,11 @@ export async function drainRun(ctx: RunContext, rep: number, subjectId: DrainSub
         const tReady = clock();
         const startCpuTicks = subject.cpuTicks();
         const sampled = await sampleUntilDrained(subject, collector, expected, tReady);
-        return record({ rep, subjectId, expected, produceEventsPerSec, tSpawn, tReady, startCpuTicks, hz, collector, sampled, logs: subject.logs });
+        const run = record({ rep, subjectId, expected, produceEventsPerSec, tSpawn, tReady, startCpuTicks, hz, collector, sampled, logs: subject.logs });
+        if (SUBJECTS[subjectId].redis !== true || subject.metrics === undefined) return run;
+        const hits = await enrichmentHitRatio(subject.metrics);
+        say(`  enrichment cache hit ratio over the whole drain: ${hits}`);
+        return { ...run, notes: [...run.notes, `enrichment cache hit ratio over the whole drain (warm-up included): ${hits}`] };
       } finally {
         await subject.stop();
       }
@@ -132,6 +136,17 @@ export async function drainRun(ctx: RunContext, rep: number, subjectId: DrainSub
       await collector.stop();
     }
   });
+}
+
+/** hits / (hits + misses) from the subject's /metrics, as a percentage; what the 0% and 90% subjects got. */
+async function enrichmentHitRatio(metrics: () => Promise<string>): Promise<string> {
+  const text = await metrics().catch(() => '');
+  const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+  const hits = sum('scorer_enrichment_cache_hits_total');
+  const misses = sum('scorer_enrichment_cache_misses_total');
+  return hits + misses === 0
+    ? 'unknown (no enrichment metrics)'
+    : `${((100 * hits) / (hits + misses)).toFixed(1)}% of ${(hits + misses).toLocaleString('en-US')} distinct batch keys`;
 }
 
 interface Measured {

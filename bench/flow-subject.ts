@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 export interface SubjectTopics {
   readonly inputTopic: string;
   readonly outputTopic: string;
+  /** The run's own Redis, for a subject that enriches from one (SubjectSpec.redis). */
+  readonly redisUrl?: string;
 }
 
 export const FLOW_NAME = 'bench-fraud';

@@ -52,7 +52,8 @@ export const USAGE = `usage: npm run bench -- [flags]
 Runs PROTOCOL.md's suite against the broker on --brokers, each repetition in this order:
   ceilings     raw onnxruntime-node on fraud and heavy, no Kafka
   drain        a backlog of W1 events drained by W1 and the pass-through on each client, and on
-               platformatic by W1 through a flow and W1 in exactly-once mode (A, B, C, D, E, F),
+               platformatic by W1 through a flow, W1 with enrichment from Redis (0% and 90% cache
+               hits, a redis-server of the run's own) and W1 in exactly-once mode (A, B, C, D, E, F),
                events/s and CPU µs/event over the steady middle; one rotation per repetition
   w2           W2's highest sustainable rate (default client)
   passthrough  the pass-through's highest sustainable rate, on kafkajs and on platformatic

@@ -16,18 +16,25 @@ export type SubjectId =
   | 'w1-eos-platformatic'
   | 'w1-flow-platformatic'
   | 'w1-traced-platformatic'
+  | 'w1-enrich0-platformatic'
+  | 'w1-enrich90-platformatic'
   | 'w2'
   | 'passthrough-kafkajs'
   | 'passthrough-platformatic'
   | 'naive';
 
-/** The subjects of a drain rotation: W1 and the pass-through on each client, W1 in exactly-once mode, through a flow and traced. */
+/**
+ * The subjects of a drain rotation: W1 and the pass-through on each client, W1 in exactly-once mode,
+ * through a flow and traced, and W1 with enrichment from Redis at cache hit ratios of 0% and 90%.
+ */
 export type DrainSubjectId =
   | 'w1-kafkajs'
   | 'passthrough-kafkajs'
   | 'w1-platformatic'
   | 'w1-flow-platformatic'
   | 'w1-traced-platformatic'
+  | 'w1-enrich0-platformatic'
+  | 'w1-enrich90-platformatic'
   | 'w1-eos-platformatic'
   | 'passthrough-platformatic';
 

@@ -13,6 +13,7 @@ import { runLoad } from '../loadgen/run.ts';
 import type { LoadProfile, LoadResult } from '../loadgen/types.ts';
 import { SUBJECTS } from './catalog.ts';
 import type { CpuSample } from './cpu.ts';
+import { startBenchRedis } from './enrich-subject.ts';
 import type { SubjectId } from './results.ts';
 import { deadLetterOf, type SubjectHandle, startSubject } from './subject.ts';
 
@@ -70,18 +71,36 @@ export async function withFreshTopics<T>(
   }
 }
 
-/** Starts `subject` as bench/catalog.ts describes it, on `topics`. */
-export function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics: RunTopics): Promise<SubjectHandle> {
-  const { kind, model, client, scorer } = SUBJECTS[subject];
-  return startSubject(kind, {
-    brokers: [...ctx.brokers],
-    registryUrl: ctx.registryUrl,
-    ...topics,
-    model,
-    ...(client === undefined ? {} : { client }),
-    ...(scorer === undefined ? {} : { scorerOverrides: scorer(topics, ctx) }),
-    threads: ctx.threads,
+/** Starts `subject` as bench/catalog.ts describes it, on `topics`; with its own Redis when it enriches, stopped with it. */
+export async function startCatalogSubject(ctx: RunContext, subject: SubjectId, topics: RunTopics): Promise<SubjectHandle> {
+  const { kind, model, client, scorer, redis } = SUBJECTS[subject];
+  const store = redis === true ? await startBenchRedis() : undefined;
+  const subjectTopics = store === undefined ? topics : { ...topics, redisUrl: store.url };
+  const start = () =>
+    startSubject(kind, {
+      brokers: [...ctx.brokers],
+      registryUrl: ctx.registryUrl,
+      ...topics,
+      model,
+      ...(client === undefined ? {} : { client }),
+      ...(scorer === undefined ? {} : { scorerOverrides: scorer(subjectTopics, ctx) }),
+      threads: ctx.threads,
+    });
+  if (store === undefined) return start();
+  const handle = await start().catch(async (error: unknown) => {
+    await store.destroy();
+    throw error;
   });
+  return {
+    ...handle,
+    stop: async () => {
+      try {
+        await handle.stop();
+      } finally {
+        await store.destroy();
+      }
+    },
+  };
 }
 
 export async function measuredRun(ctx: RunContext, request: RunRequest): Promise<MeasuredRun> {

@@ -112,8 +112,23 @@ const BATCHING: RowSpec = {
   ],
 };
 
+const hits = 'sum by (flow) (rate(scorer_enrichment_cache_hits_total[$__rate_interval]))';
+const misses = 'sum by (flow) (rate(scorer_enrichment_cache_misses_total[$__rate_interval]))';
+
+const ENRICHMENT: RowSpec = {
+  title: 'Enrichment',
+  panels: [
+    {
+      title: 'Cache hit ratio',
+      description: 'Enrichment lookups answered by the in-process TTL cache, by flow: the misses are fetched from Redis, in one round trip per batch.',
+      unit: 'percentunit',
+      queries: [{ expr: `${hits} / (${hits} + ${misses})`, legend: '{{flow}}' }],
+    },
+  ],
+};
+
 export const DASHBOARD: DashboardSpec = {
   uid: 'stream-scorer',
   title: 'stream-scorer',
-  rows: [FLOW, LAG, BATCHING],
+  rows: [FLOW, LAG, BATCHING, ENRICHMENT],
 };

@@ -1,32 +1,12 @@
 /**
- * Panels for metrics other parts of issue 11 are adding (enrichment's cache, drift), kept out of the
+ * Panels for metrics other parts of issue 11 are adding (drift), kept out of the
  * dashboard until the scorer exports them, so the reference check passes meanwhile. When they land: add
  * the row to DASHBOARD.rows in panels.ts, take its names out of AWAITED, and run `npm run dashboards`.
  */
 import type { RowSpec } from './grafana.ts';
 
 /** Names the pending panels and rules may use before the scorer exports them. */
-export const AWAITED: ReadonlySet<string> = new Set([
-  'scorer_enrichment_cache_hits_total',
-  'scorer_enrichment_cache_misses_total',
-  'scorer_feature_psi',
-  'scorer_feature_missing_ratio',
-]);
-
-const hits = 'sum by (flow) (rate(scorer_enrichment_cache_hits_total[$__rate_interval]))';
-const misses = 'sum by (flow) (rate(scorer_enrichment_cache_misses_total[$__rate_interval]))';
-
-export const ENRICHMENT: RowSpec = {
-  title: 'Enrichment',
-  panels: [
-    {
-      title: 'Cache hit ratio',
-      description: 'Enrichment lookups answered by the in-process TTL cache, by flow: the misses are fetched from Redis, in one round trip per batch.',
-      unit: 'percentunit',
-      queries: [{ expr: `${hits} / (${hits} + ${misses})`, legend: '{{flow}}' }],
-    },
-  ],
-};
+export const AWAITED: ReadonlySet<string> = new Set(['scorer_feature_psi', 'scorer_feature_missing_ratio']);
 
 export const DRIFT: RowSpec = {
   title: 'Drift',
@@ -46,4 +26,4 @@ export const DRIFT: RowSpec = {
   ],
 };
 
-export const PENDING_ROWS: readonly RowSpec[] = [ENRICHMENT, DRIFT];
+export const PENDING_ROWS: readonly RowSpec[] = [DRIFT];

@@ -41,6 +41,11 @@ export interface BooleanNode extends Common<boolean> {
   readonly kind: 'boolean';
 }
 
+/** A string or a finite number: a value stored as either (an enrichment field's default). */
+export interface ScalarNode extends Common<string | number> {
+  readonly kind: 'scalar';
+}
+
 export interface EnumNode<T extends string = string> extends Common<T> {
   readonly kind: 'enum';
   readonly values: readonly T[];
@@ -64,7 +69,7 @@ export interface ObjectNode {
   readonly fields: Readonly<Record<string, AnyNode>>;
 }
 
-export type AnyNode = StringNode | NumberNode | BooleanNode | EnumNode | ArrayNode | ObjectNode;
+export type AnyNode = StringNode | NumberNode | BooleanNode | ScalarNode | EnumNode | ArrayNode | ObjectNode;
 
 /** The schema node type that describes a value of type T (used only at compile time). */
 export type ShapeOf<T> = [T] extends [boolean]
@@ -75,9 +80,11 @@ export type ShapeOf<T> = [T] extends [boolean]
       ? string extends T
         ? StringNode
         : EnumNode<T>
-      : T extends readonly (infer E)[]
-        ? ArrayNode & { readonly items: ShapeOf<E> }
-        : ObjectShape<T>;
+      : [T] extends [string | number]
+        ? ScalarNode
+        : T extends readonly (infer E)[]
+          ? ArrayNode & { readonly items: ShapeOf<E> }
+          : ObjectShape<T>;
 
 /** Written as a literal (not through a helper) so that a setting unknown to T is a compile error. */
 interface ObjectShape<T> {
@@ -106,6 +113,7 @@ export const num = <const O extends Omit<Opts<NumberNode>, 'integer'>>(opts: O):
   integer: false,
   ...opts,
 });
+export const scalar = <const O extends Opts<ScalarNode>>(opts: O): ScalarNode & O => ({ kind: 'scalar', ...opts });
 export const oneOf = <const T extends string>(values: readonly T[], opts: Omit<Opts<EnumNode<T>>, 'values'>): EnumNode<T> => ({
   kind: 'enum',
   values,

@@ -2,9 +2,9 @@
  * The `flows` and `experiments` settings (issue 10): type, range, default and doc of each, like the rest
  * in schema.ts. What relates them to each other, to the inputs and to models.serve is in flow-rules.ts.
  */
-import { int, list, num, oneOf, type ShapeOf, str } from './dsl.ts';
+import { int, list, num, oneOf, type ShapeOf, scalar, str } from './dsl.ts';
 import { FORMATS, NAME_CHARS, name, topic } from './nodes.ts';
-import type { CanaryConfig, ExperimentConfig, FlowConfig, ShadowConfig } from './types.ts';
+import type { CanaryConfig, EnrichConfig, ExperimentConfig, FlowConfig, ShadowConfig } from './types.ts';
 
 const MODEL_REF = `${NAME_CHARS}(@[1-9][0-9]*)?`;
 const MODEL_REF_HINT = 'must be a model ref: "name" or "name@version"';
@@ -72,6 +72,54 @@ const canary: ShapeOf<CanaryConfig> & { readonly optional: true } = {
   },
 };
 
+const enrich: ShapeOf<EnrichConfig> & { readonly optional: true } = {
+  kind: 'object',
+  optional: true,
+  doc: 'Features looked up in Redis for each batch, before the preprocess hook, behind a per-worker TTL cache',
+  fields: {
+    redis: {
+      kind: 'object',
+      fields: { url: str({ doc: 'redis://[user:password@]host:port[/db]', pattern: /^rediss?:\/\/[^/]+/, hint: 'must be a redis:// or rediss:// URL' }) },
+    },
+    lookups: list(
+      {
+        kind: 'object',
+        fields: {
+          key: str({ doc: 'Key template: event fields in braces, e.g. "customer:{account_id}"', minLength: 1 }),
+          as: oneOf(['hash', 'json'], { doc: 'A hash (HMGET of the fields) or a JSON string (MGET)' }),
+          fields: list(
+            {
+              kind: 'object',
+              fields: {
+                name: str({ doc: 'The event field it sets', pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: 'must be a field name (letters, digits, _)' }),
+                from: str({ doc: 'The hash field, or the dotted path in the JSON value', minLength: 1 }),
+                type: oneOf(['number', 'string'], { doc: 'What the event field holds; a stored string is parsed for number', default: 'number' }),
+                default: scalar({ doc: 'Filled when the value is missing; absent: the record goes to the DLQ as MISSING_FEATURE', optional: true }),
+              },
+            },
+            { doc: 'The features read from the value', minItems: 1, uniqueBy: 'name' },
+          ),
+        },
+      },
+      { doc: 'One key per event each; all keys of a batch in one round trip', minItems: 1, uniqueBy: 'key' },
+    ),
+    cache: {
+      kind: 'object',
+      fields: {
+        ttlMs: int({ doc: 'How long a found value is served from the cache', min: 0, default: 30_000 }),
+        negativeTtlMs: int({ doc: 'How long a missing key or field is remembered as missing', min: 0, default: 1000 }),
+        maxEntries: int({ doc: 'Keys each worker thread caches at most (least recently used go first)', min: 1, default: 100_000 }),
+      },
+    },
+    onUnavailable: oneOf(['wait', 'defaults'], {
+      doc: 'Redis down or slow after the retries: hand the batch back and wait, or score with the defaults, flagged',
+      default: 'wait',
+    }),
+    timeoutMs: int({ doc: 'A round trip longer than this fails (and is tried again)', min: 1, default: 200 }),
+    retries: int({ doc: 'Round trips tried again, with backoff, before Redis counts as unavailable for the batch', min: 0, default: 3 }),
+  },
+};
+
 const flow: ShapeOf<FlowConfig> = {
   kind: 'object',
   fields: {
@@ -132,6 +180,7 @@ const flow: ShapeOf<FlowConfig> = {
       uniqueBy: ['of', 'candidate'],
     }),
     canary,
+    enrich,
   },
 };
 

@@ -8,9 +8,17 @@ export const REDACTED = '***';
 /** Every setting that holds a secret; `check` output ends up in CI logs. */
 const SECRETS = ['schemaRegistry.password', 'kafka.sasl.password', 'kafka.tls.keyPassword', 'admin.token'] as const;
 
+/** A URL's password, as in redis://user:password@host, replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, `$1${REDACTED}@`);
+}
+
 /** The configuration with secrets replaced by `***`, as a plain (unfrozen) copy. */
 export function redactConfig(config: ScorerConfig): ScorerConfig {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const flow of (copy['flows'] as { enrich?: { redis: { url: string } } }[] | undefined) ?? []) {
+    if (flow.enrich !== undefined) flow.enrich.redis.url = redactUrl(flow.enrich.redis.url);
+  }
   for (const path of SECRETS) {
     const segments = path.split('.');
     const key = segments.pop() as string;

@@ -3,6 +3,7 @@
  * and each one looks only at values that passed their own checks (Violations.ok), so one typo yields
  * one message, not a cascade.
  */
+import { ENRICH_RULES } from './enrich-rules.ts';
 import { FLOW_RULES } from './flow-rules.ts';
 import { servedModels, servedNameProblem } from './model-refs.ts';
 import { at, entries, inputSettings, mapping, type Rule, type Tree } from './rule-tree.ts';
@@ -175,6 +176,7 @@ const RULES: readonly Rule[] = [
   bounded('backpressure.partitionBudget', 'backpressure.globalBudget', false, 'one partition cannot hold more than all'),
   bounded('kafka.consumer.heartbeatIntervalMs', 'kafka.consumer.sessionTimeoutMs', true, 'a healthy member would be evicted'),
   ...FLOW_RULES,
+  ...ENRICH_RULES,
 ];
 
 export function applyRules(config: Tree, violations: Violations): void {

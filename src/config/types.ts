@@ -145,6 +145,42 @@ export interface FlowConfig {
   shadow?: readonly ShadowConfig[];
   /** A share of one routed model's traffic to a new version, rolled back on a breach; absent: none. */
   canary?: CanaryConfig;
+  /** Features looked up in Redis per batch, before the preprocess hook (issue 11); absent: none. */
+  enrich?: EnrichConfig;
+}
+
+/** One feature an enrichment lookup sets on the event. */
+export interface EnrichFieldConfig {
+  /** The event field it sets (a stored value wins over one the event carries). */
+  name: string;
+  /** The hash field (as: hash) or the dotted path in the JSON value (as: json) it is read from. */
+  from: string;
+  /** What the event field holds: a number (a stored string is parsed) or a string. @defaultValue number */
+  type: 'number' | 'string';
+  /** Filled when the key, the field or the whole store is missing; absent: the record goes to the DLQ as MISSING_FEATURE. */
+  default?: string | number;
+}
+
+/** One key per event, built from its fields, and the features read from the value stored there. */
+export interface EnrichLookupConfig {
+  /** The key template: text with event fields in braces, e.g. "customer:{account_id}". */
+  key: string;
+  /** How the value is stored: a Redis hash (HMGET of the fields) or a JSON string (MGET). */
+  as: 'hash' | 'json';
+  fields: readonly EnrichFieldConfig[];
+}
+
+export interface EnrichConfig {
+  redis: { url: string };
+  lookups: readonly EnrichLookupConfig[];
+  /** The worker's in-process cache of looked-up values. */
+  cache: { ttlMs: number; negativeTtlMs: number; maxEntries: number };
+  /** Redis down or slow after the retries: wait (hand the batch back, intake pauses) or score with the defaults, flagged. @defaultValue wait */
+  onUnavailable: 'wait' | 'defaults';
+  /** One round trip longer than this counts as failed. @defaultValue 200 */
+  timeoutMs: number;
+  /** Round trips tried again, with backoff, before the batch counts as unavailable. @defaultValue 3 */
+  retries: number;
 }
 
 /**

@@ -123,6 +123,8 @@ export function describeProblem(node: Scalar, value: unknown): string | undefine
       return numberProblem(node, value);
     case 'string':
       return stringProblem(node, value);
+    case 'scalar':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? undefined : 'must be a string or a number';
   }
 }
 

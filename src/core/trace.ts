@@ -29,6 +29,8 @@ export interface Traced {
 export interface WorkerPhases {
   readonly startedAt?: number | undefined;
   readonly decodeMs: number;
+  /** A flow's enrichment from Redis, retries included; absent without one. */
+  readonly enrichMs?: number;
   readonly inferMs: number;
   readonly encodeMs: number;
   readonly hookMs?: Readonly<Record<string, number>>;

@@ -142,6 +142,7 @@ export function buildFlowPlans(config: ScorerConfig, models: readonly ModelEntry
       experiments: flowExperiments,
       ...(flow.shadow === undefined ? {} : { shadow: shadowPlans(flow.shadow, `flows[${f}]`, routed.all, resolver) }),
       ...(flow.canary === undefined ? {} : { canary: canaryPlan(flow.canary, `flows[${f}]`, routed.direct, resolver) }),
+      ...(flow.enrich === undefined ? {} : { enrich: flow.enrich }),
     };
   });
   if (resolver.violations.list.length > 0) throw resolver.violations.toError('flows against the loaded models');

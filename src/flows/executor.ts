@@ -13,6 +13,9 @@
  * A model preprocess that changes an event in place changes it for every model the row is routed to;
  * one that returns a new object keeps its change to its own model.
  *
+ * Enrichment (enrich/flow-step.ts) runs right after decoding, before the preprocess hook; a batch it
+ * hands back (Redis unavailable, onUnavailable: wait) goes no further.
+ *
  * Experiments beyond A/B (shadow-scoring.ts, canary-split.ts): a canary replaces some of its model's
  * scorings at routing, at the share the request says; shadow candidates score after the primary
  * predictions are encoded, unless the request sheds them, and never fail a primary row.
@@ -24,6 +27,8 @@ import { RecordError } from '../errors.ts';
 import type { FlowScoredReply, ModelRun, ScoreFlowRequest } from '../inference/protocol.ts';
 import { type CanarySplit, compileCanarySplit } from './canary-split.ts';
 import { runChains } from './chaining.ts';
+import type { Enricher } from './enrich/enricher.ts';
+import { enrichStep, flagDefaulted } from './enrich/flow-step.ts';
 import type { EventDecoder } from './event-decoder.ts';
 import { FlowBatch, type Job } from './flow-batch.ts';
 import type { FlowHooks, FlowModel } from './flow-model.ts';
@@ -42,6 +47,8 @@ export interface CompiledFlow {
   /** Every model the worker serves, by modelId: the routed ones, and any a prediction may chain. */
   readonly models: ReadonlyMap<string, FlowModel>;
   readonly canary?: CanarySplit;
+  /** The worker's enricher of this flow (its Redis connection and cache), when the plan enriches. */
+  readonly enricher?: Enricher;
 }
 
 export interface FlowCodecs {
@@ -51,7 +58,7 @@ export interface FlowCodecs {
 }
 
 /** Throws, naming the flow, when its route names an experiment it lacks or a model `models` lacks. */
-export function compileFlow(plan: FlowPlan, hooks: FlowHooks, models: ReadonlyMap<string, FlowModel>): CompiledFlow {
+export function compileFlow(plan: FlowPlan, hooks: FlowHooks, models: ReadonlyMap<string, FlowModel>, enricher?: Enricher): CompiledFlow {
   let router: Router;
   try {
     router = compileRouter(plan.route, plan.experiments);
@@ -61,7 +68,14 @@ export function compileFlow(plan: FlowPlan, hooks: FlowHooks, models: ReadonlyMa
   const candidates = [...(plan.shadow ?? []).map((s) => s.candidate), ...(plan.canary === undefined ? [] : [plan.canary.candidate])];
   const missing = [...new Set([...router.models, ...candidates])].filter((id) => !models.has(id));
   if (missing.length > 0) throw new Error(`flow ${plan.name} routes to ${missing.join(', ')}, which this worker does not serve`);
-  return { plan, router, hooks, models, ...(plan.canary === undefined ? {} : { canary: compileCanarySplit(plan.name, plan.canary) }) };
+  return {
+    plan,
+    router,
+    hooks,
+    models,
+    ...(plan.canary === undefined ? {} : { canary: compileCanarySplit(plan.name, plan.canary) }),
+    ...(enricher === undefined ? {} : { enricher }),
+  };
 }
 
 interface ModelJob extends Job {
@@ -206,6 +220,9 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
   const t0 = clock.now();
   let jobs = decodeAll(batch, codecs.events);
   batch.decodeMs += clock.now() - t0;
+  const enriched = flow.enricher === undefined ? undefined : await enrichStep(batch, flow.enricher, jobs);
+  if (enriched !== undefined && 'handedBack' in enriched) return enriched.handedBack;
+  if (enriched !== undefined) jobs = enriched.jobs;
   if (flow.hooks.preprocess !== undefined) jobs = preprocessJobs(batch, flow.hooks.preprocess, 'preprocess', jobs);
   const events = new Array<HookEvent>(request.rows);
   for (const job of jobs) events[job.row] = job.event;
@@ -218,6 +235,7 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
   }
   const outputs = complete(batch, slots);
   await runChains(batch, flow.models, outputs, events);
+  if (enriched !== undefined) flagDefaulted(outputs, enriched.defaulted);
   const t1 = clock.now();
   const encoded = encodeOutputs(batch, flow.plan.name, codecs.writer(request.output), outputs);
   const encodeMs = clock.now() - t1;
@@ -234,5 +252,6 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
     inferMs: batch.inferMs,
     encodeMs,
     ...(shadowReply === undefined ? {} : { shadow: shadowReply }),
+    ...(enriched === undefined ? {} : { enrichment: enriched.report, enrichMs: enriched.enrichMs }),
   };
 }

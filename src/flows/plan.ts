@@ -4,6 +4,12 @@
  * by the main thread (which builds it) and the workers (which run it); types only, so importing it
  * pulls in no runtime code.
  */
+import type { EnrichConfig, EnrichFieldConfig, EnrichLookupConfig } from '../config/types.ts';
+
+/** Enrichment from Redis (flows/enrich/): the validated `enrich` setting as it is, read by the workers. */
+export type EnrichPlan = EnrichConfig;
+export type EnrichLookupPlan = EnrichLookupConfig;
+export type EnrichFieldPlan = EnrichFieldConfig;
 
 /** A TypeScript module and the export in it that a hook calls. */
 export interface HookRef {
@@ -114,4 +120,6 @@ export interface FlowPlan {
   readonly shadow?: readonly ShadowPlan[];
   /** Absent: no canary. */
   readonly canary?: CanaryPlan;
+  /** Absent: no enrichment. */
+  readonly enrich?: EnrichPlan;
 }

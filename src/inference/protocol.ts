@@ -107,6 +107,23 @@ export interface ShadowReply {
   readonly candidates: readonly ShadowScored[];
 }
 
+/** One enrichment round trip to Redis (each retry is one): how it went, how long, how many keys. */
+export interface EnrichmentLookup {
+  readonly outcome: 'ok' | 'error' | 'timeout';
+  readonly ms: number;
+  readonly keys: number;
+}
+
+/** A flow batch's enrichment, measured in the worker for the main thread's metrics. */
+export interface EnrichmentReport {
+  /** Distinct keys the worker's cache answered, and those it asked Redis for. */
+  readonly hits: number;
+  readonly misses: number;
+  readonly lookups: readonly EnrichmentLookup[];
+  /** Rows scored with defaults because Redis was unavailable (onUnavailable: defaults). */
+  readonly defaulted: number;
+}
+
 /** How long each hook of a flow batch took, by hook ("preprocess", "postprocess", "predict:<model>"). */
 export type HookTimings = Readonly<Record<string, number>>;
 
@@ -136,6 +153,15 @@ export interface FlowScoredReply {
   readonly encodeMs: number;
   /** Absent when the flow has no shadow candidates. */
   readonly shadow?: ShadowReply;
+  /** Absent when the flow has no enrichment. */
+  readonly enrichment?: EnrichmentReport;
+  /** The enrichment step's time in the worker, retries included (a span of its own when traced). */
+  readonly enrichMs?: number;
+  /**
+   * Redis stayed unavailable through the retries and the flow waits (enrich.onUnavailable: wait): no
+   * row was scored or failed, and the main thread sends the batch again. Says why.
+   */
+  readonly handedBack?: string;
 }
 
 /** Every buffer of a flow reply, for the worker to move rather than copy. */

@@ -2,7 +2,8 @@
  * The piscina worker entry: one onnxruntime-node session per model version per thread, created when the
  * thread starts or when the main thread broadcasts a new model set (hot reload: model-table.ts,
  * model-sync.ts), and the per-batch work off the Kafka thread: decode, features, scoring, prediction
- * encoding (score-records.ts for a model's batch, src/flows/executor.ts for a flow's). A heuristic model
+ * encoding (score-records.ts for a model's batch, src/flows/executor.ts for a flow's, with its Redis
+ * enrichment: src/flows/enrich/, one connection and cache per flow and thread). A heuristic model
  * has no session: its hooks.ts `predict` scores it. Only this file and session.ts import
  * onnxruntime-node. A start-up model, hook or flow that fails to load throws at the top level, so the
  * thread fails in bootstrap and the pool's start-up fails with it; a broadcast set's failures are
@@ -15,6 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { compileFeatureMapper } from '../codecs/features.ts';
 import { modelId } from '../core/model-id.ts';
+import { Enrichers } from '../flows/enrich/enrichers.ts';
 import { EventDecoder } from '../flows/event-decoder.ts';
 import { executeFlow } from '../flows/executor.ts';
 import type { GraphModel, HeuristicModel } from '../flows/flow-model.ts';
@@ -105,12 +107,14 @@ async function loadModel(model: WorkerModel): Promise<Served> {
   return predict === undefined ? await loadGraph(model, hooks) : { kind: 'heuristic' as const, config: model.config, predict, hooks };
 }
 
+const enrichers = new Enrichers();
+
 const table = new ModelTable<Served>({
   load: loadModel,
   close: async (model) => {
     if (model.kind === 'onnx') await model.session.release();
   },
-  compile: loadFlows,
+  compile: (plans, models) => loadFlows(plans, models, (plan) => enrichers.for(plan)),
 });
 
 /**

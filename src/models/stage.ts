@@ -24,6 +24,7 @@ import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } fro
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker.ts';
 import { type ExperimentMetrics, FlowExperiments } from './flow-experiments.ts';
 import { flowOutcomes } from './flow-outcomes.ts';
+import { scoreUntilScored, waitLog } from './hand-back.ts';
 import { InFlightUses } from './in-flight-uses.ts';
 import { flowRequest, recordsRequest } from './records-request.ts';
 import type { Work } from './work.ts';
@@ -46,6 +47,8 @@ export interface ModelMetrics extends ExperimentMetrics {
   recordBatch(model: string, rows: number, timings: WorkerTimings, waitMs: number, cap: number): void;
   /** A flow batch's hook times and the fallbacks it answered with, by reason. */
   recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void;
+  /** A flow batch's enrichment (cache, round trips, defaults, a hand-back); a no-op for a flow without one. */
+  recordEnrichment(flow: string, reply: FlowScoredReply): void;
   /** A model's circuit in a flow changed state. */
   recordCircuit(flow: string, transition: CircuitTransition): void;
 }
@@ -92,6 +95,8 @@ interface Scored {
   readonly timings: WorkerTimings;
   /** The replies it came back in, for the batch's spans. */
   readonly parts: readonly { readonly reply: WorkerPhases }[];
+  /** Time the batch waited to be sent again (hand-back.ts), left out of its service time. */
+  readonly waitedMs?: number;
 }
 
 interface Runtime extends ModelLane {
@@ -118,6 +123,8 @@ export class ModelStage {
   /** The flow plans generation new flow batches run on. */
   #plans = 0;
   #inFlight = 0;
+  /** Shutdown began (discardQueued): a handed-back batch is not sent again. */
+  #stopping = false;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: ModelStageOptions) {
@@ -177,6 +184,7 @@ export class ModelStage {
    * partitions' next owner reads them again), and nothing new is dispatched. Returns how many.
    */
   discardQueued(): number {
+    this.#stopping = true;
     let dropped = 0;
     for (const runtime of this.#runtimes.values()) dropped += runtime.batcher.discard();
     return dropped;
@@ -210,6 +218,7 @@ export class ModelStage {
     const { metrics, log, clock } = this.#o;
     const encoding = output ?? this.#o.output;
     const experiments = new FlowExperiments({ plan, shadowOutputs: shadowOutputs ?? (plan.shadow ?? []).map(() => encoding), metrics, log, clock });
+    const waiting = waitLog(plan.name, (reply) => metrics.recordEnrichment(plan.name, reply), log, clock);
     const context = {
       flow: plan.name,
       output: encoding,
@@ -232,13 +241,17 @@ export class ModelStage {
       const openCircuits = open === undefined || open.skip.length === 0 ? {} : { openCircuits: open.skip };
       const plans = this.#plans;
       const extra = experiments.request(load);
-      const results = await this.#uses.during(`plans:${plans}`, () =>
-        scoreBatch(this.#o.pool, live, (rows) => flowRequest({ ...context, ...openCircuits, plans }, rows, this.#o.wallClock(), extra)),
+      const score = (items: readonly Work[]) =>
+        scoreBatch(this.#o.pool, items, (rows) => flowRequest({ ...context, ...openCircuits, plans }, rows, this.#o.wallClock(), extra));
+      const { results, waitedMs } = await this.#uses.during(`plans:${plans}`, () =>
+        scoreUntilScored(score, live, { clock, scheduler: this.#o.scheduler, stopping: () => this.#stopping, handedBack: waiting.handedBack }),
       );
       const timings = sumTimings(results);
       const now = this.#o.wallClock();
       for (const { reply } of results.parts) {
         metrics.recordFlowBatch(plan.name, reply.hookMs, reply.fallbacks);
+        metrics.recordEnrichment(plan.name, reply);
+        waiting.scored(reply);
         for (const run of reply.modelRuns) {
           // Most of a batch failing, or a missed deadline, is the model's fault; a lone bad row is its input's.
           const transition = breakers?.record(run.model, run.deadlineMissed || run.failedRows * 2 > run.rows);
@@ -248,7 +261,7 @@ export class ModelStage {
       }
       const outcomes = flowOutcomes(target, results.parts, now, experiments.shadowTargets);
       for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
-      return { outcomes, timings, parts: results.parts };
+      return { outcomes, timings, parts: results.parts, waitedMs };
     });
   }
 
@@ -290,7 +303,7 @@ export class ModelStage {
         // Read before the first await: the load the batch was formed under.
         const load = { queuedRows: runtime.batcher.queued, batchesInFlight: this.#dispatched(), threads: this.#o.inference.threads };
         const scored = await runtime.score(live, load);
-        serviceMs = this.#o.clock.now() - started;
+        serviceMs = this.#o.clock.now() - started - (scored.waitedMs ?? 0);
         outcomes = scored.outcomes;
         timings = scored.timings;
         trace?.scored(scored.parts);

@@ -18,6 +18,8 @@ export const BUCKETS = {
   produce: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   // |primary score - shadow score|: scores are mostly probabilities, so the range is [0, 1].
   scoreDiff: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  // Distinct keys a batch asked Redis for: up to a batch's rows times its lookups.
+  keysPerLookup: exponentialBuckets(1, 2, 13), // 1, 2, 4, ..., 4096
 } as const;
 
 export interface ScorerMetricsOptions {
@@ -87,6 +89,17 @@ export class ScorerMetrics {
   readonly canaryState: Gauge<'flow' | 'candidate'>;
   readonly canaryRollbacks: Counter<'flow' | 'candidate'>;
   readonly buildInfo: Gauge<'version'>;
+  /** Enrichment from Redis (issue 11): distinct keys per batch that the worker's cache answered, or not. */
+  readonly enrichmentCacheHits: Counter<'flow'>;
+  readonly enrichmentCacheMisses: Counter<'flow'>;
+  /** Round trips to Redis, retries included, by outcome: ok, error, timeout. */
+  readonly enrichmentLookups: Counter<'flow' | 'outcome'>;
+  readonly enrichmentLookupSeconds: Histogram<'flow'>;
+  readonly enrichmentKeysPerLookup: Histogram<'flow'>;
+  /** Records scored with their enrichment defaults because Redis was unavailable (onUnavailable: defaults). */
+  readonly enrichmentDefaulted: Counter<'flow'>;
+  /** Batches handed back to be sent again because Redis was unavailable (onUnavailable: wait). */
+  readonly enrichmentHandedBack: Counter<'flow'>;
 
   constructor(options: ScorerMetricsOptions) {
     const registers = [this.registry];
@@ -152,6 +165,20 @@ export class ScorerMetrics {
     this.shadowLabelAgreements = counter('shadow_label_agreements_total', "Shadow predictions whose label equals the primary's", shadow);
     this.canaryState = gauge('canary_state', "1 while a flow's canary takes its share of records, 0 once rolled back", ['flow', 'candidate']);
     this.canaryRollbacks = counter('canary_rollbacks_total', 'Canaries rolled back for breaching a bound', ['flow', 'candidate']);
+    this.enrichmentCacheHits = counter('enrichment_cache_hits_total', "Distinct keys of a flow batch the worker's enrichment cache answered", ['flow']);
+    this.enrichmentCacheMisses = counter('enrichment_cache_misses_total', 'Distinct keys of a flow batch the enrichment cache lacked (asked of Redis)', [
+      'flow',
+    ]);
+    this.enrichmentLookups = counter('enrichment_lookups_total', 'Enrichment round trips to Redis (retries included), by outcome: ok, error, timeout', [
+      'flow',
+      'outcome',
+    ]);
+    this.enrichmentLookupSeconds = histogram('enrichment_lookup_seconds', 'One enrichment round trip to Redis, failed ones included', BUCKETS.inference, [
+      'flow',
+    ]);
+    this.enrichmentKeysPerLookup = histogram('enrichment_keys_per_lookup', 'Keys asked of Redis in one enrichment round trip', BUCKETS.keysPerLookup, ['flow']);
+    this.enrichmentDefaulted = counter('enrichment_defaulted_total', 'Records scored with enrichment defaults because Redis was unavailable', ['flow']);
+    this.enrichmentHandedBack = counter('enrichment_handed_back_total', 'Flow batches handed back to wait because Redis was unavailable', ['flow']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
 

@@ -6,7 +6,7 @@
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
 import type { DlqReason } from '../errors.ts';
-import type { ShadowScored } from '../inference/protocol.ts';
+import type { FlowScoredReply, ShadowScored } from '../inference/protocol.ts';
 import type { PauseReason } from '../intake/backpressure.ts';
 import type { CircuitTransition } from '../models/circuit-breaker.ts';
 import type { WorkerTimings } from '../models/stage.ts';
@@ -55,6 +55,21 @@ export class PromPipelineMetrics implements StageMetrics {
   recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void {
     for (const [hook, ms] of Object.entries(hookMs)) this.#m.hookSeconds.observe({ flow, hook }, ms / 1000);
     for (const [reason, n] of Object.entries(fallbacks)) this.#m.fallbacks.inc({ flow, reason }, n);
+  }
+
+  recordEnrichment(flow: string, reply: FlowScoredReply): void {
+    const { enrichment } = reply;
+    if (enrichment === undefined) return;
+    const labels = { flow };
+    if (enrichment.hits > 0) this.#m.enrichmentCacheHits.inc(labels, enrichment.hits);
+    if (enrichment.misses > 0) this.#m.enrichmentCacheMisses.inc(labels, enrichment.misses);
+    for (const { outcome, ms, keys } of enrichment.lookups) {
+      this.#m.enrichmentLookups.inc({ flow, outcome });
+      this.#m.enrichmentLookupSeconds.observe(labels, ms / 1000);
+      this.#m.enrichmentKeysPerLookup.observe(labels, keys);
+    }
+    if (enrichment.defaulted > 0) this.#m.enrichmentDefaulted.inc(labels, enrichment.defaulted);
+    if (reply.handedBack !== undefined) this.#m.enrichmentHandedBack.inc(labels);
   }
 
   recordCircuit(flow: string, transition: CircuitTransition): void {

@@ -143,6 +143,7 @@ export const NO_METRICS: StageMetrics = {
   recordConsumed() {},
   recordBatch() {},
   recordFlowBatch() {},
+  recordEnrichment() {},
   recordCircuit() {},
   recordShadowShed() {},
   recordShadow() {},

@@ -2,7 +2,7 @@
  * Where a worker's measured steps sit in time, so the main thread can make their spans with explicit
  * start and end times (no tracing SDK runs in the workers). The worker reports how long each step took
  * and when it began; the steps are laid end to end from that start in the pipeline's order: decode,
- * the preprocess hook, inference, the other hooks, encode. Durations are the worker's own; for a flow,
+ * enrichment (a flow's lookups in Redis), the preprocess hook, inference, the other hooks, encode. Durations are the worker's own; for a flow,
  * whose models interleave feature extraction, inference and their hooks, the positions are that order,
  * not the exact interleaving. Without a start (an older worker), the steps end when the reply arrived.
  * Pure.
@@ -20,6 +20,7 @@ const PREPROCESS = 'preprocess';
 
 export function phaseSpans(reply: WorkerPhases, receivedAt: number): PhaseSpan[] {
   const steps: [string, number][] = [['decode', reply.decodeMs]];
+  if (reply.enrichMs !== undefined) steps.push(['enrichment', reply.enrichMs]);
   const hooks = reply.hookMs ?? {};
   const preprocess = hooks[PREPROCESS];
   if (preprocess !== undefined) steps.push([`hook ${PREPROCESS}`, preprocess]);

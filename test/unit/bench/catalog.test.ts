@@ -20,13 +20,15 @@ test('the suite’s default client is the scorer’s', () => {
   assert.equal(config.kafka.client, DEFAULT_CLIENT);
 });
 
-test('a drain rotation is W1 next to its pass-through, per client, and traced W1, W1 through a flow, then exactly-once W1 right after platformatic’s W1', () => {
+test('a drain rotation is W1 next to its pass-through, per client, and traced W1, W1 through a flow, with enrichment, then exactly-once W1 right after platformatic’s W1', () => {
   assert.deepEqual(DRAIN_ROTATION, [
     'w1-kafkajs',
     'passthrough-kafkajs',
     'w1-platformatic',
     'w1-traced-platformatic',
     'w1-flow-platformatic',
+    'w1-enrich0-platformatic',
+    'w1-enrich90-platformatic',
     'w1-eos-platformatic',
     'passthrough-platformatic',
   ]);

@@ -3,31 +3,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SUBJECTS } from '../../../bench/catalog.ts';
 import { FLOW_EXPERIMENT, FLOW_NAME } from '../../../bench/flow-subject.ts';
-import { scorerConfig } from '../../../bench/subject.ts';
 import { DECLINE_SCORE, LARGE_AMOUNT, postprocess, preprocess, REVIEW_SCORE, REVIEW_SCORE_LARGE } from '../../../bench/subjects/flow-hooks.ts';
-import { loadConfig } from '../../../src/config/load.ts';
 import { buildFlowPlans } from '../../../src/flows/build-plans.ts';
 import { checkFlowHooks } from '../../../src/flows/check-hooks.ts';
 import type { EventContext, HookEvent, HookPrediction, PostprocessItem } from '../../../src/flows/hook-api.ts';
 import { loadModelRepository } from '../../../src/models/repository.ts';
+import { subjectConfig } from './subject-config.ts';
 
 const SPEC = SUBJECTS['w1-flow-platformatic'];
 const TOPICS = { inputTopic: 'bench-w1-flow-platformatic-in-x', outputTopic: 'bench-w1-flow-platformatic-out-x' };
 
 /** What bench/subject.ts writes for the flow subject on TOPICS, loaded and validated as the scorer does. */
-function flowConfig() {
-  const generated = scorerConfig({
-    brokers: ['127.0.0.1:9092'],
-    registryUrl: 'http://127.0.0.1:8081',
-    ...TOPICS,
-    group: 'bench-group',
-    model: SPEC.model,
-    ...(SPEC.client === undefined ? {} : { client: SPEC.client }),
-    ...(SPEC.scorer === undefined ? {} : { scorerOverrides: SPEC.scorer(TOPICS, { otlpUrl: 'http://127.0.0.1:4318/v1/traces' }) }),
-    threads: 1,
-  });
-  return loadConfig({ env: {}, overrides: generated });
-}
+const flowConfig = () => subjectConfig(SPEC, TOPICS);
 
 test('the flow subject replaces the plain input with one flow on the run’s input topic, writing to the run’s output', () => {
   const config = flowConfig();

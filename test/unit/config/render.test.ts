@@ -45,3 +45,21 @@ test('the admin token is hidden too', () => {
   assert.ok(!text.includes('admin-secret-0123456789'));
   assert.equal(parse(text).admin.token, REDACTED);
 });
+
+test("an enrichment Redis URL's password is hidden, the rest of the URL kept", () => {
+  const lookups = [{ key: 'c:{id}', as: 'hash', fields: [{ name: 'x', from: 'x' }] }];
+  const flow = (url: string, n: number) => ({
+    name: `f${n}`,
+    inputs: [{ topic: `t${n}`, format: 'json' }],
+    models: ['fraud'],
+    enrich: { redis: { url }, lookups },
+  });
+  const config = loadConfig({
+    overrides: { ...minimal(), inputs: [], flows: [flow('redis://scorer:s3cret@redis:6379/2', 0), flow('redis://redis:6379', 1)] },
+  });
+  const text = renderConfig(config);
+  assert.ok(!text.includes('s3cret'));
+  const parsed = parse(text);
+  assert.equal(parsed.flows[0].enrich.redis.url, `redis://scorer:${REDACTED}@redis:6379/2`);
+  assert.equal(parsed.flows[1].enrich.redis.url, 'redis://redis:6379');
+});

@@ -88,3 +88,27 @@ test("a canary's key field is checked like an experiment's", async () => {
     /flows\[0\]\.canary\.key: field "user" is not/,
   );
 });
+
+function enriched(template: string, route: string, preprocess?: string) {
+  const base = config(route, 'account_id', preprocess);
+  const [flow] = base.flows;
+  const enrich = {
+    redis: { url: 'redis://r:6379' },
+    lookups: [{ key: template, as: 'hash' as const, fields: [{ name: 'segment', from: 'segment', type: 'string' as const }] }],
+    cache: { ttlMs: 1, negativeTtlMs: 1, maxEntries: 1 },
+    onUnavailable: 'wait' as const,
+    timeoutMs: 1,
+    retries: 0,
+  };
+  return { ...base, flows: [{ ...(flow as NonNullable<typeof flow>), enrich }] };
+}
+
+test("an enrichment key template's fields are checked, even with a preprocess hook (enrichment runs before it); a field it sets is not looked for", async () => {
+  logs.length = 0;
+  await checkFlowFields(enriched('customer:{account_id}:{device.os}', 'segment'), async () => PAYMENT, log);
+  assert.deepEqual(logs, [], 'route.name "segment" is set by the enrichment: no warning, no error');
+  await assert.rejects(
+    checkFlowFields(enriched('customer:{acount}', 'country', '/hooks.ts'), async () => PAYMENT, log),
+    /flows\[0\]\.enrich\.lookups\[0\]\.key: field "acount" is not in the latest schema of payments-value/,
+  );
+});

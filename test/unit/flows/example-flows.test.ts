@@ -94,3 +94,17 @@ test('the rules model scores every golden event of the fraud model in [0, 1], a 
   assert.deepEqual([low?.score, high?.score], [0.02, 0.02 + 0.35 + 0.2 + 0.15 + 0.2]);
   assert.equal(high?.label, '1');
 });
+
+test('the enrichment example loads and builds a plan with its two lookups', async () => {
+  const config = loadConfig({ file: `${REPO_ROOT}/config/enrich.example.yaml` });
+  const models = await loadModelRepository(config.models.repository, config.models.serve);
+  const [plan] = buildFlowPlans(config, models, { baseDir: REPO_ROOT });
+  assert.deepEqual(
+    plan?.enrich?.lookups.map((l) => [l.key, l.as, l.fields.map((f) => f.name)]),
+    [
+      ['customer:{account_id}', 'hash', ['customer_ltv', 'customer_segment']],
+      ['merchant:{account_id}', 'json', ['chargebacks_90d']],
+    ],
+  );
+  assert.equal(plan?.enrich?.onUnavailable, 'wait');
+});

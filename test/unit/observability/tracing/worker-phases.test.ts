@@ -30,3 +30,17 @@ test('without a start the steps end when the reply arrived', () => {
   assert.equal(spans[0]?.start, 94);
   assert.equal(spans.at(-1)?.end, 100);
 });
+
+test("a flow's enrichment from Redis is a step of its own, between decode and the preprocess hook", () => {
+  const spans = phaseSpans({ startedAt: 0, decodeMs: 1, enrichMs: 6, inferMs: 4, encodeMs: 1, hookMs: { preprocess: 2 } }, 50);
+  assert.deepEqual(
+    spans.map((s) => [s.name, s.start, s.end]),
+    [
+      ['decode', 0, 1],
+      ['enrichment', 1, 7],
+      ['hook preprocess', 7, 9],
+      ['inference', 9, 13],
+      ['encode', 13, 14],
+    ],
+  );
+});

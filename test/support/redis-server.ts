@@ -1,0 +1,1 @@
+export * from '../../devtools/redis-server.ts';
