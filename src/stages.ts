@@ -22,7 +22,7 @@ import { type InputRoute, Intake, type IntakeMetrics, type RecordPresenter } fro
 import { type LaneBudgets, PartitionTable } from './intake/partition-table.ts';
 import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
 import type { ScoringPool } from './models/bisect.ts';
-import { type FlowLaneSpec, flowLaneId, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
+import { type FeatureLogTarget, type FlowLaneSpec, flowLaneId, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
 
 export interface DeliveryMetrics {
   /** A send was acknowledged: counts predictions and DLQ records, observes end-to-end latency. */
@@ -57,6 +57,8 @@ export interface StagesOptions {
   readonly exactlyOnce?: ExactlyOnceOptions;
   /** What intake admits each fetched record as (IntakeOptions.presenter); absent: itself. */
   readonly presenter?: RecordPresenter;
+  /** Absent: no feature log. */
+  readonly featureLog?: FeatureLogTarget;
   readonly metrics: StageMetrics;
   /** tracing.enabled: spans and trace context (observability/tracing/); absent: off. */
   readonly tracing?: PipelineTracing | undefined;
@@ -171,6 +173,7 @@ export class ScoringStages {
       clock: o.clock,
       scheduler: o.scheduler,
       wallClock: o.wallClock,
+      ...(o.featureLog === undefined ? {} : { featureLog: o.featureLog }),
     });
     this.intake = new Intake({
       routes: this.#routes(o.inputs, o.flows ?? []),

@@ -7,12 +7,15 @@
  * bad record costs extra runs in this thread and no round trip. Pure apart from `run`: no onnxruntime
  * here, so the logic is tested without a model.
  */
+import type { FeatureLogWriter } from '../codecs/feature-log-writer.ts';
 import type { FeatureColumns, FeatureMapper } from '../codecs/features.ts';
 import { JSON_RECORD } from '../codecs/input-format.ts';
-import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
+import type { EncodedBatch, PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { JSON_ROWS, type RowDecoder } from '../codecs/row-decoder.ts';
+import type { BinCounter } from '../drift/bin-counter.ts';
 import { isScorerError, RecordError } from '../errors.ts';
-import type { RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
+import { keyBytesOf } from './packed-keys.ts';
+import type { PackedKeys, RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
 import type { Feeds, ModelConfig } from './types.ts';
 
 export interface RowScores {
@@ -25,12 +28,16 @@ export interface RecordsModel {
   readonly mapper: FeatureMapper;
   /** One session.run over packed feeds; rejects when the model fails on them. */
   run(feeds: Feeds, rows: number): Promise<RowScores>;
+  /** Present when the model has training statistics: counts each batch's drift bins. */
+  readonly bins?: BinCounter;
 }
 
 export interface RecordsCodecs {
   /** The decoder of a writer schema, whose text the request carries, for the request's model. */
   decoder(schemaId: number, schema: string): RowDecoder;
   writer: PredictionWriter;
+  /** The feature-log writer for a registered schema id (ScoreRecordsRequest.featureLog). */
+  featureLog(schemaId: number): FeatureLogWriter;
 }
 
 export interface Clock {
@@ -144,5 +151,54 @@ export async function scoreRecords(request: ScoreRecordsRequest, model: RecordsM
     }
   }
   const { bytes, ends } = writing.finish();
-  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs };
+  const logged = request.featureLog === undefined ? {} : { featureLog: logFeatures(request, model, codecs, { columns, good }, scored, ends) };
+  const drift = model.bins === undefined || columns.rows === 0 ? {} : { drift: model.bins.count(columns) };
+  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs, ...logged, ...drift };
+}
+
+/** One feature-log record per row whose prediction was written (its range in `ends` is not empty). */
+function logFeatures(
+  request: ScoreRecordsRequest,
+  model: RecordsModel,
+  codecs: RecordsCodecs,
+  { columns, good }: { columns: FeatureColumns; good: readonly number[] },
+  scored: readonly (Scored | undefined)[],
+  ends: Int32Array,
+): EncodedBatch {
+  const { featureLog } = request;
+  const logging = codecs.featureLog(featureLog?.schemaId ?? 0).batch(request.rows);
+  const keys: PackedKeys | undefined = featureLog?.keys;
+  const { name, version } = model.config;
+  const { fields } = model.mapper;
+  // Column row k holds request row good[k]; both run in row order.
+  let k = 0;
+  for (let i = 0; i < request.rows; i++) {
+    while (k < good.length && (good[k] as number) < i) k++;
+    const s = scored[i];
+    const written = (ends[i] as number) > (i === 0 ? 0 : (ends[i - 1] as number));
+    if (s === undefined || !written || good[k] !== i) {
+      logging.skip();
+      continue;
+    }
+    logging.write(
+      {
+        model_name: name,
+        model_version: version,
+        score: s.score,
+        label: s.label ?? null,
+        flow: null,
+        experiment: null,
+        variant: null,
+        fallback: false,
+        source_topic: request.topics[request.topicIndex[i] as number] ?? '',
+        source_partition: request.partitions[i] as number,
+        source_offset: request.offsets[i] as number,
+        event_timestamp: request.timestamps[i] as number,
+        key: keys === undefined ? null : keyBytesOf(keys, i),
+        scored_at: request.scoredAt,
+      },
+      { columns, fields, row: k },
+    );
+  }
+  return logging.finish();
 }

@@ -5,6 +5,8 @@
  */
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
+import type { DriftCounts } from '../drift/bin-counter.ts';
+import type { DriftMonitor } from '../drift/drift-monitor.ts';
 import type { DlqReason } from '../errors.ts';
 import type { ShadowScored } from '../inference/protocol.ts';
 import type { PauseReason } from '../intake/backpressure.ts';
@@ -28,8 +30,12 @@ export class PromPipelineMetrics implements StageMetrics {
   #restartsSeen = 0;
   #retriesSeen = 0;
 
-  constructor(metrics: ScorerMetrics, pool: PoolCounters) {
+  readonly #drift: DriftMonitor | undefined;
+
+  /** `drift`: where the workers' drift bin counts go, read at each scrape (ScorerMetrics.watchDrift). */
+  constructor(metrics: ScorerMetrics, pool: PoolCounters, drift?: DriftMonitor) {
     this.#m = metrics;
+    this.#drift = drift;
     this.#pool = pool;
     this.#uncommitted = new Gauge({
       name: 'scorer_events_uncommitted',
@@ -55,6 +61,10 @@ export class PromPipelineMetrics implements StageMetrics {
   recordFlowBatch(flow: string, hookMs: Readonly<Record<string, number>>, fallbacks: Readonly<Record<string, number>>): void {
     for (const [hook, ms] of Object.entries(hookMs)) this.#m.hookSeconds.observe({ flow, hook }, ms / 1000);
     for (const [reason, n] of Object.entries(fallbacks)) this.#m.fallbacks.inc({ flow, reason }, n);
+  }
+
+  recordDrift(model: string, counts: DriftCounts): void {
+    this.#drift?.record(model, counts);
   }
 
   recordCircuit(flow: string, transition: CircuitTransition): void {
