@@ -15,6 +15,7 @@ import type { Committer } from './delivery/committer.ts';
 import { Delivery } from './delivery/delivery.ts';
 import type { OutputTarget } from './delivery/outcomes.ts';
 import type { Outgoing } from './delivery/outgoing.ts';
+import { MAX_BYTES_PER_SEND } from './delivery/send-size.ts';
 import { TransactionalDelivery, type TransactionalDeliveryOptions } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { BackpressureController } from './intake/backpressure.ts';
@@ -146,6 +147,8 @@ export class ScoringStages {
       scheduler: o.scheduler,
       log: o.log,
       maxRecordsPerSend: o.exactlyOnce?.maxRecords ?? MAX_RECORDS_PER_SEND,
+      // A transaction is cut into produce requests by bytes itself (transactional.ts), so it may hold more.
+      ...(o.exactlyOnce === undefined ? { maxBytesPerSend: MAX_BYTES_PER_SEND } : {}),
       minIntervalMs: o.exactlyOnce?.intervalMs,
       retry,
       onAcknowledged: (outgoing, sendMs) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { parse } from 'yaml';
+import type { FeatureLogEntry } from '../../src/codecs/feature-log-writer.ts';
 import { CLIENTS, EXACTLY_ONCE } from '../support/clients.ts';
 import { readCommitted } from '../support/committed-read.ts';
 import { FLOW_HOOKS, flowRepository } from '../support/flow-repository.ts';
@@ -36,21 +37,9 @@ const EVENTS = 3000;
 const PARTITIONS = 3;
 const FEATURE_LOG_SCHEMA = join(REPO_ROOT, 'schemas', 'feature-log.avsc');
 
-interface FeatureLogRecord {
-  readonly model_name: string;
-  readonly model_version: number;
-  readonly score: number;
-  readonly label: string | null;
-  readonly flow: string | null;
-  readonly experiment: string | null;
-  readonly variant: string | null;
-  readonly fallback: boolean;
-  readonly source_topic: string;
-  readonly source_partition: number;
-  readonly source_offset: number;
-  readonly event_timestamp: number;
+/** A record as the registry client decodes it: the entry's fields, the key as a Buffer, and the two maps. */
+interface FeatureLogRecord extends Omit<FeatureLogEntry, 'key'> {
   readonly key: Buffer | null;
-  readonly scored_at: number;
   readonly features: Readonly<Record<string, number>>;
   readonly string_features: Readonly<Record<string, string>>;
 }
@@ -110,9 +99,13 @@ function eventsWithGaps(n: number): TestEvent[] {
   );
 }
 
-async function featureLogTopic(t: { after(fn: () => unknown): void }, name: string): Promise<string> {
+/**
+ * One partition by default: a send's feature-log records then land in one record batch, which must stay
+ * under the broker's message.max.bytes (the sender cuts sends by bytes: delivery/send-size.ts).
+ */
+async function featureLogTopic(t: { after(fn: () => unknown): void }, name: string, partitions = 1): Promise<string> {
   const topic = uniqueName(`${name}-features`);
-  await createTopics([{ topic, partitions: PARTITIONS }]);
+  await createTopics([{ topic, partitions }]);
   t.after(() => deleteTopics([topic]));
   return topic;
 }
@@ -190,13 +183,6 @@ for (const client of CLIENTS) {
       assert.deepEqual({ score: r.score, label: r.label }, p, 'the feature log carries the score and label the prediction says');
       assert.deepEqual([r.model_name, r.model_version, r.flow, r.experiment, r.fallback], ['fraud', 1, null, null, false]);
     }
-    // Keyed by the input key, like the prediction: a key's records stay in one partition.
-    const partitionOf = new Map<string, number>();
-    for (const c of logged) {
-      const key = c.key?.toString() ?? '';
-      assert.equal(partitionOf.get(key) ?? c.partition, c.partition, `key ${key} in one partition`);
-      partitionOf.set(key, c.partition);
-    }
     assert.deepEqual(await committedOffsets(groupId, topics.input), await endOffsets(topics.input), 'committed offsets reach the end of every partition');
   });
 }
@@ -221,7 +207,7 @@ for (const client of CLIENTS.filter((c) => EXACTLY_ONCE[c])) {
 
 test('a flow logs one record per prediction: features after its preprocess hook, for each model it fans out to', async (t) => {
   const topics = await scenarioTopics(t, 'flog-flow', PARTITIONS);
-  const features = await featureLogTopic(t, 'flog-flow');
+  const features = await featureLogTopic(t, 'flog-flow', PARTITIONS);
   const reg = await startTestRegistry();
   t.after(() => reg.close());
   const repository = await flowRepository(t);
@@ -270,6 +256,13 @@ test('a flow logs one record per prediction: features after its preprocess hook,
       assert.deepEqual([r.model_name, r.flow, r.fallback], ['fraud', 'payments', false]);
       assert.equal(r.score, written.get(`${sourceId(r.source_partition, r.source_offset)}@${version}`), 'the score of the prediction for this model');
     }
+  }
+  // Keyed by the input key, like the prediction: a key's records stay in one partition.
+  const partitionOf = new Map<string, number>();
+  for (const c of logged) {
+    const key = c.key?.toString() ?? '';
+    assert.equal(partitionOf.get(key) ?? c.partition, c.partition, `key ${key} in one partition`);
+    partitionOf.set(key, c.partition);
   }
   assert.ok(
     records.some((r) => r.string_features['country'] === 'GB'),
