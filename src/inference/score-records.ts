@@ -10,12 +10,12 @@
 import type { FeatureLogWriter } from '../codecs/feature-log-writer.ts';
 import type { FeatureColumns, FeatureMapper } from '../codecs/features.ts';
 import { JSON_RECORD } from '../codecs/input-format.ts';
-import type { EncodedBatch, PredictionWriter } from '../codecs/prediction-encoder.ts';
+import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { JSON_ROWS, type RowDecoder } from '../codecs/row-decoder.ts';
 import type { BinCounter } from '../drift/bin-counter.ts';
 import { isScorerError, RecordError } from '../errors.ts';
 import { keyBytesOf } from './packed-keys.ts';
-import type { PackedKeys, RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
+import type { RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
 import type { Feeds, ModelConfig } from './types.ts';
 
 export interface RowScores {
@@ -126,79 +126,45 @@ export async function scoreRecords(request: ScoreRecordsRequest, model: RecordsM
   const runs = columns.rows === 0 ? 0 : await scoreRows(model, { columns, good, start: 0, end: columns.rows }, scored, failures);
   const t2 = clock.now();
   const writing = codecs.writer.batch(request.rows);
+  const log = request.featureLog;
+  const logging = log === undefined ? undefined : codecs.featureLog(log.schemaId).batch(request.rows);
   const { name, version } = model.config;
+  const { fields } = model.mapper;
+  // Column row k holds request row good[k]; both run in row order, and a scored row is a good one.
+  let k = 0;
   for (let i = 0; i < request.rows; i++) {
     const s = scored[i];
     if (s === undefined) {
       writing.skip();
+      logging?.skip();
       continue;
     }
+    const value = {
+      score: s.score,
+      label: s.label ?? null,
+      model_name: name,
+      model_version: version,
+      source_topic: request.topics[request.topicIndex[i] as number] ?? '',
+      source_partition: request.partitions[i] as number,
+      source_offset: request.offsets[i] as number,
+      event_timestamp: request.timestamps[i] as number,
+      scored_at: request.scoredAt,
+    };
     try {
-      writing.write({
-        score: s.score,
-        label: s.label ?? null,
-        model_name: name,
-        model_version: version,
-        source_topic: request.topics[request.topicIndex[i] as number] ?? '',
-        source_partition: request.partitions[i] as number,
-        source_offset: request.offsets[i] as number,
-        event_timestamp: request.timestamps[i] as number,
-        scored_at: request.scoredAt,
-      });
+      writing.write(value);
     } catch (error) {
       if (!isScorerError(error, 'SCORER_ERR_ENCODE')) throw error;
       failures.push({ row: i, reason: 'ENCODE_FAILED', message: error.message });
-    }
-  }
-  const { bytes, ends } = writing.finish();
-  const logged = request.featureLog === undefined ? {} : { featureLog: logFeatures(request, model, codecs, { columns, good }, scored, ends) };
-  const drift = model.bins === undefined || columns.rows === 0 ? {} : { drift: model.bins.count(columns) };
-  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs, ...logged, ...drift };
-}
-
-/** One feature-log record per row whose prediction was written (its range in `ends` is not empty). */
-function logFeatures(
-  request: ScoreRecordsRequest,
-  model: RecordsModel,
-  codecs: RecordsCodecs,
-  { columns, good }: { columns: FeatureColumns; good: readonly number[] },
-  scored: readonly (Scored | undefined)[],
-  ends: Int32Array,
-): EncodedBatch {
-  const { featureLog } = request;
-  const logging = codecs.featureLog(featureLog?.schemaId ?? 0).batch(request.rows);
-  const keys: PackedKeys | undefined = featureLog?.keys;
-  const { name, version } = model.config;
-  const { fields } = model.mapper;
-  // Column row k holds request row good[k]; both run in row order.
-  let k = 0;
-  for (let i = 0; i < request.rows; i++) {
-    while (k < good.length && (good[k] as number) < i) k++;
-    const s = scored[i];
-    const written = (ends[i] as number) > (i === 0 ? 0 : (ends[i - 1] as number));
-    if (s === undefined || !written || good[k] !== i) {
-      logging.skip();
+      logging?.skip();
       continue;
     }
-    logging.write(
-      {
-        model_name: name,
-        model_version: version,
-        score: s.score,
-        label: s.label ?? null,
-        flow: null,
-        experiment: null,
-        variant: null,
-        fallback: false,
-        source_topic: request.topics[request.topicIndex[i] as number] ?? '',
-        source_partition: request.partitions[i] as number,
-        source_offset: request.offsets[i] as number,
-        event_timestamp: request.timestamps[i] as number,
-        key: keys === undefined ? null : keyBytesOf(keys, i),
-        scored_at: request.scoredAt,
-      },
-      { columns, fields, row: k },
-    );
+    if (logging === undefined) continue;
+    while ((good[k] as number) < i) k++;
+    const key = log?.keys === undefined ? null : keyBytesOf(log.keys, i);
+    logging.write({ ...value, flow: null, experiment: null, variant: null, fallback: false, key }, { columns, fields, row: k });
   }
-  return logging.finish();
+  const { bytes, ends } = writing.finish();
+  const logged = logging === undefined ? {} : { featureLog: logging.finish() };
+  const drift = model.bins === undefined || columns.rows === 0 ? {} : { drift: model.bins.count(columns) };
+  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs, ...logged, ...drift };
 }

@@ -8,6 +8,7 @@ import { FeatureLogWriter } from '../../../src/codecs/feature-log-writer.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
 import { REPO_ROOT } from '../../support/scorer-process.ts';
+import { slices } from './slices.ts';
 
 const TYPE = avsc.Type.forSchema(JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'feature-log.avsc'), 'utf8')));
 
@@ -40,16 +41,6 @@ const ENTRY = {
   scored_at: 1_740_960_000_456,
 };
 
-function records(bytes: Uint8Array, ends: Int32Array): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (const end of ends) {
-    out.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
-    start = end;
-  }
-  return out;
-}
-
 test('records decode against schemas/feature-log.avsc with the features the columns hold, by field name', () => {
   const mapper = compileFeatureMapper(CONFIG, { maxStringFeatureLength: 16 });
   const columns = mapper.columns(2);
@@ -60,7 +51,7 @@ test('records decode against schemas/feature-log.avsc with the features the colu
   writing.skip();
   writing.write({ ...ENTRY, label: null, flow: null, experiment: null, variant: null, fallback: true, key: null, source_offset: 0 });
   const { bytes, ends } = writing.finish();
-  const [first, skipped, last] = records(bytes, ends) as [Buffer, Buffer, Buffer];
+  const [first, skipped, last] = slices(bytes, ends) as [Buffer, Buffer, Buffer];
   assert.equal(skipped.length, 0, 'a skipped record is an empty range');
   for (const record of [first, last]) {
     assert.equal(record[0], 0, 'magic byte');
