@@ -77,6 +77,18 @@ export class AvroOut {
     this.#pos += bytes.length;
   }
 
+  /**
+   * Bytes already in Avro form with doubles left open: `doubles[k]` is written at `offsets[k]` within
+   * them (a map whose keys never change: its entries copied at once, only the values written).
+   */
+  template(bytes: Uint8Array, offsets: readonly number[], doubles: Float64Array): void {
+    this.#reserve(bytes.length);
+    const at = this.#pos;
+    this.#buf.set(bytes, at);
+    for (let k = 0; k < offsets.length; k++) this.#view.setFloat64(at + (offsets[k] as number), doubles[k] as number, true);
+    this.#pos += bytes.length;
+  }
+
   /** Room for `bytes` at the current position, written by `fill` (the 5-byte wire-format header). */
   reserveRaw(bytes: number, fill: (target: Buffer) => void): void {
     this.#reserve(bytes);

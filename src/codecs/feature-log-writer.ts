@@ -42,6 +42,25 @@ interface MapLayout {
   readonly strings: readonly number[];
   /** The map keys (the fields' names), in Avro form. */
   readonly names: readonly Uint8Array[];
+  /** The whole numeric map, block count to end marker, with its values left to write at `valueOffsets`. */
+  readonly numericMap: Uint8Array;
+  readonly valueOffsets: readonly number[];
+}
+
+/** The numeric map of `numeric`'s fields as one template: every key in place, eight bytes open after each. */
+function numericTemplate(numeric: readonly number[], names: readonly Uint8Array[]): Pick<MapLayout, 'numericMap' | 'valueOffsets'> {
+  const out = new AvroOut(64);
+  const valueOffsets: number[] = [];
+  if (numeric.length > 0) {
+    out.long(numeric.length);
+    for (const i of numeric) {
+      out.raw(names[i] as Uint8Array);
+      valueOffsets.push(out.position);
+      out.double(0);
+    }
+  }
+  out.long(0);
+  return { numericMap: out.bytes().slice(), valueOffsets };
 }
 
 const layouts = new WeakMap<readonly CompiledField[], MapLayout>();
@@ -54,7 +73,8 @@ function layoutOf(fields: readonly CompiledField[]): MapLayout {
     fields.forEach((f, i) => {
       (f.dtype === 'string' ? strings : numeric).push(i);
     });
-    layout = { numeric, strings, names: fields.map((f) => avroString(f.field)) };
+    const names = fields.map((f) => avroString(f.field));
+    layout = { numeric, strings, names, ...numericTemplate(numeric, names) };
     layouts.set(fields, layout);
   }
   return layout;
@@ -125,17 +145,15 @@ export class FeatureLogBatch {
   }
 }
 
+/** A record's numeric feature values, before they go into the template; grown to the widest model seen. */
+let scratch = new Float64Array(64);
+
 /** The two maps, each one block of its entries and the empty block that ends it. */
 function writeMaps(out: AvroOut, { columns, fields, row }: FeatureRef): void {
-  const { numeric, strings, names } = layoutOf(fields);
-  if (numeric.length > 0) {
-    out.long(numeric.length);
-    for (const i of numeric) {
-      out.raw(names[i] as Uint8Array);
-      out.double(Number(columns.valueAt(row, i)));
-    }
-  }
-  out.long(0);
+  const { numeric, strings, names, numericMap, valueOffsets } = layoutOf(fields);
+  if (scratch.length < numeric.length) scratch = new Float64Array(numeric.length);
+  for (let k = 0; k < numeric.length; k++) scratch[k] = Number(columns.valueAt(row, numeric[k] as number));
+  out.template(numericMap, valueOffsets, scratch);
   if (strings.length > 0) {
     out.long(strings.length);
     for (const i of strings) {
