@@ -40,6 +40,8 @@ export interface Codecs {
   readonly writerSchema: (schemaId: number) => string;
   /** The latest schema registered for a topic's values, or undefined when none is (or no registry is used). */
   readonly latestInputType: (topic: string) => Promise<Type | undefined>;
+  /** The feature-log schema's id under `<featureLog.topic>-value`; absent when the feature log is off. */
+  readonly featureLogSchemaId?: number;
 }
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -74,11 +76,12 @@ async function probe(config: NonNullable<ScorerConfig['schemaRegistry']>): Promi
   if (status >= 500) throw new ScorerError('SCORER_ERR_SCHEMA_REGISTRY', `schema registry at ${config.url} is failing (HTTP ${status})`, { retryable: true });
 }
 
-async function outputSchema(file: string): Promise<object> {
+/** `setting`: the configuration key that names the file, for the error. */
+async function schemaFile(file: string, setting: string): Promise<object> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as object;
   } catch (cause) {
-    throw new ScorerError('SCORER_ERR_CONFIG', `output.schemaFile ${file} could not be read as an Avro schema`, { cause });
+    throw new ScorerError('SCORER_ERR_CONFIG', `${setting} ${file} could not be read as an Avro schema`, { cause });
   }
 }
 
@@ -120,16 +123,28 @@ export async function startCodecs(config: ScorerConfig, startup: RegistryStartup
       throw registryFailure(`reading the latest schema of ${topic}-value`, error, `schema registry at ${registryConfig.url}`);
     }
   };
+  const registryName = `schema registry at ${registryConfig.url}`;
+  const { featureLog } = config;
+  const featureLogSchemaId =
+    featureLog === undefined
+      ? {}
+      : {
+          featureLogSchemaId: (
+            await retry(async () =>
+              AvroEncoder.create(registry, `${featureLog.topic}-value`, await schemaFile(featureLog.schemaFile, 'featureLog.schemaFile'), registryName),
+            )
+          ).schemaId,
+        };
   if (config.output.format === 'json') {
     const output: OutputSpec = { format: 'json' };
-    return { formatFor, output, outputFor: () => output, writerSchema, latestInputType };
+    return { formatFor, output, outputFor: () => output, writerSchema, latestInputType, ...featureLogSchemaId };
   }
-  const schema = await outputSchema(config.output.schemaFile);
+  const schema = await schemaFile(config.output.schemaFile, 'output.schemaFile');
   const specs = new Map<string, OutputSpec>();
   for (const topic of predictionTopics(config)) {
-    const encoder = await retry(() => AvroEncoder.create(registry, `${topic}-value`, schema, `schema registry at ${registryConfig.url}`));
+    const encoder = await retry(() => AvroEncoder.create(registry, `${topic}-value`, schema, registryName));
     specs.set(topic, { format: 'avro', schemaId: encoder.schemaId, schema: JSON.stringify(schema) });
   }
   const output = specs.get(config.output.topic) as OutputSpec;
-  return { formatFor, output, outputFor: (topic) => specs.get(topic) ?? output, writerSchema, latestInputType };
+  return { formatFor, output, outputFor: (topic) => specs.get(topic) ?? output, writerSchema, latestInputType, ...featureLogSchemaId };
 }

@@ -10,6 +10,7 @@ import type { ScorerConfig } from './config/types.ts';
 import { systemClock, systemScheduler } from './core/clock.ts';
 import { modelId } from './core/model-id.ts';
 import { defaultTransactionalId } from './delivery/transactional.ts';
+import { DriftMonitor } from './drift/drift-monitor.ts';
 import { ScorerError } from './errors.ts';
 import { buildFlowPlans } from './flows/build-plans.ts';
 import { checkFlowFields } from './flows/check-fields.ts';
@@ -84,7 +85,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
 
     notReady = 'checking topics';
     const kafka = await kafkaLoading;
-    await assertTopicsExist(kafka, [...consumedTopics(config), ...predictionTopics(config), config.deadLetter.topic]);
+    const featureLogTopics = config.featureLog === undefined ? [] : [config.featureLog.topic];
+    await assertTopicsExist(kafka, [...consumedTopics(config), ...predictionTopics(config), config.deadLetter.topic, ...featureLogTopics]);
     const producer = kafka.producer();
     closers.push(() => producer.close());
     const consumer = kafka.consumer();
@@ -92,6 +94,16 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
 
     let fail!: (error: Error) => void;
     const failed = new Promise<Error>((resolve) => (fail = resolve));
+    const drift = new DriftMonitor(
+      config.drift,
+      (id) => lifecycle?.entryById(id)?.stats ?? models.find((m) => modelId(m.config.name, m.config.version) === id)?.stats,
+      systemClock,
+    );
+    metrics.watchDrift(() => drift.read());
+    const featureLog =
+      config.featureLog === undefined || codecs.featureLogSchemaId === undefined
+        ? {}
+        : { featureLog: { topic: config.featureLog.topic, schemaId: codecs.featureLogSchemaId } };
     const stages = new ScoringStages({
       ...commonStageOptions({ config, codecs, pool, consumer, producer, log }),
       models,
@@ -106,7 +118,8 @@ export async function startService(config: ScorerConfig, log: Logger, cancelled:
         ),
       ),
       ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
-      metrics: new PromPipelineMetrics(metrics, pool),
+      ...featureLog,
+      metrics: new PromPipelineMetrics(metrics, pool, drift),
       tracing: tracing?.tracer,
       onFatal: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });

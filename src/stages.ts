@@ -15,6 +15,7 @@ import type { Committer } from './delivery/committer.ts';
 import { Delivery } from './delivery/delivery.ts';
 import type { OutputTarget } from './delivery/outcomes.ts';
 import type { Outgoing } from './delivery/outgoing.ts';
+import { MAX_BYTES_PER_SEND } from './delivery/send-size.ts';
 import { TransactionalDelivery, type TransactionalDeliveryOptions } from './delivery/transactional.ts';
 import { ScorerError } from './errors.ts';
 import { BackpressureController } from './intake/backpressure.ts';
@@ -22,7 +23,7 @@ import { type InputRoute, Intake, type IntakeMetrics, type RecordPresenter } fro
 import { type LaneBudgets, PartitionTable } from './intake/partition-table.ts';
 import type { ConsumerHandlers, GroupConsumer, Producer } from './kafka/client.ts';
 import type { ScoringPool } from './models/bisect.ts';
-import { type FlowLaneSpec, flowLaneId, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
+import { type FeatureLogTarget, type FlowLaneSpec, flowLaneId, type ModelMetrics, ModelStage, type ModelStageOptions } from './models/stage.ts';
 
 export interface DeliveryMetrics {
   /** A send was acknowledged: counts predictions and DLQ records, observes end-to-end latency. */
@@ -57,6 +58,8 @@ export interface StagesOptions {
   readonly exactlyOnce?: ExactlyOnceOptions;
   /** What intake admits each fetched record as (IntakeOptions.presenter); absent: itself. */
   readonly presenter?: RecordPresenter;
+  /** Absent: no feature log. */
+  readonly featureLog?: FeatureLogTarget;
   readonly metrics: StageMetrics;
   /** tracing.enabled: spans and trace context (observability/tracing/); absent: off. */
   readonly tracing?: PipelineTracing | undefined;
@@ -144,6 +147,8 @@ export class ScoringStages {
       scheduler: o.scheduler,
       log: o.log,
       maxRecordsPerSend: o.exactlyOnce?.maxRecords ?? MAX_RECORDS_PER_SEND,
+      // A transaction is cut into produce requests by bytes itself (transactional.ts), so it may hold more.
+      ...(o.exactlyOnce === undefined ? { maxBytesPerSend: MAX_BYTES_PER_SEND } : {}),
       minIntervalMs: o.exactlyOnce?.intervalMs,
       retry,
       onAcknowledged: (outgoing, sendMs) => {
@@ -171,6 +176,7 @@ export class ScoringStages {
       clock: o.clock,
       scheduler: o.scheduler,
       wallClock: o.wallClock,
+      ...(o.featureLog === undefined ? {} : { featureLog: o.featureLog }),
     });
     this.intake = new Intake({
       routes: this.#routes(o.inputs, o.flows ?? []),

@@ -19,6 +19,9 @@ HOUR_WEIGHTS = np.array([
     5.0, 4.8, 4.4, 4.2, 4.4, 4.8, 5.2, 5.0, 4.2, 3.2, 2.2, 1.5,
 ])
 MISSING_RATE = 0.05
+# The training data: the first TRAIN_ROWS rows drawn from a generator seeded with SEED (train.py, feature_stats.py).
+SEED = 20250303
+TRAIN_ROWS = 20_000
 # 2025-03-03T00:00:00Z, a Monday; event_time is placed in the week that starts on the Sunday before it.
 EPOCH_SUNDAY_MS = 1740960000000 - 86_400_000
 

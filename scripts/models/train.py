@@ -20,12 +20,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import artifacts
 import convert
+import feature_stats
 import features as F
 import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = 20250303
-TRAIN_ROWS = 20_000
+SEED = synthetic.SEED
+TRAIN_ROWS = synthetic.TRAIN_ROWS
 TEST_ROWS = 5_000
 TOLERANCE = 1e-5
 
@@ -93,8 +94,8 @@ HEAVY = ModelSpec("heavy", 1, "Inference-heavy MLP (two hidden layers of 1024) o
                   False, 128)
 
 
-def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator) -> None:
-    """Writes model.onnx, config.yaml and golden.json, once onnxruntime agrees with scikit-learn."""
+def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator, stats: dict) -> None:
+    """Writes model.onnx, config.yaml, golden.json and feature-stats.json, once onnxruntime agrees with scikit-learn."""
     model = convert.to_onnx(spec.name, pipeline, spec.with_categorical)
     batch = synthetic.generate(rng, spec.golden_rows)
     feeds = synthetic.model_inputs(batch)
@@ -107,6 +108,7 @@ def export(spec: ModelSpec, pipeline: Pipeline, rng: np.random.Generator) -> Non
     artifacts.write_text(out / "config.yaml", config)
     artifacts.write_golden(out / "golden.json", artifacts.golden(spec.name, spec.version, artifacts.events(rng, batch), label, proba))
     (out / "model.onnx").write_bytes(model.SerializeToString())
+    artifacts.write_json(out / feature_stats.FILE, stats)
     size = (out / "model.onnx").stat().st_size
     print(f"{spec.name}@{spec.version}: wrote {out.relative_to(ROOT)} (model.onnx {size} bytes, {spec.golden_rows} golden rows)")
     for line in convert.describe(model):
@@ -120,19 +122,21 @@ def main() -> None:
     train_batch = synthetic.generate(rng, TRAIN_ROWS)
     test_batch = synthetic.generate(rng, TEST_ROWS)
     train, test = synthetic.model_inputs(train_batch), synthetic.model_inputs(test_batch)
+    # Every model here trains on the same numeric features of the same rows, so they share the statistics.
+    stats = feature_stats.statistics(train_batch)
 
     fraud = fraud_pipeline(FRAUD_V1_TREES).fit(synthetic.sklearn_frame(train), train_batch.label)
     report("fraud", fraud, synthetic.sklearn_frame(test), test_batch.label)
-    export(FRAUD, fraud, rng)
+    export(FRAUD, fraud, rng, stats)
 
     heavy = heavy_pipeline().fit(train["numeric"], train_batch.label)
     report("heavy", heavy, test["numeric"], test_batch.label)
-    export(HEAVY, heavy, rng)
+    export(HEAVY, heavy, rng, stats)
 
     # Last, so the draws of the random generator before it, and so every file above, stay as they were.
     fraud_v2 = fraud_pipeline(FRAUD_V2_TREES).fit(synthetic.sklearn_frame(train), train_batch.label)
     report("fraud@2", fraud_v2, synthetic.sklearn_frame(test), test_batch.label)
-    export(FRAUD_V2, fraud_v2, rng)
+    export(FRAUD_V2, fraud_v2, rng, stats)
 
     artifacts.write_json(ROOT / "schemas" / "payment-event.avsc", artifacts.avro_schema())
     print(f"done in {time.monotonic() - started:.1f}s")

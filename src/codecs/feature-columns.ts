@@ -33,6 +33,10 @@ export interface FeatureColumns {
   appendRow(row: DecodedRow): void;
   /** The tensors of rows [start, end). */
   feeds(start: number, end: number): Feeds;
+  /** Field `field`'s element in committed row `row`, as the tensor holds it (the feature log, drift). */
+  valueAt(row: number, field: number): FeatureValue;
+  /** defaulted[i]: committed rows whose field i was missing or null and took the field's default (drift). */
+  readonly defaulted: Int32Array;
 }
 
 type ColumnData = Float32Array<ArrayBuffer> | BigInt64Array<ArrayBuffer> | string[];
@@ -75,6 +79,20 @@ export function featureColumns(layout: readonly FeatureInputLayout[], fields: re
     return { data: data[c]!, width: input.width, place: i - input.offset, int64: input.dtype === 'int64' };
   });
   let rows = 0;
+  const defaulted = new Int32Array(fields.length);
+  // The fields of the row being appended that took their default: counted only once the row is committed.
+  const pending: number[] = [];
+
+  function commit(): void {
+    for (const i of pending) defaulted[i] = (defaulted[i] as number) + 1;
+    pending.length = 0;
+    rows++;
+  }
+
+  function element(i: number, value: unknown): FeatureValue {
+    if (value === undefined || value === null) pending.push(i);
+    return featureValue(fields[i]!, value);
+  }
 
   function write(i: number, value: FeatureValue): void {
     const slot = slots[i]!;
@@ -93,23 +111,27 @@ export function featureColumns(layout: readonly FeatureInputLayout[], fields: re
     },
     append(event) {
       if (rows === capacity) throw full();
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
-        write(i, featureValue(f, readPath(event, f.path)));
-      }
-      rows++;
+      pending.length = 0;
+      for (let i = 0; i < fields.length; i++) write(i, element(i, readPath(event, fields[i]!.path)));
+      commit();
     },
     appendRow(row) {
       if (rows === capacity) throw full();
+      pending.length = 0;
       const { kinds, numbers } = row;
       for (let i = 0; i < fields.length; i++) {
         const f = fields[i]!;
         // The common case without a detour through `unknown`, where V8 would box the number.
         if (kinds[i] === NUMBER && f.dtype === 'float32') write(i, toFloat32(f, numbers[i]));
-        else write(i, featureValue(f, row.value(i)));
+        else write(i, element(i, row.value(i)));
       }
-      rows++;
+      commit();
     },
+    valueAt(row, field) {
+      const slot = slots[field]!;
+      return slot.data[row * slot.width + slot.place] as FeatureValue;
+    },
+    defaulted,
     feeds(start, end) {
       if (!(start >= 0 && start <= end && end <= rows)) throw new ScorerError('SCORER_ERR_INVARIANT', `rows [${start}, ${end}) of ${rows}`);
       const feeds: Record<string, TensorPayload> = {};

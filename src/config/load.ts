@@ -28,6 +28,7 @@ export interface LoadConfigOptions {
 const PATH_SETTINGS = [
   'models.repository',
   'output.schemaFile',
+  'featureLog.schemaFile',
   'kafka.tls.caFile',
   'kafka.tls.certFile',
   'kafka.tls.keyFile',

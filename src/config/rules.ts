@@ -49,6 +49,29 @@ const outputsAreNotInputs: Rule = (config, violations) => {
   }
 };
 
+/**
+ * The feature log is Avro through the registry, on a topic of its own: never one the service consumes,
+ * a prediction topic (whose consumers would read feature-log records as predictions) or the DLQ.
+ */
+const featureLogApart: Rule = (config, violations) => {
+  const topic = at(config, 'featureLog.topic');
+  if (topic === undefined || !violations.ok('featureLog.topic')) return;
+  if (config['schemaRegistry'] === undefined && violations.ok('schemaRegistry')) {
+    violations.add('schemaRegistry.url', 'is required because featureLog writes Avro through the registry');
+  }
+  const flows = entries(config['flows']);
+  const others: [string, unknown][] = [
+    ...inputSettings(config).map((input): [string, unknown] => [`${input.path}.topic`, input.topic]),
+    ['output.topic', at(config, 'output.topic')],
+    ['deadLetter.topic', at(config, 'deadLetter.topic')],
+    ...flows.map((flow, f): [string, unknown] => [`flows[${f}].output`, flow['output']]),
+    ...flows.flatMap((flow, f) => entries(flow['shadow']).map((s, i): [string, unknown] => [`flows[${f}].shadow[${i}].topic`, s['topic']])),
+  ];
+  const clash = others.find(([, other]) => other === topic);
+  if (clash !== undefined)
+    violations.addValue('featureLog.topic', 'must be a topic of its own, not an input, prediction or dead-letter topic', topic, `same as ${clash[0]}`);
+};
+
 /** The setting at `small` must stay below (or at) the one at `large`. */
 const bounded =
   (small: string, large: string, strict: boolean, why: string): Rule =>
@@ -164,6 +187,7 @@ const revocationWithinGroupTimeouts: Rule = (config, violations) => {
 };
 
 const RULES: readonly Rule[] = [
+  featureLogApart,
   clientSupportsMembership,
   clientSupportsExactlyOnce,
   revocationWithinGroupTimeouts,

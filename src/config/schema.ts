@@ -206,6 +206,25 @@ export const configSchema: ShapeOf<ScorerConfig> = {
         }),
       },
     },
+    featureLog: {
+      kind: 'object',
+      optional: true,
+      doc: 'Feature log for training: each prediction with the features its model was fed and its lineage, Avro through the registry',
+      fields: {
+        topic: topic('Feature-log topic; a topic of its own'),
+        schemaFile: name('Avro schema of the feature-log records, registered under <topic>-value', {
+          default: './schemas/feature-log.avsc',
+        }),
+      },
+    },
+    drift: {
+      kind: 'object',
+      fields: {
+        windowMs: ms('Sliding window of the drift metrics (PSI and missing share per feature)', 300000, 1000),
+        buckets: int({ doc: 'Slices of the drift window: it moves by windowMs / buckets', default: 10, min: 1, max: 1000 }),
+        minEvents: int({ doc: "Events the window must hold before a model's drift is exported", default: 500, min: 1 }),
+      },
+    },
     limits: {
       kind: 'object',
       fields: {

@@ -301,6 +301,24 @@ export interface ScorerConfig {
     /** @defaultValue '<output.topic>.dlq' */
     topic: string;
   };
+  /**
+   * Absent: off. Every prediction (plain inputs and flows) is accompanied by a record of the features its
+   * model was fed, its prediction and its lineage, on this topic, in the same send (and transaction).
+   */
+  featureLog?: {
+    topic: string;
+    /** Avro schema of the records, registered under `<topic>-value`. @defaultValue './schemas/feature-log.avsc' */
+    schemaFile: string;
+  };
+  /** Drift, for models with a feature-stats.json beside their config.yaml. */
+  drift: {
+    /** The sliding window PSI and the missing share are measured over. @defaultValue 300000 */
+    windowMs: number;
+    /** Slices of the window: it moves by windowMs / buckets. @defaultValue 10 */
+    buckets: number;
+    /** Events the window must hold before a model's drift is exported. @defaultValue 500 */
+    minEvents: number;
+  };
   limits: {
     /** Larger record values go to the DLQ as OVERSIZED. @defaultValue 1048576 */
     maxRecordBytes: number;

@@ -7,7 +7,7 @@ import type { BackoffPolicy } from '../core/backoff.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { Log } from '../core/log.ts';
 import { OrderedSender, type RecordTransport } from './ordered-sender.ts';
-import { type Outgoing, recordsOf, type Sequenced } from './outgoing.ts';
+import { type Outgoing, outgoingBytes, recordsOf, type Sequenced } from './outgoing.ts';
 
 export interface DeliveryOptions {
   /** The producer (at-least-once) or the transactional transport (exactly-once). */
@@ -16,6 +16,8 @@ export interface DeliveryOptions {
   readonly scheduler: Scheduler;
   readonly log: Log;
   readonly maxRecordsPerSend: number;
+  /** Most bytes in one send (send-size.ts); absent: counts alone. */
+  readonly maxBytesPerSend?: number;
   /** OrderedSenderOptions.minIntervalMs: exactly-once paces its transactions. */
   readonly minIntervalMs?: number;
   readonly retry: BackoffPolicy;
@@ -36,6 +38,7 @@ export class Delivery {
       clock: options.clock,
       scheduler: options.scheduler,
       maxRecordsPerSend: options.maxRecordsPerSend,
+      ...(options.maxBytesPerSend === undefined ? {} : { maxBytesPerSend: { bytes: options.maxBytesPerSend, bytesOf: outgoingBytes } }),
       minIntervalMs: options.minIntervalMs,
       retry: options.retry,
       onAcked: (outgoing, sendMs) => {

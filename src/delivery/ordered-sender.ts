@@ -17,6 +17,7 @@
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.ts';
 import type { Clock, Scheduler } from '../core/clock.ts';
 import type { OutgoingRecord } from '../kafka/client.ts';
+import { itemsWithin } from './send-size.ts';
 
 export interface RecordTransport<T = unknown> {
   /**
@@ -34,6 +35,8 @@ export interface OrderedSenderOptions<T> {
   readonly scheduler: Scheduler;
   /** Most records in one send. */
   readonly maxRecordsPerSend: number;
+  /** Most bytes in one send (send-size.ts), by `bytesOf` each item; absent: counts alone. */
+  readonly maxBytesPerSend?: { readonly bytes: number; readonly bytesOf: (item: T) => number };
   /** A send that is not full begins no sooner than this after the previous one began; absent: at once. */
   readonly minIntervalMs?: number;
   readonly retry: BackoffPolicy;
@@ -101,8 +104,12 @@ export class OrderedSender<T> {
     this.#cancelPace?.();
     this.#cancelPace = undefined;
     this.#lastStart = this.#o.clock.now();
-    const end = Math.min(this.#queue.length, this.#head + this.#o.maxRecordsPerSend);
-    this.#inFlight = this.#attempt(this.#queue.slice(this.#head, end), 1);
+    const budget = this.#o.maxBytesPerSend;
+    const take =
+      budget === undefined
+        ? Math.min(this.queued, this.#o.maxRecordsPerSend)
+        : itemsWithin(this.queued, this.#o.maxRecordsPerSend, budget.bytes, (i) => budget.bytesOf(this.#queue[this.#head + i] as T));
+    this.#inFlight = this.#attempt(this.#queue.slice(this.#head, this.#head + take), 1);
   }
 
   async #attempt(items: T[], attempt: number): Promise<void> {

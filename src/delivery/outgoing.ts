@@ -1,6 +1,7 @@
 /** What delivery carries: one finished record, a prediction or a dead letter, bound to its input offset. */
 import type { Traced } from '../core/trace.ts';
 import type { Assignment, OutgoingRecord } from '../kafka/client.ts';
+import { recordBytes } from './send-size.ts';
 
 /**
  * One partition's results as delivery sees them: completed in any order, released in offset order,
@@ -53,4 +54,11 @@ export function recordsOf(items: readonly Outgoing[]): OutgoingRecord[] {
     if (item.fanOut !== undefined) for (const more of item.fanOut) records.push(more.record);
   }
   return records;
+}
+
+/** The bytes an item's records take in a send, fan-out included (send-size.ts). */
+export function outgoingBytes(item: Outgoing): number {
+  let bytes = recordBytes(item.record);
+  if (item.fanOut !== undefined) for (const more of item.fanOut) bytes += recordBytes(more.record);
+  return bytes;
 }

@@ -51,6 +51,7 @@ import {
 import type { Committer, WatermarkSource } from './committer.ts';
 import type { RecordTransport } from './ordered-sender.ts';
 import { type Outgoing, recordsOf, type Sequenced } from './outgoing.ts';
+import { itemsWithin, MAX_BYTES_PER_SEND, recordBytes } from './send-size.ts';
 
 export interface TransactionalDeliveryOptions {
   /** Told of the offsets each committed transaction carried (intake's partition table). */
@@ -142,10 +143,11 @@ export class TransactionalDelivery implements RecordTransport<Outgoing>, Committ
     let tx: Transaction | undefined;
     try {
       tx = await producer.begin();
-      for (let i = 0; i < contents.records.length; i += this.#o.maxRecordsPerRequest) {
-        await tx.send(
-          i === 0 && contents.records.length <= this.#o.maxRecordsPerRequest ? contents.records : contents.records.slice(i, i + this.#o.maxRecordsPerRequest),
-        );
+      const { records } = contents;
+      for (let i = 0; i < records.length; ) {
+        const n = itemsWithin(records.length - i, this.#o.maxRecordsPerRequest, MAX_BYTES_PER_SEND, (k) => recordBytes(records[i + k] as OutgoingRecord));
+        await tx.send(i === 0 && n === records.length ? records : records.slice(i, i + n));
+        i += n;
       }
       await tx.sendOffsets(contents.offsets, this.#o.consumer);
     } catch (error) {

@@ -20,6 +20,7 @@
  * scorings at routing, at the share the request says; shadow candidates score after the primary
  * predictions are encoded, unless the request sheds them, and never fail a primary row.
  */
+import type { FeatureLogWriter, FeatureRef } from '../codecs/feature-log-writer.ts';
 import type { OutputSpec, PredictionWriter } from '../codecs/prediction-encoder.ts';
 import type { Clock } from '../core/clock.ts';
 import { modelId } from '../core/model-id.ts';
@@ -31,6 +32,7 @@ import type { Enricher } from './enrich/enricher.ts';
 import { enrichStep, flagDefaulted } from './enrich/flow-step.ts';
 import type { EventDecoder } from './event-decoder.ts';
 import { FlowBatch, type Job } from './flow-batch.ts';
+import { logFlowFeatures } from './flow-feature-log.ts';
 import type { FlowHooks, FlowModel } from './flow-model.ts';
 import { encodeOutputs, type Output } from './flow-output.ts';
 import type { HookEvent, HookPrediction } from './hook-api.ts';
@@ -55,6 +57,8 @@ export interface FlowCodecs {
   readonly events: EventDecoder;
   /** The writer of an output spec: the request's, and its shadow candidates'. */
   readonly writer: (output: OutputSpec) => PredictionWriter;
+  /** The feature-log writer of a registered schema id (ScoreFlowRequest.featureLog). */
+  readonly featureLog: (schemaId: number) => FeatureLogWriter;
 }
 
 /** Throws, naming the flow, when its route names an experiment it lacks or a model `models` lacks. */
@@ -181,11 +185,14 @@ async function scoreModel(
   const ms = batch.now() - start;
   const scored: ScoredJob<ModelJob>[] = [];
   const failed: [ModelJob, ModelAnswer & { kind: 'model-error' }][] = [];
+  const features = new Map<ModelJob, FeatureRef>();
   jobs.forEach((job, k) => {
     const answer = answers[k];
     if (answer === undefined) return;
-    if (answer.kind === 'scored') scored.push({ job, prediction: answer.prediction });
-    else if (fallback === undefined) batch.fail(job.row, answer.reason, answer.message);
+    if (answer.kind === 'scored') {
+      scored.push({ job, prediction: answer.prediction });
+      if (answer.features !== undefined) features.set(job, answer.features);
+    } else if (fallback === undefined) batch.fail(job.row, answer.reason, answer.message);
     else failed.push([job, answer]);
   });
   if (failed.length > 0) await fallbackAnswers(batch, flow, config, failed, slots);
@@ -194,7 +201,10 @@ async function scoreModel(
   for (const { job, prediction } of kept) {
     const problem = predictionProblem(prediction);
     if (problem !== undefined) batch.fail(job.row, 'HOOK_FAILED', `model ${id}: after the postprocess hooks the ${problem}`);
-    else slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: null, chained: [] };
+    else {
+      const fed = features.get(job);
+      slots[job.row]![job.slot] = { config, scoring: job.scoring, prediction, fallback: null, chained: [], ...(fed === undefined ? {} : { features: fed }) };
+    }
   }
   if (open) return undefined;
   const modelFailed = answers.filter((a) => a?.kind === 'model-error');
@@ -238,6 +248,8 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
   if (enriched !== undefined) flagDefaulted(outputs, enriched.defaulted);
   const t1 = clock.now();
   const encoded = encodeOutputs(batch, flow.plan.name, codecs.writer(request.output), outputs);
+  const log = request.featureLog;
+  const featureLog = log === undefined ? undefined : logFlowFeatures(batch, flow.plan.name, codecs.featureLog(log.schemaId), outputs);
   const encodeMs = clock.now() - t1;
   const { shadow } = flow.plan;
   const shadowFlow = { name: flow.plan.name, shadow: shadow ?? [], models: flow.models, hooks: flow.hooks };
@@ -253,5 +265,7 @@ export async function executeFlow(request: ScoreFlowRequest, flow: CompiledFlow,
     encodeMs,
     ...(shadowReply === undefined ? {} : { shadow: shadowReply }),
     ...(enriched === undefined ? {} : { enrichment: enriched.report, enrichMs: enriched.enrichMs }),
+    ...(featureLog === undefined ? {} : { featureLog }),
+    ...(batch.drift.length === 0 ? {} : { drift: batch.drift }),
   };
 }

@@ -6,7 +6,8 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { DlqReason } from '../errors.ts';
-import type { RowFailure, ScoreFlowRequest } from '../inference/protocol.ts';
+import { keyBytesOf } from '../inference/packed-keys.ts';
+import type { ModelDrift, RowFailure, ScoreFlowRequest } from '../inference/protocol.ts';
 import type { EventContext, HookEvent } from './hook-api.ts';
 
 /** A row's event on its way through a step; a hook may replace the event. */
@@ -17,10 +18,8 @@ export interface Job {
 
 /** Row `row`'s record key as UTF-8, or null. */
 export function keyOf(request: Pick<ScoreFlowRequest, 'keyBytes' | 'keyEnds' | 'keyPresent'>, row: number): string | null {
-  if (request.keyPresent[row] !== 1) return null;
-  const start = row === 0 ? 0 : (request.keyEnds[row - 1] as number);
-  const { keyBytes } = request;
-  return Buffer.from(keyBytes.buffer, keyBytes.byteOffset + start, (request.keyEnds[row] as number) - start).toString('utf8');
+  const key = keyBytesOf(request, row);
+  return key === null ? null : Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8');
 }
 
 export class FlowBatch {
@@ -30,6 +29,8 @@ export class FlowBatch {
   readonly hookMs: Record<string, number> = {};
   decodeMs = 0;
   inferMs = 0;
+  /** The drift bin counts of each graph run with training statistics. */
+  readonly drift: ModelDrift[] = [];
   readonly #clock: Clock;
   readonly #failures: (RowFailure | undefined)[];
 

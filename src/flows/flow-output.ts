@@ -5,6 +5,7 @@
  * row as ENCODE_FAILED; since the row's other records may already be in the buffer, the batch is then
  * written again without it: a rare path (the hooks' answers are checked before), paid only when taken.
  */
+import type { FeatureRef } from '../codecs/feature-log-writer.ts';
 import type { ChainedValue, PredictionValue } from '../codecs/prediction.ts';
 import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
@@ -23,6 +24,8 @@ export interface Output {
   /** Why the flow's fallback answered, or null when the model did. */
   readonly fallback: string | null;
   readonly chained: ChainedValue[];
+  /** The features the model's graph was fed, for the feature log; absent for a fallback's or a heuristic's answer. */
+  readonly features?: FeatureRef;
 }
 
 export type EncodedFlow = Pick<FlowScoredReply, 'encoded' | 'recordEnds' | 'rowRecords' | 'recordModel' | 'models' | 'fallbacks'>;

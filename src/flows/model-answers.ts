@@ -7,6 +7,7 @@
  * with the flow's fallback or to fail.
  */
 
+import type { FeatureRef } from '../codecs/feature-log-writer.ts';
 import { modelId } from '../core/model-id.ts';
 import { type DlqReason, RecordError } from '../errors.ts';
 import type { RowFailure } from '../inference/protocol.ts';
@@ -18,7 +19,8 @@ import { messageOf, postprocessJobs, preprocessJobs } from './hook-calls.ts';
 import type { FallbackReason } from './plan.ts';
 
 export type ModelAnswer =
-  | { readonly kind: 'scored'; readonly prediction: HookPrediction }
+  /** `features`: the row of the feature columns the graph was fed (a heuristic has none). */
+  | { readonly kind: 'scored'; readonly prediction: HookPrediction; readonly features?: FeatureRef }
   /** `reason`: what the row fails with when the flow has no fallback; `why`: what a fallback says. */
   | { readonly kind: 'model-error'; readonly reason: DlqReason; readonly message: string; readonly why: FallbackReason };
 
@@ -77,10 +79,13 @@ async function runGraph<J extends Job>(
     for (const k of good) answers.set(jobs[k]!, missed(deadlineMs));
     return;
   }
-  for (const k of good) {
+  const { fields } = model.mapper;
+  good.forEach((k, row) => {
     const s = out[k];
-    if (s !== undefined) answers.set(jobs[k]!, scored(s.score, s.label ?? null));
-  }
+    if (s !== undefined)
+      answers.set(jobs[k]!, { kind: 'scored', prediction: { score: s.score, label: s.label ?? null, attributes: {} }, features: { columns, fields, row } });
+  });
+  if (model.bins !== undefined) batch.drift.push({ model: modelId(model.config.name, model.config.version), ...model.bins.count(columns) });
   // scoreRows names failures by the `good` entry, here a job index.
   for (const f of failures) answers.set(jobs[f.row]!, { kind: 'model-error', reason: f.reason, message: f.message, why: 'model-error' });
 }

@@ -73,8 +73,13 @@ function outcomeOf<R extends ScoreRequest>(request: R, reply: WorkerReply, attem
 }
 
 /** What a thread needs of a model entry (entries are frozen and may carry more). */
-function workerModel({ config, onnxPath, hooksPath }: ModelEntry): WorkerModel {
-  return { config, ...(onnxPath === undefined ? {} : { onnxPath }), ...(hooksPath === undefined ? {} : { hooksPath }) };
+function workerModel({ config, onnxPath, hooksPath, stats }: ModelEntry): WorkerModel {
+  return {
+    config,
+    ...(onnxPath === undefined ? {} : { onnxPath }),
+    ...(hooksPath === undefined ? {} : { hooksPath }),
+    ...(stats === undefined ? {} : { stats }),
+  };
 }
 
 /** The worker runs as .ts from source and as .js once built, so it takes this module's own extension. */

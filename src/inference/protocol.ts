@@ -3,7 +3,9 @@
  * Errors cross the thread boundary as data (a 'failed' reply); a rejected task means the worker died.
  */
 
-import type { OutputSpec } from '../codecs/prediction-encoder.ts';
+import type { EncodedBatch, OutputSpec } from '../codecs/prediction-encoder.ts';
+import type { DriftCounts } from '../drift/bin-counter.ts';
+import type { FeatureStats } from '../drift/feature-stats.ts';
 import type { DlqReason } from '../errors.ts';
 import type { FlowPlan } from '../flows/plan.ts';
 import type { GraphInputInfo, GraphOutputInfo, ModelConfig } from './types.ts';
@@ -35,6 +37,23 @@ export interface ScoreRecordsRequest {
   readonly output: OutputSpec;
   /** Wall-clock ms stamped on every prediction of the batch. */
   readonly scoredAt: number;
+  /** Present when the feature log is on: the worker writes one feature-log record per prediction. */
+  readonly featureLog?: FeatureLogRequest;
+}
+
+/** The record keys, back to back as bytes: row i's key ends at keyEnds[i]; keyPresent[i] is 0 for a null key. */
+export interface PackedKeys {
+  readonly keyBytes: Uint8Array<ArrayBuffer>;
+  readonly keyEnds: Int32Array<ArrayBuffer>;
+  readonly keyPresent: Uint8Array<ArrayBuffer>;
+}
+
+/** How the worker writes the batch's feature-log records (schemas/feature-log.avsc). */
+export interface FeatureLogRequest {
+  /** The registered id of the feature-log schema under `<featureLog.topic>-value`. */
+  readonly schemaId: number;
+  /** The record keys, for the records' lineage; absent on a flow request, which carries them anyway. */
+  readonly keys?: PackedKeys;
 }
 
 /**
@@ -43,17 +62,11 @@ export interface ScoreRecordsRequest {
  * an event object, runs the flow's hooks, routes each event to its models (several: fan-out; an
  * experiment: the event's variant), scores each model's rows in one run, and encodes every prediction.
  */
-export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'> {
+export interface ScoreFlowRequest extends Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'>, PackedKeys {
   readonly kind: 'score-flow';
   readonly flow: string;
-  /**
-   * The record keys (the experiments' default allocation key, and the hooks' context), back to back as
-   * bytes: row i's key ends at keyEnds[i] and starts where row i-1's ends; keyPresent[i] is 0 for a
-   * null key. Bytes, so that making strings of them is the worker's work, not the Kafka thread's.
-   */
-  readonly keyBytes: Uint8Array<ArrayBuffer>;
-  readonly keyEnds: Int32Array<ArrayBuffer>;
-  readonly keyPresent: Uint8Array<ArrayBuffer>;
+  // The record keys (PackedKeys) are the experiments' default allocation key and the hooks' context;
+  // bytes, so that making strings of them is the worker's work, not the Kafka thread's.
   /** Row i's value of the header the flow routes by (UTF-8), or null; absent unless it routes by header. */
   readonly routeHeaders?: readonly (string | null)[];
   /** Models whose circuit is open (the main thread keeps the circuits): the fallback answers for them. */
@@ -162,11 +175,22 @@ export interface FlowScoredReply {
    * row was scored or failed, and the main thread sends the batch again. Says why.
    */
   readonly handedBack?: string;
+  /** Feature-log record r belongs to prediction record r; absent when the feature log is off. */
+  readonly featureLog?: EncodedBatch;
+  /** The bin counts of each routed model with training statistics that scored rows of the batch. */
+  readonly drift?: readonly ModelDrift[];
+}
+
+/** One model's bin counts in a batch; `model` is its modelId. */
+export interface ModelDrift extends DriftCounts {
+  readonly model: string;
 }
 
 /** Every buffer of a flow reply, for the worker to move rather than copy. */
 export function flowReplyBuffers(reply: FlowScoredReply): ArrayBuffer[] {
   const buffers = [reply.encoded.buffer, reply.recordEnds.buffer, reply.rowRecords.buffer, reply.recordModel.buffer];
+  if (reply.featureLog !== undefined) buffers.push(reply.featureLog.bytes.buffer, reply.featureLog.ends.buffer);
+  for (const d of reply.drift ?? []) buffers.push(d.bins.buffer, d.missing.buffer);
   for (const c of reply.shadow?.candidates ?? [])
     buffers.push(c.encoded.buffer, c.recordEnds.buffer, c.rowRecords.buffer, c.scoreDiff.buffer, c.labelAgreement.buffer);
   return buffers;
@@ -193,6 +217,18 @@ export interface RecordsScoredReply {
   readonly encodeMs: number;
   /** session.run calls: more than one when a failing row was isolated by bisecting. */
   readonly runs: number;
+  /** Feature-log record i belongs to row i (a failed row's range is empty); absent when the feature log is off. */
+  readonly featureLog?: EncodedBatch;
+  /** The batch's bin counts; absent when the model has no training statistics. */
+  readonly drift?: DriftCounts;
+}
+
+/** Every buffer of a model reply, for the worker to move rather than copy. */
+export function recordsReplyBuffers(reply: RecordsScoredReply): ArrayBuffer[] {
+  const buffers = [reply.encoded.buffer, reply.ends.buffer];
+  if (reply.featureLog !== undefined) buffers.push(reply.featureLog.bytes.buffer, reply.featureLog.ends.buffer);
+  if (reply.drift !== undefined) buffers.push(reply.drift.bins.buffer, reply.drift.missing.buffer);
+  return buffers;
 }
 
 export interface DescribeRequest {
@@ -224,6 +260,8 @@ export interface WorkerModel {
   readonly onnxPath?: string;
   /** The model's hooks module (hooks.ts beside config.yaml), when it has one. */
   readonly hooksPath?: string;
+  /** Its training feature statistics (feature-stats.json), when it has them: the worker counts drift bins. */
+  readonly stats?: FeatureStats;
 }
 
 /** Passed to every worker thread as workerData. */

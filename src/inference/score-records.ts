@@ -7,11 +7,14 @@
  * bad record costs extra runs in this thread and no round trip. Pure apart from `run`: no onnxruntime
  * here, so the logic is tested without a model.
  */
+import type { FeatureLogWriter } from '../codecs/feature-log-writer.ts';
 import type { FeatureColumns, FeatureMapper } from '../codecs/features.ts';
 import { JSON_RECORD } from '../codecs/input-format.ts';
 import type { PredictionWriter } from '../codecs/prediction-encoder.ts';
 import { JSON_ROWS, type RowDecoder } from '../codecs/row-decoder.ts';
+import type { BinCounter } from '../drift/bin-counter.ts';
 import { isScorerError, RecordError } from '../errors.ts';
+import { keyBytesOf } from './packed-keys.ts';
 import type { RecordsScoredReply, RowFailure, ScoreRecordsRequest } from './protocol.ts';
 import type { Feeds, ModelConfig } from './types.ts';
 
@@ -25,12 +28,16 @@ export interface RecordsModel {
   readonly mapper: FeatureMapper;
   /** One session.run over packed feeds; rejects when the model fails on them. */
   run(feeds: Feeds, rows: number): Promise<RowScores>;
+  /** Present when the model has training statistics: counts each batch's drift bins. */
+  readonly bins?: BinCounter;
 }
 
 export interface RecordsCodecs {
   /** The decoder of a writer schema, whose text the request carries, for the request's model. */
   decoder(schemaId: number, schema: string): RowDecoder;
   writer: PredictionWriter;
+  /** The feature-log writer for a registered schema id (ScoreRecordsRequest.featureLog). */
+  featureLog(schemaId: number): FeatureLogWriter;
 }
 
 export interface Clock {
@@ -119,30 +126,45 @@ export async function scoreRecords(request: ScoreRecordsRequest, model: RecordsM
   const runs = columns.rows === 0 ? 0 : await scoreRows(model, { columns, good, start: 0, end: columns.rows }, scored, failures);
   const t2 = clock.now();
   const writing = codecs.writer.batch(request.rows);
+  const log = request.featureLog;
+  const logging = log === undefined ? undefined : codecs.featureLog(log.schemaId).batch(request.rows);
   const { name, version } = model.config;
+  const { fields } = model.mapper;
+  // Column row k holds request row good[k]; both run in row order, and a scored row is a good one.
+  let k = 0;
   for (let i = 0; i < request.rows; i++) {
     const s = scored[i];
     if (s === undefined) {
       writing.skip();
+      logging?.skip();
       continue;
     }
+    const value = {
+      score: s.score,
+      label: s.label ?? null,
+      model_name: name,
+      model_version: version,
+      source_topic: request.topics[request.topicIndex[i] as number] ?? '',
+      source_partition: request.partitions[i] as number,
+      source_offset: request.offsets[i] as number,
+      event_timestamp: request.timestamps[i] as number,
+      scored_at: request.scoredAt,
+    };
     try {
-      writing.write({
-        score: s.score,
-        label: s.label ?? null,
-        model_name: name,
-        model_version: version,
-        source_topic: request.topics[request.topicIndex[i] as number] ?? '',
-        source_partition: request.partitions[i] as number,
-        source_offset: request.offsets[i] as number,
-        event_timestamp: request.timestamps[i] as number,
-        scored_at: request.scoredAt,
-      });
+      writing.write(value);
     } catch (error) {
       if (!isScorerError(error, 'SCORER_ERR_ENCODE')) throw error;
       failures.push({ row: i, reason: 'ENCODE_FAILED', message: error.message });
+      logging?.skip();
+      continue;
     }
+    if (logging === undefined) continue;
+    while ((good[k] as number) < i) k++;
+    const key = log?.keys === undefined ? null : keyBytesOf(log.keys, i);
+    logging.write({ ...value, flow: null, experiment: null, variant: null, fallback: false, key }, { columns, fields, row: k });
   }
   const { bytes, ends } = writing.finish();
-  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs };
+  const logged = logging === undefined ? {} : { featureLog: logging.finish() };
+  const drift = model.bins === undefined || columns.rows === 0 ? {} : { drift: model.bins.count(columns) };
+  return { kind: 'records-scored', encoded: bytes, ends, failures, decodeMs: t1 - t0, inferMs: t2 - t1, encodeMs: clock.now() - t2, runs, ...logged, ...drift };
 }

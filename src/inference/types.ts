@@ -2,6 +2,7 @@
  * Types shared by the model repository, the feature mapper and the worker pool. No runtime code here, so
  * the main thread can import them without pulling in onnxruntime-node.
  */
+import type { FeatureStats } from '../drift/feature-stats.ts';
 
 export type TensorDType = 'float32' | 'int64' | 'string';
 
@@ -57,6 +58,8 @@ export interface ModelEntry {
   /** Absent for a heuristic model. */
   readonly onnxPath?: string;
   readonly hooksPath?: string;
+  /** Its training feature statistics, from feature-stats.json beside config.yaml, when that file is there. */
+  readonly stats?: FeatureStats;
 }
 
 /** A tensor as it crosses to a worker: typed-array buffers are transferred, not copied. */

@@ -15,8 +15,10 @@ import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
 import { compileFeatureMapper } from '../codecs/features.ts';
+import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import { modelId } from '../core/model-id.ts';
 import { Enrichers } from '../flows/enrich/enrichers.ts';
+import { compileBinCounter } from '../drift/bin-counter.ts';
 import { EventDecoder } from '../flows/event-decoder.ts';
 import { executeFlow } from '../flows/executor.ts';
 import type { GraphModel, HeuristicModel } from '../flows/flow-model.ts';
@@ -35,7 +37,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './protocol.ts';
-import { failedReply, flowReplyBuffers } from './protocol.ts';
+import { failedReply, flowReplyBuffers, recordsReplyBuffers } from './protocol.ts';
 import { scoreRecords } from './score-records.ts';
 import { fetchesFor, openSession, readScores, toTensors } from './session.ts';
 import { ThreadCodecs } from './thread-codecs.ts';
@@ -92,13 +94,15 @@ async function loadGraph(model: WorkerModel, hooks: GraphModel['hooks']): Promis
   });
   await warmUp(session);
   const fetches = fetchesFor(graph.outputs);
+  const mapper = compileFeatureMapper(graph, config.limits);
   return {
     kind: 'onnx',
     session,
     hooks,
     config: graph,
-    mapper: compileFeatureMapper(graph, config.limits),
+    mapper,
     run: async (feeds, rows) => readScores(await session.run(toTensors(feeds), fetches), rows, graph.outputs),
+    ...(model.stats === undefined ? {} : { bins: compileBinCounter(model.stats, mapper.fields) }),
   };
 }
 
@@ -174,13 +178,14 @@ async function scoreModel(request: ScoreRecordsRequest): Promise<WorkerReply> {
   if (model.kind === 'heuristic') throw new Error(`model ${modelId(request.model, request.version)} is heuristic: only a flow scores it`);
   const startedAt = epochNow();
   const reply = await scoreRecords(request, model, codecs.for(request, model), performance);
-  return moved({ ...reply, startedAt }, [reply.encoded.buffer, reply.ends.buffer]);
+  return moved({ ...reply, startedAt }, recordsReplyBuffers(reply));
 }
 
 async function scoreFlow(request: ScoreFlowRequest): Promise<WorkerReply> {
   const flow = table.flow(request.flow, request.plans ?? 0);
   const startedAt = epochNow();
-  const reply = await executeFlow(request, flow, { events, writer: (output) => codecs.writer(output) }, performance);
+  const flowCodecs = { events, writer: (output: OutputSpec) => codecs.writer(output), featureLog: (schemaId: number) => codecs.featureLog(schemaId) };
+  const reply = await executeFlow(request, flow, flowCodecs, performance);
   return moved({ ...reply, startedAt }, flowReplyBuffers(reply));
 }
 

@@ -10,6 +10,7 @@ import type { Outgoing } from '../delivery/outgoing.ts';
 import type { FlowScoredReply } from '../inference/protocol.ts';
 import { NO_HEADERS, type OutgoingRecord } from '../kafka/client.ts';
 import type { ScoredPart } from './bisect.ts';
+import { featureLogRecord } from './feature-log-outcomes.ts';
 import type { ShadowTarget } from './flow-experiments.ts';
 import type { Work } from './work.ts';
 
@@ -38,16 +39,21 @@ function shadowRecords(work: Work, reply: FlowScoredReply, i: number, shadow: re
   });
 }
 
-/** `shadow`: where the flow's shadow candidates' records go, in its plan's order. */
+/**
+ * `shadow`: where the flow's shadow candidates' records go, in its plan's order; `featureLogTopic`:
+ * where each prediction's feature-log record goes (record r's, beside prediction r), when it is on.
+ */
 export function flowOutcomes(
   target: OutputTarget,
   parts: readonly ScoredPart<FlowScoredReply>[],
   now: number,
   shadow: readonly ShadowTarget[] = [],
+  featureLogTopic?: string,
 ): Outgoing[] {
   const out: Outgoing[] = [];
   for (const { items, reply } of parts) {
     const failures = new Map(reply.failures.map((f) => [f.row, f]));
+    const log = featureLogTopic === undefined ? undefined : reply.featureLog;
     let first = 0;
     for (let i = 0; i < items.length; i++) {
       const work = items[i] as Work;
@@ -61,6 +67,7 @@ export function flowOutcomes(
         const fanOut: FanOut = [];
         for (let r = first + 1; r < end; r++) fanOut.push({ record: recordAt(target, work, reply, r), tag: tagAt(reply, r) });
         if (shadow.length > 0) shadowRecords(work, reply, i, shadow, fanOut);
+        if (log !== undefined) for (let r = first; r < end; r++) fanOut.push(featureLogRecord(featureLogTopic as string, work, log, r, tagAt(reply, r)));
         const outgoing: Outgoing = { source: work, kind: 'prediction', tag: tagAt(reply, first), record: recordAt(target, work, reply, first) };
         out.push(fanOut.length === 0 ? outgoing : { ...outgoing, fanOut });
       }

@@ -117,6 +117,11 @@ export class ModelLifecycle {
     return this.#entries.get(modelId(name, version));
   }
 
+  /** A version the workers hold, by modelId ("name:version"). */
+  entryById(id: string): ModelEntry | undefined {
+    return this.#entries.get(id);
+  }
+
   /** Loads, checks and switches to `version` (absent: the highest on disk). */
   reload(name: string, version: number | undefined, trigger: Exclude<ReloadTrigger, 'rollback'>): Promise<LifecycleResult> {
     return this.#serialized(() => this.#reload(name, version, trigger));

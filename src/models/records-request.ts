@@ -8,7 +8,7 @@
 import { JSON_RECORD } from '../codecs/input-format.ts';
 import type { OutputSpec } from '../codecs/prediction-encoder.ts';
 import type { BatchInput } from '../inference/pool.ts';
-import type { ScoreFlowRequest, ScoreRecordsRequest } from '../inference/protocol.ts';
+import type { PackedKeys, ScoreFlowRequest, ScoreRecordsRequest } from '../inference/protocol.ts';
 import type { ExperimentRequest } from './flow-experiments.ts';
 import type { Work } from './work.ts';
 
@@ -18,6 +18,8 @@ export interface RequestContext {
   readonly output: OutputSpec;
   /** The text of a writer schema intake found loaded. */
   readonly writerSchema: (schemaId: number) => string;
+  /** The feature-log schema id, when the feature log is on. */
+  readonly featureLog?: number;
 }
 
 export interface FlowRequestContext extends Omit<RequestContext, 'name' | 'version'> {
@@ -33,7 +35,7 @@ export interface FlowRequestContext extends Omit<RequestContext, 'name' | 'versi
 /** What a request reads of one admitted record. */
 export type RequestRow = Pick<Work, 'record' | 'schemaId' | 'topic' | 'partition' | 'offset' | 'timestamp'>;
 
-type Packed = Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version'>;
+type Packed = Omit<ScoreRecordsRequest, 'kind' | 'model' | 'version' | 'featureLog'>;
 
 function pack(context: Omit<RequestContext, 'name' | 'version'>, items: readonly RequestRow[], scoredAt: number): { packed: Packed; transfer: ArrayBuffer[] } {
   const rows = items.length;
@@ -73,7 +75,12 @@ function pack(context: Omit<RequestContext, 'name' | 'version'>, items: readonly
 
 export function recordsRequest(context: RequestContext, items: readonly RequestRow[], scoredAt: number): BatchInput {
   const { packed, transfer } = pack(context, items, scoredAt);
-  return { request: { kind: 'score-records', model: context.name, version: context.version, ...packed }, transfer };
+  const request: ScoreRecordsRequest = { kind: 'score-records', model: context.name, version: context.version, ...packed };
+  if (context.featureLog === undefined) return { request, transfer };
+  // Only the feature log needs the keys on the plain path: the predictions' keys stay on this thread.
+  const keys = packKeys(items.map((w) => w.record.key));
+  transfer.push(keys.keyBytes.buffer, keys.keyEnds.buffer, keys.keyPresent.buffer);
+  return { request: { ...request, featureLog: { schemaId: context.featureLog, keys } }, transfer };
 }
 
 function headerValue(row: RequestRow, name: string): string | null {
@@ -81,8 +88,8 @@ function headerValue(row: RequestRow, name: string): string | null {
   return null;
 }
 
-/** Keys back to back, as ScoreFlowRequest.keyBytes describes: a copy each, no string. */
-export function packKeys(keys: readonly (Uint8Array | null)[]): Pick<ScoreFlowRequest, 'keyBytes' | 'keyEnds' | 'keyPresent'> {
+/** Keys back to back, as PackedKeys describes: a copy each, no string. */
+export function packKeys(keys: readonly (Uint8Array | null)[]): PackedKeys {
   let total = 0;
   for (const key of keys) total += key?.length ?? 0;
   const keyBytes = new Uint8Array(new ArrayBuffer(total));
@@ -120,6 +127,7 @@ export function flowRequest(
     ...(routeHeader === undefined ? {} : { routeHeaders: items.map((w) => headerValue(w, routeHeader)) }),
     ...(context.openCircuits === undefined ? {} : { openCircuits: context.openCircuits }),
     ...(context.plans === undefined || context.plans === 0 ? {} : { plans: context.plans }),
+    ...(context.featureLog === undefined ? {} : { featureLog: { schemaId: context.featureLog } }),
     ...experiments,
   };
   return { request, transfer };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { ModelRef } from '../config/types.ts';
 import { modelId } from '../core/model-id.ts';
+import { readFeatureStats } from '../drift/read-stats.ts';
 import { ScorerError } from '../errors.ts';
 import { loadModelHooks } from '../flows/hook-loader.ts';
 import type { ModelConfig, ModelEntry } from '../inference/types.ts';
@@ -102,8 +103,16 @@ async function loadOne(repository: string, ref: ModelRef): Promise<ModelEntry> {
   if (!checked.ok) problems.push(...checked.problems.map((p) => `${configFile}: ${p}`));
   else if (checked.config.name !== ref.name) problems.push(`${configFile}: name "${checked.config.name}" must match its directory "${ref.name}"`);
   else if (hasHooks) problems.push(...(await hooksProblems(checked.config, hooksPath)));
+  const stats = checked.ok
+    ? await readFeatureStats(versionDir, checked.config).catch((error: unknown) => void problems.push(error instanceof Error ? error.message : String(error)))
+    : undefined;
   if (problems.length > 0 || !checked.ok) throw new LoadProblem(problems.join('\n'));
-  return deepFreeze({ config: checked.config, ...(heuristic ? {} : { onnxPath }), ...(hasHooks ? { hooksPath } : {}) });
+  return deepFreeze({
+    config: checked.config,
+    ...(heuristic ? {} : { onnxPath }),
+    ...(hasHooks ? { hooksPath } : {}),
+    ...(stats === undefined ? {} : { stats }),
+  });
 }
 
 /** Checked after version resolution, so `fraud` and `fraud@3` count as one when 3 is the latest. */

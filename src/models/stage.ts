@@ -16,12 +16,14 @@ import type { PipelineTracing, WorkerPhases } from '../core/trace.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { deadLetterOutgoing, type ModelIdentity, type OutputTarget, predictionOutgoing } from '../delivery/outcomes.ts';
 import type { Outgoing } from '../delivery/outgoing.ts';
+import type { DriftCounts } from '../drift/bin-counter.ts';
 import type { FlowPlan } from '../flows/plan.ts';
 import type { LaneLoad } from '../flows/shadow-shedding.ts';
 import type { FlowScoredReply, RecordsScoredReply } from '../inference/protocol.ts';
 import type { ModelEntry } from '../inference/types.ts';
 import { type BatchResults, type LoneFailure, type ScoringPool, scoreBatch } from './bisect.ts';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker.ts';
+import { featureLogRecord, withFeatureLog } from './feature-log-outcomes.ts';
 import { type ExperimentMetrics, FlowExperiments } from './flow-experiments.ts';
 import { flowOutcomes } from './flow-outcomes.ts';
 import { scoreUntilScored, waitLog } from './hand-back.ts';
@@ -51,6 +53,14 @@ export interface ModelMetrics extends ExperimentMetrics {
   recordEnrichment(flow: string, reply: FlowScoredReply): void;
   /** A model's circuit in a flow changed state. */
   recordCircuit(flow: string, transition: CircuitTransition): void;
+  /** One batch's drift bin counts for a model with training statistics. */
+  recordDrift(model: string, counts: DriftCounts): void;
+}
+
+/** Where the feature log goes (featureLog.topic), and the schema id the workers stamp on its records. */
+export interface FeatureLogTarget {
+  readonly topic: string;
+  readonly schemaId: number;
 }
 
 /** A flow the stage batches for, and where its predictions go. */
@@ -87,6 +97,8 @@ export interface ModelStageOptions {
   readonly scheduler: Scheduler;
   /** Wall-clock milliseconds, for lineage timestamps. */
   readonly wallClock: () => number;
+  /** Absent: no feature log. */
+  readonly featureLog?: FeatureLogTarget;
 }
 
 /** What one batch of a lane came to. */
@@ -201,7 +213,14 @@ export class ModelStage {
     const runtime = this.#lane(modelId(config.name, config.version), config.batching, this.#o.target, async (live) => {
       // The batch boundary: this batch, its retries and its bisected halves stay on this version.
       const model = runtime.serving as ModelIdentity;
-      const context = { name: model.name, version: model.version, output: this.#o.output, writerSchema: this.#o.writerSchema };
+      const { featureLog } = this.#o;
+      const context = {
+        name: model.name,
+        version: model.version,
+        output: this.#o.output,
+        writerSchema: this.#o.writerSchema,
+        ...(featureLog === undefined ? {} : { featureLog: featureLog.schemaId }),
+      };
       return this.#uses.during(`model:${model.id}`, async () => {
         const results = await scoreBatch(this.#o.pool, live, (rows) => recordsRequest(context, rows, this.#o.wallClock()));
         return this.#modelOutcomes(model, results);
@@ -219,11 +238,13 @@ export class ModelStage {
     const encoding = output ?? this.#o.output;
     const experiments = new FlowExperiments({ plan, shadowOutputs: shadowOutputs ?? (plan.shadow ?? []).map(() => encoding), metrics, log, clock });
     const waiting = waitLog(plan.name, (reply) => metrics.recordEnrichment(plan.name, reply), log, clock);
+    const { featureLog } = this.#o;
     const context = {
       flow: plan.name,
       output: encoding,
       writerSchema: this.#o.writerSchema,
       ...(plan.route.by === 'header' ? { routeHeader: plan.route.name } : {}),
+      ...(featureLog === undefined ? {} : { featureLog: featureLog.schemaId }),
     };
     const circuitChanged = (transition: CircuitTransition) => {
       this.#o.metrics.recordCircuit(plan.name, transition);
@@ -258,8 +279,9 @@ export class ModelStage {
           if (transition !== undefined) circuitChanged(transition);
         }
         experiments.observe(reply);
+        for (const drift of reply.drift ?? []) metrics.recordDrift(drift.model, drift);
       }
-      const outcomes = flowOutcomes(target, results.parts, now, experiments.shadowTargets);
+      const outcomes = flowOutcomes(target, results.parts, now, experiments.shadowTargets, featureLog?.topic);
       for (const lone of results.failed) outcomes.push(loneFailure(target, lone, id, now));
       return { outcomes, timings, parts: results.parts, waitedMs };
     });
@@ -350,19 +372,25 @@ export class ModelStage {
 
   /** Each row's prediction is a view of its batch's one buffer; each failure keeps the worker's reason. */
   #modelOutcomes(model: ModelIdentity, results: BatchResults<RecordsScoredReply>): Scored {
-    const { target } = this.#o;
+    const { target, featureLog } = this.#o;
     const now = this.#o.wallClock();
     const out: Outgoing[] = [];
     for (const { items, reply } of results.parts) {
+      if (reply.drift !== undefined) this.#o.metrics.recordDrift(model.id, reply.drift);
       const failures = new Map(reply.failures.map((f) => [f.row, f]));
+      const logged = featureLog === undefined ? undefined : reply.featureLog;
       let start = 0;
       for (let i = 0; i < items.length; i++) {
         const work = items[i] as Work;
         const end = reply.ends[i] as number;
         const failure = failures.get(i);
-        if (failure === undefined)
-          out.push(predictionOutgoing(target, model, work, Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start)));
-        else out.push(deadLetterOutgoing(target, work, failure.reason, failure.message, model.id, now));
+        if (failure !== undefined) out.push(deadLetterOutgoing(target, work, failure.reason, failure.message, model.id, now));
+        else {
+          const prediction = predictionOutgoing(target, model, work, Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset + start, end - start));
+          out.push(
+            logged === undefined ? prediction : withFeatureLog(prediction, featureLogRecord((featureLog as FeatureLogTarget).topic, work, logged, i, model.id)),
+          );
+        }
         start = end;
       }
     }

@@ -31,6 +31,12 @@ export interface ScorerMetricsOptions {
 
 type PartitionLabels = 'topic' | 'partition';
 
+/** One model's drift as the gauges take it (the shape of drift/drift-monitor.ts's readings). */
+export interface DriftReading {
+  readonly model: string;
+  readonly features: readonly { readonly feature: string; readonly psi: number; readonly missingRatio: number }[];
+}
+
 export class ScorerMetrics {
   readonly registry = new Registry();
 
@@ -100,6 +106,10 @@ export class ScorerMetrics {
   readonly enrichmentDefaulted: Counter<'flow'>;
   /** Batches handed back to be sent again because Redis was unavailable (onUnavailable: wait). */
   readonly enrichmentHandedBack: Counter<'flow'>;
+  /** Per model and feature, over the drift window: PSI against training, and the share of missing (defaulted) values. */
+  readonly featurePsi: Gauge<'model' | 'feature'>;
+  readonly featureMissingRatio: Gauge<'model' | 'feature'>;
+  #drift: (() => readonly DriftReading[]) | undefined;
 
   constructor(options: ScorerMetricsOptions) {
     const registers = [this.registry];
@@ -181,13 +191,35 @@ export class ScorerMetrics {
     this.enrichmentHandedBack = counter('enrichment_handed_back_total', 'Flow batches handed back to wait because Redis was unavailable', ['flow']);
     this.buildInfo = gauge('build_info', 'Always 1; the version is in the label', ['version']);
     this.buildInfo.set({ version: options.version }, 1);
+    const drift = ['model', 'feature'] as const;
+    this.featurePsi = gauge('feature_psi', "Population stability index of a feature over the drift window against the model's training bins", drift);
+    this.featureMissingRatio = gauge('feature_missing_ratio', 'Share of values of a feature missing (and defaulted) over the drift window', drift);
 
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Where the drift gauges are read from at each scrape (drift/drift-monitor.ts). */
+  watchDrift(read: () => readonly DriftReading[]): void {
+    this.#drift = read;
+  }
+
   /** Prometheus text exposition of every metric. */
   metrics(): Promise<string> {
+    this.#readDrift();
     return this.registry.metrics();
+  }
+
+  /** A scrape sees the window as it is then; a model whose window emptied drops out. */
+  #readDrift(): void {
+    if (this.#drift === undefined) return;
+    this.featurePsi.reset();
+    this.featureMissingRatio.reset();
+    for (const { model, features } of this.#drift()) {
+      for (const f of features) {
+        this.featurePsi.set({ model, feature: f.feature }, f.psi);
+        this.featureMissingRatio.set({ model, feature: f.feature }, f.missingRatio);
+      }
+    }
   }
 
   get contentType(): string {

@@ -5,6 +5,8 @@
  */
 import { Gauge } from 'prom-client';
 import type { Outgoing } from '../delivery/outgoing.ts';
+import type { DriftCounts } from '../drift/bin-counter.ts';
+import type { DriftMonitor } from '../drift/drift-monitor.ts';
 import type { DlqReason } from '../errors.ts';
 import type { FlowScoredReply, ShadowScored } from '../inference/protocol.ts';
 import type { PauseReason } from '../intake/backpressure.ts';
@@ -28,8 +30,12 @@ export class PromPipelineMetrics implements StageMetrics {
   #restartsSeen = 0;
   #retriesSeen = 0;
 
-  constructor(metrics: ScorerMetrics, pool: PoolCounters) {
+  readonly #drift: DriftMonitor | undefined;
+
+  /** `drift`: where the workers' drift bin counts go, read at each scrape (ScorerMetrics.watchDrift). */
+  constructor(metrics: ScorerMetrics, pool: PoolCounters, drift?: DriftMonitor) {
     this.#m = metrics;
+    this.#drift = drift;
     this.#pool = pool;
     this.#uncommitted = new Gauge({
       name: 'scorer_events_uncommitted',
@@ -70,6 +76,10 @@ export class PromPipelineMetrics implements StageMetrics {
     }
     if (enrichment.defaulted > 0) this.#m.enrichmentDefaulted.inc(labels, enrichment.defaulted);
     if (reply.handedBack !== undefined) this.#m.enrichmentHandedBack.inc(labels);
+  }
+
+  recordDrift(model: string, counts: DriftCounts): void {
+    this.#drift?.record(model, counts);
   }
 
   recordCircuit(flow: string, transition: CircuitTransition): void {

@@ -65,6 +65,8 @@ export interface Collected {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: IHeaders;
+  /** The record's timestamp (ms), where the reader kept it (collect does). */
+  readonly timestamp?: number;
 }
 
 /**
@@ -88,7 +90,15 @@ export async function collect(
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
-        all.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? {} });
+        all.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key,
+          value: m.value,
+          headers: m.headers ?? {},
+          timestamp: Number(m.timestamp),
+        });
       }
       if (until(all)) done();
     },

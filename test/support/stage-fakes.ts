@@ -4,6 +4,8 @@
  * that records pauses and commits, and a fake clock. These are doubles for fault injection and timing,
  * used only by unit tests; the integration suites run the real broker.
  */
+
+import { FeatureLogWriter } from '../../src/codecs/feature-log-writer.ts';
 import { compileFeatureMapper, type FeatureMapper } from '../../src/codecs/features.ts';
 import { jsonFormat } from '../../src/codecs/input-format.ts';
 import { PredictionWriter } from '../../src/codecs/prediction-encoder.ts';
@@ -51,6 +53,7 @@ const MODEL: RecordsModel = {
 };
 
 const CODECS = {
+  featureLog: (id: number) => new FeatureLogWriter(id),
   decoder: () => {
     throw new Error('the unit tests send JSON only');
   },
@@ -145,6 +148,7 @@ export const NO_METRICS: StageMetrics = {
   recordFlowBatch() {},
   recordEnrichment() {},
   recordCircuit() {},
+  recordDrift() {},
   recordShadowShed() {},
   recordShadow() {},
   recordCanary() {},

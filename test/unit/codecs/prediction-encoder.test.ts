@@ -7,6 +7,7 @@ import { PredictionWriter } from '../../../src/codecs/prediction-encoder.ts';
 import { readSchemaId } from '../../../src/codecs/wire-format.ts';
 import { V2_DEFAULTS } from '../../support/prediction-v2.ts';
 import { scorerError } from './expect-errors.ts';
+import { slices } from './slices.ts';
 
 const SCHEMA = await readFile(new URL('../../../schemas/prediction.avsc', import.meta.url), 'utf8');
 const TYPE = avsc.Type.forSchema(JSON.parse(SCHEMA));
@@ -23,16 +24,6 @@ function value(offset: number, label: string | null = 'fraud'): PredictionValue 
     event_timestamp: 1_700_000_000_000 + offset,
     scored_at: 1_700_000_000_500,
   };
-}
-
-function slices(bytes: Uint8Array, ends: Int32Array): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (const end of ends) {
-    out.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
-    start = end;
-  }
-  return out;
 }
 
 test('Avro: every row is one wire-format record with the schema id, back to back, growing past the first guess', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isAbsolute } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/load.ts';
 import { minimal, violationAt, violationsOf } from './support.ts';
@@ -183,4 +184,26 @@ test('admin: one of token and tokenFile, a token of at least 16 characters, neve
   const config = loadConfig({ overrides: { ...minimal(), admin: { tokenFile: 'token.txt' } } });
   assert.match(config.admin.tokenFile ?? '', /^\/.*token\.txt$/, 'a relative tokenFile resolves like every path setting');
   assert.deepEqual([config.models.watch, config.models.watchIntervalMs], [false, 1000]);
+});
+
+test('the feature log needs the schema registry and a topic of its own', () => {
+  assert.equal(
+    violationAt(reject({ featureLog: { topic: 'features' } }), 'schemaRegistry.url'),
+    'is required because featureLog writes Avro through the registry',
+  );
+  const registry = { schemaRegistry: { url: 'https://r.example:8081' } };
+  for (const [topic, same] of [
+    ['payments', 'inputs[0].topic'],
+    ['predictions', 'output.topic'],
+    ['predictions.dlq', 'deadLetter.topic'],
+  ] as const) {
+    assert.equal(
+      violationAt(reject({ ...registry, featureLog: { topic } }), 'featureLog.topic'),
+      `must be a topic of its own, not an input, prediction or dead-letter topic (got "${topic}"; same as ${same})`,
+    );
+  }
+  const config = loadConfig({ overrides: { ...minimal(), ...registry, featureLog: { topic: 'features' } } });
+  assert.equal(config.featureLog?.topic, 'features');
+  assert.ok(isAbsolute(config.featureLog?.schemaFile ?? '') && config.featureLog?.schemaFile.endsWith('schemas/feature-log.avsc'), 'resolved like every path');
+  assert.deepEqual(loadConfig({ overrides: minimal() }).drift, { windowMs: 300000, buckets: 10, minEvents: 500 });
 });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avsc from 'avsc';
+import { FeatureLogWriter } from '../../../src/codecs/feature-log-writer.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import { JSON_RECORD } from '../../../src/codecs/input-format.ts';
 import type { PredictionValue } from '../../../src/codecs/prediction.ts';
@@ -121,7 +122,12 @@ let tick = 0;
 export const CLOCK = { now: () => (tick += 1) };
 
 export async function run(flow: CompiledFlow, request: ScoreFlowRequest): Promise<FlowScoredReply> {
-  return executeFlow(request, flow, { events: new EventDecoder(), writer: (output) => new PredictionWriter(output) }, CLOCK);
+  const codecs = {
+    events: new EventDecoder(),
+    writer: (output: OutputSpec) => new PredictionWriter(output),
+    featureLog: (id: number) => new FeatureLogWriter(id),
+  };
+  return executeFlow(request, flow, codecs, CLOCK);
 }
 
 export function flow(p: FlowPlan, models: Map<string, FlowModel>, hooks: FlowHooks = {}): CompiledFlow {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avsc from 'avsc';
+import { FeatureLogWriter } from '../../../src/codecs/feature-log-writer.ts';
 import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import { PredictionWriter } from '../../../src/codecs/prediction-encoder.ts';
 import { writeHeader } from '../../../src/codecs/wire-format.ts';
@@ -49,6 +50,7 @@ function codecs(writer = new PredictionWriter({ format: 'json' })): RecordsCodec
     looked,
     cache,
     writer,
+    featureLog: (id) => new FeatureLogWriter(id),
     decoder(schemaId, schema) {
       looked.push(schemaId);
       return cache.get(schemaId, schema, 'm@2', model().mapper.fields);
