@@ -127,8 +127,26 @@ const ENRICHMENT: RowSpec = {
   ],
 };
 
+const DRIFT: RowSpec = {
+  title: 'Drift',
+  panels: [
+    {
+      title: 'Feature drift (PSI)',
+      description: 'Population stability index of each feature over the sliding window against its training statistics; above 0.2 is a shift worth a look.',
+      unit: 'short',
+      queries: [{ expr: 'max by (model, feature) (scorer_feature_psi)', legend: '{{model}} {{feature}}' }],
+    },
+    {
+      title: 'Missing or defaulted features',
+      description: 'Share of records in the window whose feature was missing or took its default, by model and feature.',
+      unit: 'percentunit',
+      queries: [{ expr: 'max by (model, feature) (scorer_feature_missing_ratio)', legend: '{{model}} {{feature}}' }],
+    },
+  ],
+};
+
 export const DASHBOARD: DashboardSpec = {
   uid: 'stream-scorer',
   title: 'stream-scorer',
-  rows: [FLOW, LAG, BATCHING, ENRICHMENT],
+  rows: [FLOW, LAG, BATCHING, ENRICHMENT, DRIFT],
 };

@@ -9,8 +9,6 @@ import { test } from 'node:test';
 import { exportedSeriesNames, PROMETHEUS_SERIES } from '../../../../scripts/observability/exported.ts';
 import { grafanaDashboard } from '../../../../scripts/observability/grafana.ts';
 import { DASHBOARD } from '../../../../scripts/observability/panels.ts';
-import { AWAITED, PENDING_ROWS } from '../../../../scripts/observability/pending-panels.ts';
-import { metricNames } from '../../../../scripts/observability/promql.ts';
 import { dashboardQueries, type Located, ruleQueries, unknownReferences } from '../../../../scripts/observability/references.ts';
 import { DASHBOARD_FILE } from '../../../../scripts/observability/write-dashboard.ts';
 import { REPO_ROOT } from '../../../support/scorer-process.ts';
@@ -58,15 +56,4 @@ test('a made-up metric, or a histogram named without its series suffix, is rejec
     'fixture.json: panel "Nested": scorer_made_up_total',
     'fixture.rules.yml: rule Slow (group g): scorer_inference_seconds',
   ]);
-});
-
-test('pending panels and rules name only exported metrics or the awaited ones, and every awaited one is used', async () => {
-  const queries = [...dashboardQueries('pending-panels.ts', grafanaDashboard({ uid: 'pending', title: 'pending', rows: PENDING_ROWS })), ...rulesIn('pending')];
-  const known = new Set([...(await queryable()), ...AWAITED]);
-  assert.deepEqual(unknownReferences(queries, known), []);
-  const used = new Set(queries.flatMap((q) => metricNames(q.expr)));
-  assert.deepEqual(
-    [...AWAITED].filter((name) => !used.has(name)),
-    [],
-  );
 });
