@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import avsc from 'avsc';
 import { AvroEncoder } from '../../../src/codecs/avro.ts';
 import { V2_DEFAULTS } from '../../support/prediction-v2.ts';
-import { startTestRegistry } from '../../support/registry.ts';
+import { startRegistryDouble } from '../../support/registry.ts';
 
 const load = async (path: string) => avsc.Type.forSchema(JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8')));
 const v1 = await load('../../fixtures/prediction-v1.avsc');
@@ -60,7 +60,7 @@ test('every field version 2 adds has a default (what BACKWARD compatibility in a
 });
 
 test('a registry at BACKWARD (the default) takes version 2 under a subject that holds version 1, as a scorer upgrade registers it', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const text = async (path: string) => readFile(new URL(path, import.meta.url), 'utf8');
   const v1Id = await AvroEncoder.create(registry, 'predictions-value', JSON.parse(await text('../../fixtures/prediction-v1.avsc')) as object);
