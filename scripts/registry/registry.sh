@@ -157,11 +157,12 @@ cmd_start() {
   local t0
   t0="$(now_ms)"
   # In-memory storage (an H2 database in the JVM) is the application's default; the management
-  # interface (health) binds the same host, not every interface as it would by default.
+  # interface (health) binds the same host, not every interface as it would by default. No access log:
+  # a line per request would bury the start-up and errors that `logs` (and CI on a failure) shows.
   launch_detached "$pid_file" "$log_file" "$version $host $port $management_port" \
     "$java" "${heap[@]}" -Djava.awt.headless=true "-Dquarkus.http.host=$host" "-Dquarkus.http.port=$port" \
-    "-Dquarkus.management.host=$host" "-Dquarkus.management.port=$management_port" "${extra[@]}" \
-    -jar "$app_dir/quarkus-run.jar"
+    "-Dquarkus.management.host=$host" "-Dquarkus.management.port=$management_port" \
+    -Dquarkus.http.access-log.enabled=false "${extra[@]}" -jar "$app_dir/quarkus-run.jar"
   pid="$(running_field 1)"
   wait_ready "$pid"
   say "started pid $pid (Java $(java_major "$java")) in $(secs_since "$t0") s; log: ${log_file#"$repo_root"/}"
