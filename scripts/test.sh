@@ -63,24 +63,27 @@ npx biome check . || failed+=(lint)
 stage "typecheck: tsc -p tsconfig.json --noEmit"
 npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)
 
+# use_or_start SCRIPT NAME: the service SCRIPT runs, if it is up; else started. Returns 2 when this run
+# started it (so cleanup stops it), 1 when it could not be started.
+use_or_start() {
+  if bash "$1" status; then
+    echo "using the running $2"
+    return 0
+  fi
+  bash "$1" start || return 1
+  return 2
+}
+
 stage "kafka broker"
-if bash scripts/kafka/broker.sh status; then
-  echo "using the running broker"
-elif bash scripts/kafka/broker.sh start; then
-  started_broker=1
-else
-  failed+=(broker)
-fi
+use_or_start scripts/kafka/broker.sh broker
+case $? in 1) failed+=(broker) ;; 2) started_broker=1 ;; esac
 
 stage "schema registry"
 if [ -n "${SCHEMA_REGISTRY_URL:-}" ]; then
   echo "using SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
-elif bash scripts/registry/registry.sh status; then
-  echo "using the running registry"
-elif bash scripts/registry/registry.sh start; then
-  started_registry=1
 else
-  failed+=(registry)
+  use_or_start scripts/registry/registry.sh registry
+  case $? in 1) failed+=(registry) ;; 2) started_registry=1 ;; esac
 fi
 # The integration suites that need a working registry read it here (test/support/registry.ts).
 SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-$(bash scripts/registry/registry.sh url)}"

@@ -219,22 +219,14 @@ launch() {
 }
 
 # A broker that did not come up: show why, and leave nothing half-started behind.
-abandon_start() {
-  local pid="$1"
-  shift
-  echo "broker: --- last lines of ${log_file#"$repo_root"/} ---" >&2
-  tail -n 40 "$log_file" >&2 || true
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
-  die "$@"
-}
+abandon_broker_start() { abandon_start "$pid_file" "$log_file" "$@"; }
 
 wait_ready() {
   local pid="$1" rc=0
   node --disable-warning=TimeoutNegativeWarning "$kafka_dir/wait-ready.ts" --brokers "127.0.0.1:$port" --pid "$pid" \
     --timeout-ms "${KAFKA_READY_TIMEOUT_MS:-90000}" || rc=$?
   [ "$rc" -eq 0 ] && return 0
-  abandon_start "$pid" "kafka $version did not become ready on 127.0.0.1:$port"
+  abandon_broker_start "$pid" "kafka $version did not become ready on 127.0.0.1:$port"
 }
 
 # The broker enables all its client listeners at once, after its metadata has caught up, so once
@@ -246,7 +238,7 @@ wait_secure_listeners() {
   for host in "${hosts[@]}"; do
     for p in "$sasl_ssl_port" "$ssl_port"; do
       for i in $(seq 1 50); do port_in_use "$p" "$host" && continue 2; sleep 0.1; done
-      abandon_start "$pid" "kafka $version serves 127.0.0.1:$port but its secure listener on $host:$p does not accept connections"
+      abandon_broker_start "$pid" "kafka $version serves 127.0.0.1:$port but its secure listener on $host:$p does not accept connections"
     done
   done
 }

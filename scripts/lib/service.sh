@@ -74,6 +74,18 @@ launch_detached() {
   rm -f "$launched"
 }
 
+# abandon_start PID_FILE LOG_FILE PID MESSAGE: a service that did not come up: show why (the log's last
+# lines), leave nothing half-started behind, and die with MESSAGE.
+abandon_start() {
+  local pid_file="$1" log_file="$2" pid="$3"
+  shift 3
+  echo "$service_name: --- last lines of ${log_file#"$repo_root"/} ---" >&2
+  tail -n 40 "$log_file" >&2 || true
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pid_file"
+  die "$@"
+}
+
 # stop_pid PID TIMEOUT_S: SIGTERM (the JVM's shutdown hooks run), then SIGKILL after TIMEOUT_S.
 stop_pid() {
   local pid="$1" limit=$(($2 * 10)) i

@@ -117,25 +117,14 @@ http_status() {
 wait_ready() {
   local pid="$1" deadline=$((SECONDS + ${REGISTRY_READY_TIMEOUT_S:-120}))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    kill -0 "$pid" 2>/dev/null || abandon_start "$pid" "the registry process exited while starting"
+    kill -0 "$pid" 2>/dev/null || abandon_start "$pid_file" "$log_file" "$pid" "the registry process exited while starting"
     if [ "$(http_status "$host" "$management_port" /health/ready)" = 200 ] &&
       [ "$(http_status "$host" "$port" /apis/ccompat/v7/subjects)" = 200 ]; then
       return 0
     fi
     sleep 0.5
   done
-  abandon_start "$pid" "not ready on $host:$port within ${REGISTRY_READY_TIMEOUT_S:-120} s"
-}
-
-# A registry that did not come up: show why, and leave nothing half-started behind.
-abandon_start() {
-  local pid="$1"
-  shift
-  echo "registry: --- last lines of ${log_file#"$repo_root"/} ---" >&2
-  tail -n 40 "$log_file" >&2 || true
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
-  die "$@"
+  abandon_start "$pid_file" "$log_file" "$pid" "not ready on $host:$port within ${REGISTRY_READY_TIMEOUT_S:-120} s"
 }
 
 cmd_start() {
