@@ -1,9 +1,14 @@
 /**
- * TEST DOUBLE of the Confluent Schema Registry. It is NOT a schema registry: it keeps everything in
- * memory (nothing survives a restart), has no authentication, no modes, no contexts, no deletes, and only
- * an approximation of the compatibility rules (Avro BACKWARD/FORWARD/FULL[_TRANSITIVE] via avsc's schema
- * resolution; JSON and PROTOBUF schemas, and Avro schemas with references, always pass).
- * Tests and local runs without Docker use it; docker-compose.yml runs the real Confluent Schema Registry.
+ * TEST DOUBLE of the Confluent Schema Registry, FOR FAULT INJECTION: what a real registry cannot do on
+ * cue (be down, then up on a chosen port; answer slowly or with errors). Besides that only the codecs'
+ * unit tests (which must not need a running service) and the benchmark and profiler (which measure the
+ * scorer, with a registry per run on a free port) use it. Everything else that needs a working registry
+ * (the integration suites, the demo, CI) runs Apicurio Registry: scripts/registry/registry.sh.
+ * It is NOT a schema registry: it keeps everything in memory (nothing survives a restart), has no
+ * authentication, no modes, no contexts, no deletes, and only an approximation of the compatibility rules
+ * (Avro BACKWARD/FORWARD/FULL[_TRANSITIVE] via avsc's schema resolution; JSON and PROTOBUF schemas, and
+ * Avro schemas with references, always pass), and it takes a POST without the registry's content type,
+ * which Apicurio answers with 415.
  *
  * It answers the part of the REST API that @kafkajs/confluent-schema-registry 4.1.0 calls (its
  * dist/api/index.js): register (GET/PUT /config/{subject}, POST /subjects/{subject}/versions),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo, end to end on this machine: a local Kafka broker, the schema registry test double, the
-# scorer, 50,000 sample events from loadgen, predictions printed with the throughput reached; then the
-# two example model flows of config/flows.example.yaml (fraud: routed by country, an A/B test, hooks,
-# the heavy model chained; rules: a heuristic-only model) on 5,000 events each.
+# The demo, end to end on this machine: a local Kafka broker, a real schema registry (Apicurio, on
+# 127.0.0.1:8081 as config/local.yaml expects; Java 21 or newer), the scorer, 50,000 sample events from
+# loadgen, predictions printed with the throughput reached; then the two example model flows of
+# config/flows.example.yaml (fraud: routed by country, an A/B test, hooks, the heavy model chained;
+# rules: a heuristic-only model) on 5,000 events each.
 #   npm ci && npm run demo            (DEMO_EVENTS=200000 DEMO_FLOW_EVENTS=20000 npm run demo for a longer run)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,11 +17,13 @@ FLOW_EVENTS="${DEMO_FLOW_EVENTS:-5000}"
 RUN_DIR="$(mktemp -d)"
 pids=()
 started_broker=0
+started_registry=0
 cleanup() {
   local rc=$?
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   [ "$started_broker" = 1 ] && bash scripts/kafka/broker.sh stop >/dev/null 2>&1 || true
+  [ "$started_registry" = 1 ] && bash scripts/registry/registry.sh stop >/dev/null 2>&1 || true
   echo "demo logs: $RUN_DIR"
   exit "$rc"
 }
@@ -32,10 +35,10 @@ step "Kafka broker"
 if ! bash scripts/kafka/broker.sh status >/dev/null 2>&1; then started_broker=1; fi
 bash scripts/kafka/broker.sh start
 
-step "schema registry (in-repo test double on 127.0.0.1:8081; docker-compose runs the real one)"
-node devtools/schema-registry-double.ts --port 8081 >"$RUN_DIR/registry.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do curl -sf http://127.0.0.1:8081/subjects >/dev/null 2>&1 && break; sleep 0.1; done
+step "schema registry (Apicurio Registry, its Confluent-compatible API)"
+if ! bash scripts/registry/registry.sh status >/dev/null 2>&1; then started_registry=1; fi
+bash scripts/registry/registry.sh start
+registry="$(bash scripts/registry/registry.sh url)"
 
 # A fresh demo each run: the topics are recreated so the counts below are this run's.
 fresh_topics() {
@@ -65,13 +68,13 @@ stop_scorer() {
 
 step "topics and $EVENTS sample events (loadgen)"
 fresh_topics payments predictions predictions.dlq
-node loadgen/produce.ts --count "$EVENTS" --topic payments --format avro --create-topics predictions,predictions.dlq
+node loadgen/produce.ts --count "$EVENTS" --topic payments --format avro --registry "$registry" --create-topics predictions,predictions.dlq
 
 step "stream-scorer (config/local.yaml; metrics on http://127.0.0.1:9464/metrics)"
 start_scorer config/local.yaml "$RUN_DIR/scorer.log"
 
 step "predictions"
-node loadgen/watch.ts --topic predictions --expect "$EVENTS" --show 8
+node loadgen/watch.ts --topic predictions --registry "$registry" --expect "$EVENTS" --show 8
 
 step "scorer metrics"
 curl -s http://127.0.0.1:9464/metrics | grep -E '^scorer_(events_consumed_total|predictions_produced_total|dlq_records_total|commits_total|batch_size_(sum|count))(\{[^}]*\})? ' || true
@@ -81,15 +84,15 @@ stop_scorer
 
 step "model flows (config/flows.example.yaml): $FLOW_EVENTS events to each flow's topic"
 fresh_topics payments payments-rules predictions predictions.rules predictions.dlq
-node loadgen/produce.ts --count "$FLOW_EVENTS" --topic payments --format avro --create-topics predictions,predictions.rules,predictions.dlq
-node loadgen/produce.ts --count "$FLOW_EVENTS" --topic payments-rules --format avro --seed 2
+node loadgen/produce.ts --count "$FLOW_EVENTS" --topic payments --format avro --registry "$registry" --create-topics predictions,predictions.rules,predictions.dlq
+node loadgen/produce.ts --count "$FLOW_EVENTS" --topic payments-rules --format avro --registry "$registry" --seed 2
 start_scorer config/flows.example.yaml "$RUN_DIR/scorer-flows.log"
 
 step "flow fraud: routed by country (DE: fraud:1, US: the A/B test fraud-v2-ab, others: fraud:2), hooks, heavy chained above 0.5"
-node loadgen/watch.ts --topic predictions --expect "$FLOW_EVENTS" --show 8 --timeout 120
+node loadgen/watch.ts --topic predictions --registry "$registry" --expect "$FLOW_EVENTS" --show 8 --timeout 120
 
 step "flow rules: a heuristic model, no ONNX graph"
-node loadgen/watch.ts --topic predictions.rules --expect "$FLOW_EVENTS" --show 3 --timeout 120
+node loadgen/watch.ts --topic predictions.rules --registry "$registry" --expect "$FLOW_EVENTS" --show 3 --timeout 120
 
 step "flow metrics"
 curl -s http://127.0.0.1:9464/metrics | grep -E '^scorer_(predictions_produced_total|dlq_records_total|fallbacks_total|hook_seconds_count)(\{[^}]*\})? ' || true

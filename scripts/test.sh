@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `npm test`: lint and format check, typecheck, unit tests, then integration tests against a real Kafka broker. Every stage runs
-# even when an earlier one failed, so one run shows everything that is broken; the exit code is non-zero
-# when any stage failed. A broker that was already running is left running; one started here is stopped.
+# `npm test`: lint and format check, typecheck, unit tests, then integration tests against a real Kafka
+# broker and a real schema registry (Apicurio, scripts/registry/registry.sh). Every stage runs even when
+# an earlier one failed, so one run shows everything that is broken; the exit code is non-zero when any
+# stage failed. A broker or registry that was already running is left running; one started here is
+# stopped. SCHEMA_REGISTRY_URL set by the caller points the tests at another registry and starts none.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 # shellcheck source=scripts/use-node.sh
@@ -19,6 +21,7 @@ passed_total=0
 failed_total=0
 out="$(mktemp)"
 started_broker=0
+started_registry=0
 
 stage() { printf '\n=== [%3ds] %s ===\n' "$((SECONDS - t0))" "$*"; }
 
@@ -27,6 +30,10 @@ cleanup() {
   if [ "$started_broker" = 1 ]; then
     stage "stopping the broker this run started"
     bash scripts/kafka/broker.sh stop
+  fi
+  if [ "$started_registry" = 1 ]; then
+    stage "stopping the schema registry this run started"
+    bash scripts/registry/registry.sh stop
   fi
 }
 trap cleanup EXIT
@@ -56,14 +63,31 @@ npx biome check . || failed+=(lint)
 stage "typecheck: tsc -p tsconfig.json --noEmit"
 npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)
 
+# use_or_start SCRIPT NAME: the service SCRIPT runs, if it is up; else started. Returns 2 when this run
+# started it (so cleanup stops it), 1 when it could not be started.
+use_or_start() {
+  if bash "$1" status; then
+    echo "using the running $2"
+    return 0
+  fi
+  bash "$1" start || return 1
+  return 2
+}
+
 stage "kafka broker"
-if bash scripts/kafka/broker.sh status; then
-  echo "using the running broker"
-elif bash scripts/kafka/broker.sh start; then
-  started_broker=1
+use_or_start scripts/kafka/broker.sh broker
+case $? in 1) failed+=(broker) ;; 2) started_broker=1 ;; esac
+
+stage "schema registry"
+if [ -n "${SCHEMA_REGISTRY_URL:-}" ]; then
+  echo "using SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
 else
-  failed+=(broker)
+  use_or_start scripts/registry/registry.sh registry
+  case $? in 1) failed+=(registry) ;; 2) started_registry=1 ;; esac
 fi
+# The integration suites that need a working registry read it here (test/support/registry.ts).
+SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-$(bash scripts/registry/registry.sh url)}"
+export SCHEMA_REGISTRY_URL
 
 run_tests unit 'test/unit/**/*.test.ts'
 run_tests integration 'test/integration/**/*.test.ts'

@@ -24,7 +24,7 @@ resolve_libs() {
   local stamp
   stamp="$(sha256sum "$kafka_dir/pom.xml" | cut -d' ' -f1)"
   [ "$(cat "$libs_dir/.complete" 2>/dev/null)" = "$stamp" ] && return 0
-  require_mvn
+  require_mvn "the broker's jars"
   local t0 logging
   t0="$(now_ms)"
   logging="$(logging_of "$version")"
@@ -213,40 +213,20 @@ format_storage() {
   say "formatted ${data_dir#"$repo_root"/} (cluster $cluster_id, SCRAM users added) in $(secs_since "$t0") s"
 }
 
-# setsid puts the broker in its own session: a Ctrl-C or a killed process group of the caller does not
-# take it down half-way; only `stop` does. The wrapper writes the JVM's own pid (exec keeps it).
 launch() {
-  [ -f "$log_file" ] && mv -f "$log_file" "$log_file.1"
-  local launched="$kafka_home/broker.pid.new"
-  rm -f "$launched"
   build_java_cmd
-  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$launched" "${java_cmd[@]}" kafka.Kafka "$props_file" \
-    >"$log_file" 2>&1 </dev/null 9>&- &
-  local i
-  for i in $(seq 1 50); do [ -s "$launched" ] && break; sleep 0.1; done
-  [ -s "$launched" ] || die "the broker process did not start"
-  echo "$(cat "$launched") $version $port" >"$pid_file"
-  rm -f "$launched"
+  launch_detached "$pid_file" "$log_file" "$version $port" "${java_cmd[@]}" kafka.Kafka "$props_file"
 }
 
 # A broker that did not come up: show why, and leave nothing half-started behind.
-abandon_start() {
-  local pid="$1"
-  shift
-  echo "broker: --- last lines of ${log_file#"$repo_root"/} ---" >&2
-  tail -n 40 "$log_file" >&2 || true
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
-  die "$@"
-}
+abandon_broker_start() { abandon_start "$pid_file" "$log_file" "$@"; }
 
 wait_ready() {
   local pid="$1" rc=0
   node --disable-warning=TimeoutNegativeWarning "$kafka_dir/wait-ready.ts" --brokers "127.0.0.1:$port" --pid "$pid" \
     --timeout-ms "${KAFKA_READY_TIMEOUT_MS:-90000}" || rc=$?
   [ "$rc" -eq 0 ] && return 0
-  abandon_start "$pid" "kafka $version did not become ready on 127.0.0.1:$port"
+  abandon_broker_start "$pid" "kafka $version did not become ready on 127.0.0.1:$port"
 }
 
 # The broker enables all its client listeners at once, after its metadata has caught up, so once
@@ -258,14 +238,14 @@ wait_secure_listeners() {
   for host in "${hosts[@]}"; do
     for p in "$sasl_ssl_port" "$ssl_port"; do
       for i in $(seq 1 50); do port_in_use "$p" "$host" && continue 2; sleep 0.1; done
-      abandon_start "$pid" "kafka $version serves 127.0.0.1:$port but its secure listener on $host:$p does not accept connections"
+      abandon_broker_start "$pid" "kafka $version serves 127.0.0.1:$port but its secure listener on $host:$p does not accept connections"
     done
   done
 }
 
 cmd_start() {
   local pid
-  if pid="$(running_pid)"; then
+  if pid="$(broker_pid)"; then
     local running_version
     running_version="$(running_field 2)"
     [ "$running_version" = "$version" ] ||
@@ -302,25 +282,16 @@ cmd_start() {
 
 cmd_stop() {
   local pid
-  if ! pid="$(running_pid)"; then
+  if ! pid="$(broker_pid)"; then
     say "kafka is not running"
     return 0
   fi
   set_version_paths "$(running_field 2)"
-  local t0 limit=$((${KAFKA_STOP_TIMEOUT_S:-30} * 10)) i
+  local t0
   t0="$(now_ms)"
   # SIGTERM runs the broker's shutdown hook: a controlled shutdown that flushes and closes the logs, so
   # the next start needs no log recovery.
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < limit; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid still running after ${KAFKA_STOP_TIMEOUT_S:-30} s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
+  stop_pid "$pid" "${KAFKA_STOP_TIMEOUT_S:-30}"
   rm -f "$pid_file"
   say "kafka $version stopped (pid $pid) in $(secs_since "$t0") s"
 }
@@ -328,7 +299,7 @@ cmd_stop() {
 # Exit 0 when running, 3 when not (the LSB convention), so scripts can branch on it.
 cmd_status() {
   local pid
-  if pid="$(running_pid)"; then
+  if pid="$(broker_pid)"; then
     echo "kafka $(running_field 2) running (pid $pid) on 127.0.0.1:$(running_field 3)"
     return 0
   fi
@@ -337,7 +308,7 @@ cmd_status() {
 }
 
 cmd_logs() {
-  running_pid >/dev/null 2>&1 && set_version_paths "$(running_field 2)"
+  broker_pid >/dev/null 2>&1 && set_version_paths "$(running_field 2)"
   [ -f "$log_file" ] || die "no broker log for kafka $version yet (${log_file#"$repo_root"/})"
   tail -n "${1:-60}" "$log_file"
 }
@@ -351,21 +322,13 @@ cmd_security() {
 
 # Drops the data of one version (topics, offsets, the cluster id); the jars stay.
 cmd_reset() {
-  running_pid >/dev/null 2>&1 && die "stop the broker before resetting its data"
+  broker_pid >/dev/null 2>&1 && die "stop the broker before resetting its data"
   rm -rf "$data_dir"
   say "removed ${data_dir#"$repo_root"/}"
 }
 
-# Several shells share one checkout (and so one broker): start, stop and reset take turns. The broker
-# itself does not inherit the lock (launch closes fd 9).
-take_lock() {
-  mkdir -p "$kafka_home"
-  exec 9>"$kafka_home/broker.lock"
-  flock -w 300 9 || die "another broker.sh has held $kafka_home/broker.lock for 5 minutes"
-}
-
 case "${1:-}" in
-  start | stop | restart | reset) take_lock ;;
+  start | stop | restart | reset) take_lock "$kafka_home" ;;
 esac
 
 case "${1:-}" in

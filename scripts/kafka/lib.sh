@@ -2,20 +2,19 @@
 # Shared by broker.sh: where things live, prerequisites, and whether our broker is running.
 # Sourced, not run; expects `set -euo pipefail` from the caller.
 
+service_name=broker
+# shellcheck source=scripts/lib/service.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/service.sh"
+
 # The pinned release. docker-compose.yml pins the same apache/kafka image tag; .ci/run checks they agree.
 KAFKA_PINNED_VERSION=4.4.0
 
 kafka_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo_root="$(cd "$kafka_dir/../.." && pwd)"
 # The jars and the test PKI live here, whatever the state directory: a second broker needs no resolving.
 shared_home="$repo_root/.kafka"
 # A broker's state (pid, lock, properties, log, data): KAFKA_STATE_DIR gives a second broker its own, e.g.
 # a test that stops and starts a private broker on other ports while the shared one keeps running.
-kafka_home="${KAFKA_STATE_DIR:-$shared_home}"
-case "$kafka_home" in /*) ;; *) kafka_home="$PWD/$kafka_home" ;; esac
-# Its physical path: the running broker's command line names the directory it was started with, and a
-# checkout whose .kafka links to another's must recognise that broker as its own, not clear its pid file.
-if [ -d "$kafka_home" ]; then kafka_home="$(cd -P "$kafka_home" && pwd -P)"; fi
+kafka_home="$(state_dir_of "${KAFKA_STATE_DIR:-$shared_home}")"
 pid_file="$kafka_home/broker.pid" # "<pid> <version> <port>": one broker per state directory, whatever its version
 
 version="${KAFKA_VERSION:-$KAFKA_PINNED_VERSION}"
@@ -42,12 +41,6 @@ set_version_paths() {
 }
 set_version_paths "$version"
 
-die() { echo "broker: $*" >&2; exit 1; }
-say() { echo "broker: $*"; }
-now_ms() { date +%s%3N; }
-secs_since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
-major_of() { echo "${1%%.*}"; }
-
 # Kafka 4.x logs through log4j2, 3.x through reload4j (log4j 1.x); the pom and the JVM flags follow this.
 logging_of() { if [ "$(major_of "$1")" -ge 4 ]; then echo log4j2; else echo reload4j; fi; }
 
@@ -55,16 +48,10 @@ require_java() {
   command -v java >/dev/null 2>&1 ||
     die "java not found on PATH: install a JDK (17 or newer), e.g. 'apt-get install openjdk-17-jre-headless'"
   local have need=11
-  have="$(java -XshowSettings:properties -version 2>&1 | awk '/java.specification.version/ { print $3 }')"
-  have="${have#1.}" # Java 8 reports 1.8
+  have="$(java_major java)"
   [ "$(major_of "$version")" -ge 4 ] && need=17
-  [ "${have%%.*}" -ge "$need" ] 2>/dev/null ||
+  [ "$have" -ge "$need" ] 2>/dev/null ||
     die "kafka $version needs Java $need or newer; 'java' is Java ${have:-unknown}"
-}
-
-require_mvn() {
-  command -v mvn >/dev/null 2>&1 ||
-    die "mvn not found on PATH: Maven resolves the broker's jars from Maven Central ('apt-get install maven')"
 }
 
 require_node() {
@@ -75,24 +62,10 @@ require_node() {
 }
 
 # Prints the pid of this checkout's broker and returns 0 when it runs; clears a stale pid file otherwise.
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  read -r pid _ <"$pid_file" || true
-  if [ -n "${pid:-}" ] && [ -r "/proc/$pid/cmdline" ] &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $kafka_home/"; then
-    echo "$pid"
-    return 0
-  fi
-  echo "broker: removing stale pid file (pid ${pid:-none} is not our broker)" >&2
-  rm -f "$pid_file"
-  return 1
-}
+broker_pid() { running_pid "$pid_file" "kafka.Kafka $kafka_home/"; }
 
 # Version and port recorded by the running broker, so stop/status/logs speak about what really runs.
-running_field() { awk -v n="$1" '{ print $n }' "$pid_file"; }
-
-port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+running_field() { pid_field "$pid_file" "$1"; }
 
 # Whether lo has ::1: the secure listeners then bind it too (a broker asked to bind a missing address dies).
 has_ipv6_loopback() { grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; }

@@ -12,7 +12,7 @@ import { measureInferenceCeiling } from '../../bench/inference-ceiling.ts';
 import { type SubjectKind, type SubjectOptions, startSubject } from '../../bench/subject.ts';
 import { firstPredictionMs } from '../../devtools/first-prediction.ts';
 import { BROKERS, collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { startTestRegistry, type TestRegistry } from '../support/registry.ts';
+import { realRegistry, type TestRegistry } from '../support/registry.ts';
 import {
   avroMessages,
   decodePredictions,
@@ -40,7 +40,7 @@ let producedFrom = 0;
 let producedTo = 0;
 
 before(async () => {
-  reg = await startTestRegistry();
+  reg = await realRegistry();
   input = uniqueName('bench-subjects-in');
   await createTopics([{ topic: input, partitions: PARTITIONS }]);
   const events = goldenEvents(EVENTS);
@@ -61,7 +61,6 @@ before(async () => {
 
 after(async () => {
   await deleteTopics([input]);
-  await reg.close();
 });
 
 interface Case {

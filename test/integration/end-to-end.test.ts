@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENTS } from '../support/clients.ts';
 import { collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { startTestRegistry } from '../support/registry.ts';
+import { realRegistry } from '../support/registry.ts';
 import {
   avroMessages,
   decodePredictions,
@@ -39,8 +39,7 @@ for (const client of CLIENTS) {
         { topic: dlq, partitions: 1 },
       ]);
       t.after(() => deleteTopics([input, output, dlq]));
-      const reg = await startTestRegistry();
-      t.after(() => reg.close());
+      const reg = await realRegistry();
 
       const events = goldenEvents(EVENTS);
       const messages = format === 'avro' ? await avroMessages(reg.registry, await registerPaymentSchema(reg.registry, input), events) : jsonMessages(events);

@@ -18,7 +18,7 @@ import { CLIENTS, EXACTLY_ONCE } from '../support/clients.ts';
 import { readCommitted } from '../support/committed-read.ts';
 import { FLOW_HOOKS, flowRepository } from '../support/flow-repository.ts';
 import { BROKERS, type Collected, collect, committedOffsets, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { startTestRegistry } from '../support/registry.ts';
+import { realRegistry } from '../support/registry.ts';
 import {
   avroMessages,
   goldenEvents,
@@ -139,8 +139,7 @@ function assertJoinsOneToOne(
 async function plainScenario(t: { after(fn: () => unknown): void }, name: string) {
   const topics = await scenarioTopics(t, name, PARTITIONS);
   const features = await featureLogTopic(t, name);
-  const reg = await startTestRegistry();
-  t.after(() => reg.close());
+  const reg = await realRegistry();
   const events = eventsWithGaps(EVENTS);
   await produceEvents(topics.input, await avroMessages(reg.registry, await registerPaymentSchema(reg.registry, topics.input), events));
   return { topics, features, reg, events };
@@ -208,8 +207,7 @@ for (const client of CLIENTS.filter((c) => EXACTLY_ONCE[c])) {
 test('a flow logs one record per prediction: features after its preprocess hook, for each model it fans out to', async (t) => {
   const topics = await scenarioTopics(t, 'flog-flow', PARTITIONS);
   const features = await featureLogTopic(t, 'flog-flow', PARTITIONS);
-  const reg = await startTestRegistry();
-  t.after(() => reg.close());
+  const reg = await realRegistry();
   const repository = await flowRepository(t);
   // Lower case: the flow's preprocess hook upper-cases country, so the models are fed "GB".
   const events = eventsWithGaps(1200).map((e, i) => (i % 5 === 2 ? { ...e, event: { ...e.event, country: 'gb' } } : e));

@@ -9,7 +9,8 @@
  *
  * Canary: 30% of fraud@1's records go to a version that fails on every batch; the canary is rolled back
  * once its error rate breaches the bound, the log and the metrics say so, no record is routed to it
- * afterwards, and every input offset has a prediction or a dead letter.
+ * afterwards, and every input offset has a prediction or a dead letter. Its input is Avro through the
+ * real schema registry, so start-up checks the canary's key field against the latest schema there.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,7 +18,8 @@ import type { Message } from 'kafkajs';
 import { DLQ_HEADERS } from '../../src/delivery/dead-letter.ts';
 import { flowRepository } from '../support/flow-repository.ts';
 import { type Collected, collect, committedOffsets, createTopics, deleteTopics, endOffsets, testKafka, uniqueName } from '../support/kafka.ts';
-import { goldenEvents, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
+import { realRegistry } from '../support/registry.ts';
+import { avroMessages, goldenEvents, produceEvents, registerPaymentSchema, scenarioTopics, scorerConfig } from '../support/scenario.ts';
 import { type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 
 interface FlowPrediction {
@@ -41,8 +43,24 @@ const parse = (c: Collected): FlowPrediction => ({ ...JSON.parse((c.value as Buf
 const source = (partition: number | string, offset: number | string) => `${partition}:${offset}`;
 const sourceOf = (p: FlowPrediction) => source(p.source_partition, p.source_offset);
 
-function flowConfig(o: { groupId: string; repository: string; output: string; dlq: string; flow: Record<string, unknown>; injectDelayMs?: number }) {
-  const base = scorerConfig({ groupId: o.groupId, inputs: [], output: o.output, outputFormat: 'json', deadLetter: o.dlq });
+function flowConfig(o: {
+  groupId: string;
+  repository: string;
+  output: string;
+  dlq: string;
+  flow: Record<string, unknown>;
+  injectDelayMs?: number;
+  /** For Avro inputs; the output stays JSON. */
+  registryUrl?: string;
+}) {
+  const base = scorerConfig({
+    groupId: o.groupId,
+    inputs: [],
+    output: o.output,
+    outputFormat: 'json',
+    deadLetter: o.dlq,
+    ...(o.registryUrl === undefined ? {} : { registryUrl: o.registryUrl }),
+  });
   return {
     ...base,
     models: { repository: o.repository, serve: [{ name: 'fraud', version: 1 }, { name: 'fraud', version: 2 }, { name: 'broken' }] },
@@ -195,25 +213,25 @@ test('a canary that fails is rolled back: logged and exported, no record goes to
   const { input, output, dlq } = await scenarioTopics(t, 'canary', 3);
   const repository = await flowRepository(t);
   const groupId = uniqueName('canary-group');
+  const { url, registry } = await realRegistry();
+  const schemaId = await registerPaymentSchema(registry, input);
   const name = 'canaried';
   const flow = {
     name,
-    inputs: [{ topic: input, format: 'json' }],
+    inputs: [{ topic: input, format: 'avro' }],
     models: ['fraud@1'],
     canary: { of: 'fraud@1', candidate: 'broken', percent: 30, key: 'account_id', maxErrorRate: 0.05, minRequests: 50, windowMs: 60_000 },
   };
-  const scorer = await startScorer(flowConfig({ groupId, repository, output, dlq, flow }));
+  const scorer = await startScorer(flowConfig({ groupId, repository, output, dlq, flow, registryUrl: url }));
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
   await scorer.waitReady();
 
-  const first = goldenEvents(1000, 1000).map(({ key, event }) => ({ key, value: JSON.stringify(event) }));
+  const first = await avroMessages(registry, schemaId, goldenEvents(1000, 1000));
   await produceEvents(input, first);
   const firstEnds = await endOffsets(input);
   await collect([output, dlq], (got) => got.length >= first.length, 120_000);
   await waitFor(() => scorer.logs().includes('canary rolled back'), 30_000);
-  const second = goldenEvents(1600, 1000)
-    .slice(1000)
-    .map(({ key, event }) => ({ key, value: JSON.stringify(event) }));
+  const second = await avroMessages(registry, schemaId, goldenEvents(1600, 1000).slice(1000));
   await produceEvents(input, second);
   const got = await collect([output, dlq], (all) => all.length >= first.length + second.length, 120_000);
   const metrics = await scorer.metrics();

@@ -3,16 +3,20 @@
  * field; a routed value fans out to two models; a postprocess rule writes an attribute and chains the
  * heavy model above a threshold; a hook that throws fails only the records of its call (HOOK_FAILED);
  * a heuristic model that throws is answered by the flow's fallback, flagged; routing by a header; an
- * A/B experiment keeps a key in one variant across a restart. Every input offset is accounted for,
- * as predictions or as dead letters with their reason.
+ * A/B experiment keeps a key in one variant across a restart, Avro in and out through the real schema
+ * registry (the experiment's key field checked against the input's latest schema, the output schema
+ * registered again by the restarted scorer). Every input offset is accounted for, as predictions or as
+ * dead letters with their reason.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Message } from 'kafkajs';
 import { DLQ_HEADERS } from '../../src/delivery/dead-letter.ts';
 import { FLOW_HOOKS, flowRepository } from '../support/flow-repository.ts';
 import { type Collected, collect, committedOffsets, endOffsets, uniqueName } from '../support/kafka.ts';
-import { goldenEvents, jsonMessages, produceEvents, scenarioTopics, scorerConfig } from '../support/scenario.ts';
+import { realRegistry } from '../support/registry.ts';
+import { avroMessages, goldenEvents, jsonMessages, produceEvents, registerPaymentSchema, scenarioTopics, scorerConfig } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
 interface FlowPrediction {
@@ -35,6 +39,12 @@ function predictions(collected: readonly Collected[]): FlowPrediction[] {
   return collected.map((c) => ({ ...JSON.parse((c.value as Buffer).toString('utf8')), key: c.key?.toString() ?? null }));
 }
 
+async function avroPredictions(collected: readonly Collected[], registry: SchemaRegistry): Promise<FlowPrediction[]> {
+  const out: FlowPrediction[] = [];
+  for (const c of collected) out.push({ ...(await registry.decode(c.value as Buffer)), key: c.key?.toString() ?? null });
+  return out;
+}
+
 function header(c: Collected, name: string): string | undefined {
   const value = c.headers[name];
   return value === undefined ? undefined : String(value);
@@ -54,8 +64,25 @@ function account(out: readonly Collected[], dlq: readonly Collected[]) {
   return { scored, dead };
 }
 
-function flowScorer(options: { groupId: string; repository: string; input: string; output: string; dlq: string; flows: unknown[]; experiments?: unknown[] }) {
-  const base = scorerConfig({ groupId: options.groupId, inputs: [], output: options.output, outputFormat: 'json', deadLetter: options.dlq });
+function flowScorer(options: {
+  groupId: string;
+  repository: string;
+  input: string;
+  output: string;
+  dlq: string;
+  flows: unknown[];
+  experiments?: unknown[];
+  /** Avro output through this registry; JSON without one. */
+  registryUrl?: string;
+}) {
+  const base = scorerConfig({
+    groupId: options.groupId,
+    inputs: [],
+    output: options.output,
+    outputFormat: options.registryUrl === undefined ? 'json' : 'avro',
+    deadLetter: options.dlq,
+    ...(options.registryUrl === undefined ? {} : { registryUrl: options.registryUrl }),
+  });
   return {
     ...base,
     models: {
@@ -192,16 +219,19 @@ test('a flow routes by a header; an A/B experiment keeps each key in its variant
   const { input, output, dlq } = await scenarioTopics(t, 'flow-ab', 3);
   const repository = await flowRepository(t);
   const groupId = uniqueName('flow-ab-group');
+  const { url, registry } = await realRegistry();
+  const schemaId = await registerPaymentSchema(registry, input);
   const config = flowScorer({
     groupId,
     repository,
     input,
     output,
     dlq,
+    registryUrl: url,
     flows: [
       {
         name: 'ab',
-        inputs: [{ topic: input, format: 'json' }],
+        inputs: [{ topic: input, format: 'avro' }],
         route: { by: 'header', name: 'x-route', cases: [{ value: 'rules', models: ['flaky'] }], default: ['experiment:fraud-ab'] },
       },
     ],
@@ -216,12 +246,13 @@ test('a flow routes by a header; an A/B experiment keeps each key in its variant
       },
     ],
   });
-  const batch = (from: number, n: number): Message[] =>
-    goldenEvents(from + n, 300)
-      .slice(from)
-      .map(({ key, event }, i) => ({ key, value: JSON.stringify(event), headers: i % 5 === 0 ? { 'x-route': 'rules' } : {} }));
+  const batch = async (from: number, n: number): Promise<Message[]> =>
+    (await avroMessages(registry, schemaId, goldenEvents(from + n, 300).slice(from))).map((m, i) => ({
+      ...m,
+      headers: i % 5 === 0 ? { 'x-route': 'rules' } : {},
+    }));
 
-  const first = batch(0, 1500);
+  const first = await batch(0, 1500);
   await produceEvents(input, first);
   let scorer = await startScorer(config);
   t.after(() => stopScorer(scorer, 'SIGKILL', 5000));
@@ -231,11 +262,11 @@ test('a flow routes by a header; an A/B experiment keeps each key in its variant
   assert.match(metrics, /scorer_predictions_produced_total\{model="heavy:1"\}/);
   assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0);
 
-  const second = batch(1500, 1500);
+  const second = await batch(1500, 1500);
   await produceEvents(input, second);
   scorer = await startScorer(config);
   await scorer.waitReady();
-  const out = predictions(await collect(output, (all) => all.length >= first.length + second.length, 120_000));
+  const out = await avroPredictions(await collect(output, (all) => all.length >= first.length + second.length, 120_000), registry);
   assert.equal((await stopScorer(scorer, 'SIGTERM', 30_000)).code, 0);
 
   const byHeader = out.filter((p) => p.experiment === null);

@@ -13,7 +13,7 @@ import { eventsInPhase, parseProfile } from '../../loadgen/profile.ts';
 import { runLoad } from '../../loadgen/run.ts';
 import type { LoadResult, Progress } from '../../loadgen/types.ts';
 import { BROKERS, createTopics, deleteTopics, endOffsets, uniqueName } from '../support/kafka.ts';
-import { startTestRegistry } from '../support/registry.ts';
+import { realRegistry } from '../support/registry.ts';
 import { scorerConfig } from '../support/scenario.ts';
 import { REPO_ROOT, type ScorerHandle, startScorer, stopScorer } from '../support/scorer-process.ts';
 
@@ -33,8 +33,7 @@ async function setUp(t: { after(fn: () => unknown): void }) {
     { topic: dlq, partitions: 1 },
   ]);
   t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
-  const registry = await startTestRegistry();
-  t.after(() => registry.close());
+  const registry = await realRegistry();
   const inputs = [
     { topic: avroIn, format: 'avro' as const },
     { topic: jsonIn, format: 'json' as const },

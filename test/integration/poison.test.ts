@@ -11,7 +11,7 @@ import avsc from 'avsc';
 import type { Message } from 'kafkajs';
 import { CLIENTS } from '../support/clients.ts';
 import { type Collected, collect, committedOffsets, createTopics, deleteTopics, endOffsets, produce, uniqueName } from '../support/kafka.ts';
-import { startTestRegistry } from '../support/registry.ts';
+import { realRegistry } from '../support/registry.ts';
 import { decodePredictions, goldenEvents, PAYMENT_SCHEMA, registerPaymentSchema, scorerConfig, sourceId } from '../support/scenario.ts';
 import { startScorer, stopScorer } from '../support/scorer-process.ts';
 
@@ -26,8 +26,7 @@ for (const client of CLIENTS) {
     const groupId = uniqueName('poison-group');
     await createTopics([avroIn, jsonIn, output, dlq].map((topic) => ({ topic, partitions: 3 })));
     t.after(() => deleteTopics([avroIn, jsonIn, output, dlq]));
-    const reg = await startTestRegistry();
-    t.after(() => reg.close());
+    const reg = await realRegistry();
 
     const schemaId = await registerPaymentSchema(reg.registry, avroIn);
     const avroBad = await badAvroRecords(reg.registry, avroIn, schemaId);

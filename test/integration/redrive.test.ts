@@ -15,7 +15,7 @@ import type { DlqReason } from '../../src/errors.ts';
 import { CLIENTS } from '../support/clients.ts';
 import { type Collected, collect, createTopics, deleteTopics, endOffsets, produce, uniqueName } from '../support/kafka.ts';
 import { runRedrive } from '../support/redrive.ts';
-import { startTestRegistry } from '../support/registry.ts';
+import { realRegistry } from '../support/registry.ts';
 import { decodePredictions, FRAUD_GOLDEN, goldenEvents, PAYMENT_SCHEMA, registerPaymentSchema, scorerConfig } from '../support/scenario.ts';
 
 const TEST = { timeout: 180_000 };
@@ -92,8 +92,7 @@ for (const client of CLIENTS) {
     TEST,
     async (t) => {
       const { source, output, dlq } = await topics(t, 'redrive');
-      const reg = await startTestRegistry();
-      t.after(() => reg.close());
+      const reg = await realRegistry();
       const letters = await mixedLetters(reg.registry, source);
       const strangers = [
         { key: 'plain-0', value: 'not a dead letter', partition: 0 },

@@ -10,7 +10,7 @@ import { compileFeatureMapper } from '../../../src/codecs/features.ts';
 import type { ModelConfig } from '../../../src/inference/types.ts';
 import { withBigintLongs } from '../../support/bigint-longs.ts';
 import { V2_DEFAULTS } from '../../support/prediction-v2.ts';
-import { registryClient, startTestRegistry } from '../../support/registry.ts';
+import { registryClient, startRegistryDouble } from '../../support/registry.ts';
 import { recordError, scorerError } from './expect-errors.ts';
 
 const EVENT_SCHEMA = {
@@ -29,7 +29,7 @@ async function withWriter(registry: SchemaRegistry, schema: object = EVENT_SCHEM
 }
 
 test('decode is synchronous once load has cached the writer schema', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const id = await withWriter(registry);
   const bytes = await registry.encode(id, { amount: 12.5, merchant: 'acme' });
@@ -43,7 +43,7 @@ test('decode is synchronous once load has cached the writer schema', async (t) =
 });
 
 test('a long beyond ±2^53 is valid Avro: it decodes exactly (a bigint), and longs within range stay numbers', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const schema = {
     type: 'record',
@@ -76,7 +76,7 @@ test('a value without the magic byte is BAD_MAGIC_BYTE; one shorter than the hea
 });
 
 test('a truncated body, a corrupt body and trailing bytes are AVRO_DECODE', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const id = await withWriter(registry);
   const bytes = await registry.encode(id, { amount: 1, merchant: 'acme' });
@@ -91,7 +91,7 @@ test('a truncated body, a corrupt body and trailing bytes are AVRO_DECODE', asyn
 });
 
 test('an unknown schema id is UNKNOWN_SCHEMA_ID, remembered for the TTL without asking the registry again', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   let now = 1_000;
   const decoder = new AvroDecoder(registry, { rejectedIdTtlMs: 60_000, now: () => now });
@@ -107,7 +107,7 @@ test('an unknown schema id is UNKNOWN_SCHEMA_ID, remembered for the TTL without 
 });
 
 test('registry down (ECONNREFUSED) is a retryable ScorerError, never a RecordError', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   await close();
   const decoder = new AvroDecoder(registry);
@@ -141,7 +141,7 @@ test('decode before load is a ScorerError (a caller bug), not a record problem',
 });
 
 test('a schema id that is not an Avro schema is AVRO_DECODE', async (t) => {
-  const { url, close } = await startTestRegistry();
+  const { url, close } = await startRegistryDouble();
   t.after(close);
   const res = await fetch(`${url}/subjects/json-value/versions`, {
     method: 'POST',
@@ -152,7 +152,7 @@ test('a schema id that is not an Avro schema is AVRO_DECODE', async (t) => {
 });
 
 test('a writer schema with a string where the model wants a number decodes; the mapper rejects it', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const stringly = {
     ...EVENT_SCHEMA,
@@ -195,7 +195,7 @@ const PREDICTION = {
 };
 
 test('the encoder registers under the given subject and its output decodes with the real client', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   const encoder = await AvroEncoder.create(registry, 'predictions-value', await predictionSchema());
   assert.equal(await registry.getLatestSchemaId('predictions-value'), encoder.schemaId);
@@ -207,7 +207,7 @@ test('the encoder registers under the given subject and its output decodes with 
 });
 
 test('the encoder grows its buffer for large values and returns independent buffers', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const encoder = await AvroEncoder.create(registry, 'predictions-value', await predictionSchema());
   const big = { ...PREDICTION, label: 'x'.repeat(5000) };
@@ -218,7 +218,7 @@ test('the encoder grows its buffer for large values and returns independent buff
 });
 
 test('creating the encoder twice gives the same id; a value off the schema is SCORER_ERR_ENCODE', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const schema = await predictionSchema();
   const first = await AvroEncoder.create(registry, 'predictions-value', schema);
@@ -228,7 +228,7 @@ test('creating the encoder twice gives the same id; a value off the schema is SC
 });
 
 test('where registering is refused, the encoder uses the schema registered beforehand', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   const schema = await predictionSchema();
   const post = (path: string, method: string, body: object) => fetch(`${url}${path}`, { method, body: JSON.stringify(body) });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder } from '../../../src/codecs/avro.ts';
 import { avroFormat, JSON_RECORD, jsonFormat } from '../../../src/codecs/input-format.ts';
-import { startTestRegistry } from '../../support/registry.ts';
+import { startRegistryDouble } from '../../support/registry.ts';
 
 const SCHEMA = { type: 'record', name: 'E', namespace: 'test', fields: [{ name: 'x', type: 'double' }] };
 
@@ -14,7 +14,7 @@ test('a JSON record is always ready, without a writer schema', () => {
 });
 
 test('Avro: a bad header is rejected, a new schema id is cold until loaded, then ready with one shared result', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(SCHEMA) }, { subject: 'e-value' });
   const value = await registry.encode(id, { x: 1 });
@@ -37,7 +37,7 @@ test('Avro: a bad header is rejected, a new schema id is cold until loaded, then
 });
 
 test('Avro: an id the registry does not have loads as a rejection, UNKNOWN_SCHEMA_ID', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const format = avroFormat(new AvroDecoder(registry));
   const cold = format.check(Buffer.from([0, 0, 0, 0, 99, 2]));

@@ -225,7 +225,7 @@ test('the shipped example.yaml and local.yaml both load', () => {
   assert.equal(example.output.topic, 'predictions');
   const local = loadConfig({ file: join(configDir, 'local.yaml') });
   assert.deepEqual(local.kafka.brokers, ['127.0.0.1:9092']);
-  assert.equal(local.schemaRegistry?.url, 'http://127.0.0.1:8081');
+  assert.equal(local.schemaRegistry?.url, 'http://127.0.0.1:8081/apis/ccompat/v7');
   assert.equal(local.models.repository, resolve(configDir, '..', 'models'));
   assert.equal(local.output.schemaFile, resolve(configDir, '..', 'schemas', 'prediction.avsc'));
   assert.deepEqual(local.inputs, [{ topic: 'payments', format: 'avro', model: 'fraud' }]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { registryClient, startTestRegistry } from '../../support/registry.ts';
+import { registryClient, startRegistryDouble } from '../../support/registry.ts';
 
 const ORDER_V1 = {
   type: 'record',
@@ -33,7 +33,7 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 }
 
 test('a registered schema comes back by id, as latest and as version 1', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   const { id } = await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
 
@@ -46,7 +46,7 @@ test('a registered schema comes back by id, as latest and as version 1', async (
 });
 
 test('registration is idempotent and the same schema shares its id across subjects', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   const first = await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   const again = await registryClient(url).register(avro(ORDER_V1, 2), { subject: 'orders-value' });
@@ -58,7 +58,7 @@ test('registration is idempotent and the same schema shares its id across subjec
 });
 
 test('a compatible new schema becomes version 2 and the latest', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   const v1 = await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   const v2 = await registry.register(avro(ORDER_V2_OPTIONAL_FIELD), { subject: 'orders-value' });
@@ -70,7 +70,7 @@ test('a compatible new schema becomes version 2 and the latest', async (t) => {
 });
 
 test('BACKWARD compatibility: a new required field is refused, a defaulted one accepted', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   const check = (schema: object) => call(url, 'POST', '/compatibility/subjects/orders-value/versions/latest', { schema: JSON.stringify(schema) });
@@ -81,7 +81,7 @@ test('BACKWARD compatibility: a new required field is refused, a defaulted one a
 });
 
 test('an unknown schema id is a 404 with error code 40403', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   await assert.rejects(registry.getSchema(42), { status: 404 });
   assert.deepEqual(await call(url, 'GET', '/schemas/ids/42'), {
@@ -91,7 +91,7 @@ test('an unknown schema id is a 404 with error code 40403', async (t) => {
 });
 
 test('unknown subjects and versions answer 40401 and 40402', async (t) => {
-  const { url, registry, close } = await startTestRegistry();
+  const { url, registry, close } = await startRegistryDouble();
   t.after(close);
   await assert.rejects(registry.getLatestSchemaId('nope-value'), { status: 404 });
   await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
@@ -100,7 +100,7 @@ test('unknown subjects and versions answer 40401 and 40402', async (t) => {
 });
 
 test('looking a schema up under a subject finds its id, or a 404', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   const { id } = await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   assert.equal(await registry.getRegistryIdBySchema('orders-value', avro(ORDER_V1, 4)), id);
@@ -108,7 +108,7 @@ test('looking a schema up under a subject finds its id, or a 404', async (t) => 
 });
 
 test('an invalid Avro schema is refused with 42201', async (t) => {
-  const { url, close } = await startTestRegistry();
+  const { url, close } = await startRegistryDouble();
   t.after(close);
   const res = await call(url, 'POST', '/subjects/bad-value/versions', { schema: '{"type":"record","name":"X"}' });
   assert.equal(res.status, 422);
@@ -116,7 +116,7 @@ test('an invalid Avro schema is refused with 42201', async (t) => {
 });
 
 test('close() returns while a client still holds a keep-alive connection, and may be called twice', async (t) => {
-  const { registry, close } = await startTestRegistry();
+  const { registry, close } = await startRegistryDouble();
   t.after(close);
   await registry.register(avro(ORDER_V1), { subject: 'orders-value' });
   await close();
