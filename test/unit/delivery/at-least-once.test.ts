@@ -39,13 +39,8 @@ function logged(): Log & { warnings: string[] } {
 
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
-test('a commit that never settles is given up on after timeoutMs, and the timer sends the next one', async () => {
-  const clock = new FakeClock();
-  const source = new OnePartition();
-  const consumer = new HeldCommits();
-  const log = logged();
-  const outcomes: boolean[] = [];
-  const committer = new AtLeastOnceCommitter({
+function committer(clock: FakeClock, source: OnePartition, consumer: HeldCommits, log: Log, outcomes: boolean[]): AtLeastOnceCommitter {
+  return new AtLeastOnceCommitter({
     source,
     consumer,
     intervalMs: INTERVAL_MS,
@@ -54,6 +49,15 @@ test('a commit that never settles is given up on after timeoutMs, and the timer 
     log,
     recordCommit: (ok) => outcomes.push(ok),
   });
+}
+
+test('a commit that never settles is given up on after timeoutMs, and the timer sends the next one', async () => {
+  const clock = new FakeClock();
+  const source = new OnePartition();
+  const consumer = new HeldCommits();
+  const log = logged();
+  const outcomes: boolean[] = [];
+  const commits = committer(clock, source, consumer, log, outcomes);
 
   clock.advance(INTERVAL_MS);
   assert.equal(consumer.calls.length, 1, 'the timer sent a commit');
@@ -81,8 +85,7 @@ test('a commit that never settles is given up on after timeoutMs, and the timer 
   await settled();
   assert.equal(source.committedAt, 20);
   assert.deepEqual(outcomes, [false, true]);
-  const closing = committer.close();
-  await closing;
+  await commits.close();
   assert.equal(clock.pendingTimers, 0, 'close leaves no timer behind');
 });
 
@@ -91,15 +94,7 @@ test('a commit that settles in time is not timed out later', async () => {
   const source = new OnePartition();
   const consumer = new HeldCommits();
   const outcomes: boolean[] = [];
-  const committer = new AtLeastOnceCommitter({
-    source,
-    consumer,
-    intervalMs: INTERVAL_MS,
-    timeoutMs: TIMEOUT_MS,
-    scheduler: clock,
-    log: logged(),
-    recordCommit: (ok) => outcomes.push(ok),
-  });
+  const commits = committer(clock, source, consumer, logged(), outcomes);
   clock.advance(INTERVAL_MS);
   consumer.calls[0]?.settle({ refused: [] });
   await settled();
@@ -107,5 +102,5 @@ test('a commit that settles in time is not timed out later', async () => {
   await settled();
   assert.deepEqual(outcomes, [true], 'one successful commit and no timeout after it');
   assert.equal(source.committedAt, 10);
-  await committer.close();
+  await commits.close();
 });
